@@ -1,0 +1,61 @@
+# hatrading.aws: `make demo` and `make test` are the two set-up commands; both install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+COLLECTION_LINK := $(VENV)/collections/ansible_collections/hatrading/aws
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export MOTO_PORT ?= 5000
+
+.PHONY: help install demo down report test unit integration molecule lint sanity bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed $(COLLECTION_LINK)  ## venv, Python packages, the collection linked in place
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(CURDIR) $@
+
+demo: install  ## start moto (unless AWS_ENDPOINT_URL is set), deploy the whole stack, print the report
+	lab/demo.sh up
+
+report: install  ## print what the demo stack holds, as the endpoint reports it
+	lab/demo.sh report
+
+down:  ## stop what `make demo` started (by pid file)
+	lab/demo.sh down
+
+test: install lint unit integration molecule  ## everything CI runs
+
+unit: install  ## pure functions, no network
+	$(BIN)/pytest -q tests/unit
+
+integration: install  ## modules and roles against a moto server the tests start on loopback
+	$(BIN)/pytest -q tests/integration
+
+molecule: install  ## each role's molecule scenario (delegated driver, moto on loopback)
+	tools/molecule-all.sh
+
+lint: install sanity  ## ruff, ansible-lint (production profile), ansible-test sanity
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/ansible-lint --offline --profile production
+
+sanity: install
+	tools/ansible-test-sanity.sh
+
+bench: install  ## API calls and seconds, ours beside stock modules, on a fresh moto
+	$(BIN)/python bench/run.py
+
+clean: down
+	rm -rf $(VENV) tests/output .pytest_cache .ruff_cache

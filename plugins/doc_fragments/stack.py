@@ -1,0 +1,34 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Options every stack reconciler shares.
+    DOCUMENTATION = r"""
+options:
+  stack:
+    description:
+      - Name of the stack. Every resource is tagged C(hatrading:stack=<stack>) and found again by that tag.
+      - 3 to 24 lower-case letters, digits and dashes, starting with a letter.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) reconciles the resources with the options; V(absent) deletes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  tags:
+    description:
+      - Extra tags for every resource. Keys starting with C(hatrading:) or C(aws:) are reserved.
+      - Tags found on a resource that are not listed here are left alone.
+    type: dict
+    default: {}
+notes:
+  - Check mode returns the plan (RV(plan), RV(plan_text)) and changes nothing; diff mode shows each changed resource before and after.
+  - The AWS endpoint comes from O(endpoint_url) or, when unset, from boto3's own C(AWS_ENDPOINT_URL).
+"""

@@ -1,0 +1,431 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The network of one stack as plain data: what is wanted, what exists, the plan between.
+
+No AWS calls here. ``desired_network`` turns the settings into descriptions keyed by kind
+and Name; ``actual_network`` turns describe answers into the same shape (plus IDs);
+``plan_network`` and ``plan_teardown`` order the changes so each step's dependencies exist.
+Descriptions hold only comparable values, so a rerun that finds everything in place
+yields an empty plan, and check and diff mode read like a review.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.plan import diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.plan import Change
+from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_LAYER
+from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_NAME
+from ansible_collections.hatrading.aws.plugins.module_utils.stack import belongs_to
+from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_dict
+
+TIER = "network"
+LAYERS = ("public", "app", "data")
+SLOTS_PER_LAYER = 8  # computed subnet slot = layer index * 8 + AZ index: AZs can be added later
+ANYWHERE = "0.0.0.0/0"
+EPHEMERAL = (1024, 65535)
+DEFAULT_SG = "default"
+# Kinds in the order they are created; teardown walks them backwards.
+KINDS = (
+    "vpc",
+    "internet_gateway",
+    "subnet",
+    "nat_gateway",
+    "route_table",
+    "route_table_association",
+    "network_acl",
+    "network_acl_association",
+    "security_group",
+    "security_group_rules",
+)
+# The security-group chain: (component, description).
+SECURITY_GROUPS = (
+    ("alb-public", "public ALB: listener ports from the allowed CIDRs"),
+    ("frontend", "front-end instances: app port from the public ALB only"),
+    ("alb-internal", "internal ALB: listener port from the front-end only"),
+    ("backend", "back-end instances: app port from the internal ALB only"),
+    ("database", "database: DB port from the back-end only"),
+)
+
+
+class NetworkPlanError(Exception):
+    """The wanted network cannot be reached from the one that exists without losing something."""
+
+
+# ---------------------------------------------------------------- desired state
+
+
+def subnet_cidrs(vpc_cidr, az_count, newbits, explicit=None):
+    """{layer: [CIDR per AZ]}: the given ones, or slots of the VPC that never move when AZs are added."""
+    if explicit:
+        return {layer: list(explicit[layer]) for layer in LAYERS}
+    vpc = ipaddress.IPv4Network(vpc_cidr)
+    prefix = vpc.prefixlen + newbits
+    size = 2 ** (32 - prefix)
+    base = int(vpc.network_address)
+    return {
+        layer: [str(ipaddress.IPv4Network((base + (index * SLOTS_PER_LAYER + az) * size, prefix))) for az in range(az_count)]
+        for index, layer in enumerate(LAYERS)
+    }
+
+
+def choose_azs(az_count, explicit, existing, available):
+    """The AZs to use: the given list; else those the stack already uses, topped up in name order."""
+    if explicit:
+        return list(explicit)
+    chosen = sorted(set(existing))[:az_count]
+    for zone in sorted(available):
+        if len(chosen) >= az_count:
+            break
+        if zone not in chosen:
+            chosen.append(zone)
+    return chosen
+
+
+def names(stack):
+    """Every Name the network uses, in one place, so other tiers can rely on them."""
+    return {
+        "vpc": "%s-vpc" % stack,
+        "internet_gateway": "%s-igw" % stack,
+        "subnet": lambda layer, az: "%s-%s-%s" % (stack, layer, az),
+        "nat_gateway": lambda az: "%s-nat-%s" % (stack, az),
+        "route_table": lambda layer, az=None: "%s-%s%s" % (stack, layer, "-" + az if az else ""),
+        "network_acl": lambda layer: "%s-%s" % (stack, layer),
+        "security_group": lambda component: "%s-%s" % (stack, component),
+    }
+
+
+def _tcp(port_from, port_to, peer):
+    return ["tcp", port_from, port_to, peer]
+
+
+def _nacl_entries(direction, rules):
+    """Number a direction's (protocol, from, to, cidr) rules 100, 110, ... in order."""
+    return [[direction, 100 + 10 * index, proto, low, high, cidr, "allow"] for index, (proto, low, high, cidr) in enumerate(rules)]
+
+
+def network_acl_entries(cfg, cidrs):
+    """Stateless rules per layer: what crosses each subnet border, and the return traffic."""
+    vpc = cfg["vpc_cidr"]
+    low, high = EPHEMERAL
+    web = [("tcp", port, port, cidr) for port in sorted(cfg["alb_listener_ports"]) for cidr in cfg["alb_ingress_cidrs"]]
+    public = _nacl_entries("in", web + [("tcp", 80, 80, vpc), ("tcp", 443, 443, vpc), ("tcp", low, high, ANYWHERE)])
+    public += _nacl_entries("out", [("tcp", 80, 80, ANYWHERE), ("tcp", 443, 443, ANYWHERE), ("tcp", low, high, ANYWHERE)])
+    app_ports = sorted({cfg["frontend_port"], cfg["internal_alb_port"], cfg["backend_port"]})
+    app = _nacl_entries("in", [("tcp", port, port, vpc) for port in app_ports] + [("tcp", low, high, ANYWHERE)])
+    app += _nacl_entries(
+        "out",
+        [("tcp", 80, 80, ANYWHERE), ("tcp", 443, 443, ANYWHERE)]
+        + [("tcp", cfg["database_port"], cfg["database_port"], cidr) for cidr in cidrs["data"]]
+        + [("tcp", port, port, vpc) for port in app_ports]
+        + [("tcp", low, high, vpc)],
+    )
+    data = _nacl_entries("in", [("tcp", cfg["database_port"], cfg["database_port"], cidr) for cidr in cidrs["app"]])
+    data += _nacl_entries("out", [("tcp", low, high, cidr) for cidr in cidrs["app"]])
+    return {"public": public, "app": app, "data": data}
+
+
+def security_group_rules(cfg, stack):
+    """The least-privilege chain; peers are CIDRs or sg:<Name> of a group of the chain."""
+    sg = names(stack)["security_group"]
+    peer = lambda component: "sg:" + sg(component)  # noqa: E731
+    outbound = [_tcp(80, 80, ANYWHERE), _tcp(443, 443, ANYWHERE)]  # packages, registry, CloudWatch, SSM via NAT
+    fp, ip, bp, dp = cfg["frontend_port"], cfg["internal_alb_port"], cfg["backend_port"], cfg["database_port"]
+    return {
+        "alb-public": {
+            "ingress": [_tcp(port, port, cidr) for port in sorted(cfg["alb_listener_ports"]) for cidr in cfg["alb_ingress_cidrs"]],
+            "egress": [_tcp(fp, fp, peer("frontend"))],
+        },
+        "frontend": {"ingress": [_tcp(fp, fp, peer("alb-public"))], "egress": [_tcp(ip, ip, peer("alb-internal"))] + outbound},
+        "alb-internal": {"ingress": [_tcp(ip, ip, peer("frontend"))], "egress": [_tcp(bp, bp, peer("backend"))]},
+        "backend": {"ingress": [_tcp(bp, bp, peer("alb-internal"))], "egress": [_tcp(dp, dp, peer("database"))] + outbound},
+        "database": {"ingress": [_tcp(dp, dp, peer("backend"))], "egress": []},
+    }
+
+
+def _sorted_rules(rules):
+    return sorted(rules, key=lambda rule: [str(part) for part in rule])
+
+
+def desired_network(cfg, azs):
+    """The whole network of ``cfg['stack']`` over ``azs``, as {kind: {Name: description}}."""
+    stack, extra = cfg["stack"], cfg.get("tags") or {}
+    n = names(stack)
+    tags = lambda name, **labels: stack_tags(stack, TIER, name, extra, **labels)  # noqa: E731
+    cidrs = subnet_cidrs(cfg["vpc_cidr"], len(azs), cfg.get("subnet_newbits", 5), cfg.get("subnets"))
+    want = dict((kind, {}) for kind in KINDS)
+
+    want["vpc"][n["vpc"]] = {"cidr": cfg["vpc_cidr"], "tags": tags(n["vpc"])}
+    want["internet_gateway"][n["internet_gateway"]] = {"attached": True, "tags": tags(n["internet_gateway"])}
+    for layer in LAYERS:
+        for index, az in enumerate(azs):
+            name = n["subnet"](layer, az)
+            want["subnet"][name] = {"cidr": cidrs[layer][index], "az": az, "layer": layer, "tags": tags(name, layer=layer)}
+
+    nat_mode = cfg.get("nat_mode", "per_az")
+    nat_azs = {"per_az": list(azs), "single": list(azs[:1]), "none": []}[nat_mode]
+    for az in nat_azs:
+        name = n["nat_gateway"](az)
+        want["nat_gateway"][name] = {"subnet": n["subnet"]("public", az), "az": az, "tags": tags(name, layer="public")}
+
+    public_rt = n["route_table"]("public")
+    want["route_table"][public_rt] = {"routes": {ANYWHERE: "internet_gateway/" + n["internet_gateway"]}, "tags": tags(public_rt, layer="public")}
+    for az in azs:
+        name = n["route_table"]("app", az)
+        nat_az = az if nat_mode == "per_az" else (azs[0] if nat_mode == "single" else None)
+        routes = {ANYWHERE: "nat_gateway/" + n["nat_gateway"](nat_az)} if nat_az else {}
+        want["route_table"][name] = {"routes": routes, "tags": tags(name, layer="app")}
+    data_rt = n["route_table"]("data")
+    want["route_table"][data_rt] = {"routes": {}, "tags": tags(data_rt, layer="data")}  # local only: no way out
+    for subnet, spec in want["subnet"].items():
+        table = n["route_table"]("app", spec["az"]) if spec["layer"] == "app" else n["route_table"](spec["layer"])
+        want["route_table_association"][subnet] = {"route_table": table}
+
+    for layer, entries in network_acl_entries(cfg, cidrs).items():
+        name = n["network_acl"](layer)
+        want["network_acl"][name] = {"entries": sorted(entries), "tags": tags(name, layer=layer)}
+    for subnet, spec in want["subnet"].items():
+        want["network_acl_association"][subnet] = {"network_acl": n["network_acl"](spec["layer"])}
+
+    for component, description in SECURITY_GROUPS:
+        name = n["security_group"](component)
+        want["security_group"][name] = {"description": description, "tags": tags(name, component=component)}
+    for component, rules in security_group_rules(cfg, stack).items():
+        want["security_group_rules"][n["security_group"](component)] = {key: _sorted_rules(value) for key, value in rules.items()}
+    if cfg.get("restrict_default_security_group", True):
+        want["security_group_rules"][DEFAULT_SG] = {"ingress": [], "egress": []}  # CIS: the default group allows nothing
+    return want
+
+
+# ---------------------------------------------------------------- actual state
+
+
+def _named(resources, stack, id_key):
+    """{Name: (resource, tags)} of the stack's network resources; the first wins on a duplicate Name."""
+    found = {}
+    for resource in resources:
+        tags = tag_dict(resource.get("Tags"))
+        if belongs_to(tags, stack, TIER) and tags.get(TAG_NAME) and tags[TAG_NAME] not in found:
+            found[tags[TAG_NAME]] = (resource, tags)
+    return found
+
+
+def _permission_rules(permissions, group_names):
+    rules = []
+    for perm in permissions:
+        proto = perm.get("IpProtocol", "-1")
+        proto = "all" if proto == "-1" else proto
+        low, high = perm.get("FromPort", -1 if proto == "all" else 0), perm.get("ToPort", -1 if proto == "all" else 0)
+        for ip_range in perm.get("IpRanges", []):
+            rules.append([proto, low, high, ip_range["CidrIp"]])
+        for ip_range in perm.get("Ipv6Ranges", []):
+            rules.append([proto, low, high, ip_range["CidrIpv6"]])
+        for pair in perm.get("UserIdGroupPairs", []):
+            rules.append([proto, low, high, "sg:" + group_names.get(pair["GroupId"], pair["GroupId"])])
+        for prefix in perm.get("PrefixListIds", []):
+            rules.append([proto, low, high, "pl:" + prefix["PrefixListId"]])
+    return _sorted_rules(rules)
+
+
+def _nacl_entry(entry):
+    proto = {"6": "tcp", "17": "udp", "-1": "all"}.get(str(entry["Protocol"]), str(entry["Protocol"]))
+    ports = entry.get("PortRange") or {}
+    return ["out" if entry["Egress"] else "in", entry["RuleNumber"], proto, ports.get("From", -1), ports.get("To", -1), entry.get("CidrBlock") or entry.get("Ipv6CidrBlock"), entry["RuleAction"]]
+
+
+def actual_network(raw, stack):
+    """Describe answers -> {kind: {Name: description + ids}}, the same shape as desired_network."""
+    have = dict((kind, {}) for kind in KINDS + ("elastic_ip",))
+    ids = {}  # resource ID -> "kind/Name", to name route targets and rule peers
+    for name, (vpc, tags) in _named(raw.get("vpcs", []), stack, "VpcId").items():
+        have["vpc"][name] = {"cidr": vpc["CidrBlock"], "tags": tags, "id": vpc["VpcId"]}
+    for name, (igw, tags) in _named(raw.get("internet_gateways", []), stack, "InternetGatewayId").items():
+        attached = [a["VpcId"] for a in igw.get("Attachments", []) if a.get("State") in ("available", "attached", "attaching")]
+        have["internet_gateway"][name] = {"attached": bool(attached), "tags": tags, "id": igw["InternetGatewayId"], "vpc_ids": attached}
+        ids[igw["InternetGatewayId"]] = "internet_gateway/" + name
+    subnet_names = {}
+    for name, (subnet, tags) in _named(raw.get("subnets", []), stack, "SubnetId").items():
+        have["subnet"][name] = {"cidr": subnet["CidrBlock"], "az": subnet["AvailabilityZone"], "layer": tags.get(TAG_LAYER), "tags": tags, "id": subnet["SubnetId"]}
+        subnet_names[subnet["SubnetId"]] = name
+    live_nats = [nat for nat in raw.get("nat_gateways", []) if nat.get("State") in ("pending", "available")]
+    for name, (nat, tags) in _named(live_nats, stack, "NatGatewayId").items():
+        allocations = [a["AllocationId"] for a in nat.get("NatGatewayAddresses", []) if a.get("AllocationId")]
+        have["nat_gateway"][name] = {
+            "subnet": subnet_names.get(nat["SubnetId"], nat["SubnetId"]),
+            "az": have["subnet"].get(subnet_names.get(nat["SubnetId"]), {}).get("az"),
+            "tags": tags,
+            "id": nat["NatGatewayId"],
+            "allocation_ids": allocations,
+        }
+        ids[nat["NatGatewayId"]] = "nat_gateway/" + name
+    for name, (table, tags) in _named(raw.get("route_tables", []), stack, "RouteTableId").items():
+        routes = {}
+        for route in table.get("Routes", []):
+            if route.get("GatewayId") == "local" or not route.get("DestinationCidrBlock") or route.get("Origin") == "CreateRouteTable":
+                continue
+            target = route.get("GatewayId") or route.get("NatGatewayId") or route.get("NetworkInterfaceId") or route.get("InstanceId") or "blackhole"
+            routes[route["DestinationCidrBlock"]] = ids.get(target, "other/" + target)
+        have["route_table"][name] = {"routes": routes, "tags": tags, "id": table["RouteTableId"]}
+        for assoc in table.get("Associations", []):
+            if assoc.get("SubnetId") in subnet_names:
+                have["route_table_association"][subnet_names[assoc["SubnetId"]]] = {"route_table": name, "id": assoc["RouteTableAssociationId"]}
+    # Subnets on the main table (no explicit association) are found for the association step.
+    for table in raw.get("route_tables", []):
+        if belongs_to(tag_dict(table.get("Tags")), stack, TIER):
+            continue
+        for assoc in table.get("Associations", []):
+            if assoc.get("SubnetId") in subnet_names:
+                have["route_table_association"][subnet_names[assoc["SubnetId"]]] = {"route_table": "other/" + table["RouteTableId"], "id": assoc["RouteTableAssociationId"]}
+    in_use = set(a for nat in have["nat_gateway"].values() for a in nat["allocation_ids"])
+    for name, (address, tags) in _named(raw.get("addresses", []), stack, "AllocationId").items():
+        if address["AllocationId"] not in in_use:  # left over from a NAT that failed or was deleted
+            have["elastic_ip"][name] = {"tags": tags, "id": address["AllocationId"], "public_ip": address.get("PublicIp")}
+    nacl_names = {}
+    for name, (nacl, tags) in _named(raw.get("network_acls", []), stack, "NetworkAclId").items():
+        entries = [_nacl_entry(e) for e in nacl.get("Entries", []) if e["RuleNumber"] < 32767]
+        have["network_acl"][name] = {"entries": sorted(entries), "tags": tags, "id": nacl["NetworkAclId"]}
+        nacl_names[nacl["NetworkAclId"]] = name
+    for nacl in raw.get("network_acls", []):
+        for assoc in nacl.get("Associations", []):
+            if assoc.get("SubnetId") in subnet_names:
+                acl_name = nacl_names.get(nacl["NetworkAclId"], "other/" + nacl["NetworkAclId"])
+                have["network_acl_association"][subnet_names[assoc["SubnetId"]]] = {"network_acl": acl_name, "id": assoc["NetworkAclAssociationId"]}
+        if nacl.get("IsDefault"):
+            have["default_network_acl_id"] = nacl["NetworkAclId"]
+    groups = _named(raw.get("security_groups", []), stack, "GroupId")
+    group_names = dict((group["GroupId"], name) for name, (group, _tags) in groups.items())
+    group_names.update((group["GroupId"], DEFAULT_SG) for group in raw.get("security_groups", []) if group.get("GroupName") == "default")
+    for name, (group, tags) in groups.items():
+        have["security_group"][name] = {"description": group.get("Description"), "tags": tags, "id": group["GroupId"]}
+        have["security_group_rules"][name] = _group_rules(group, group_names)
+    for group in raw.get("security_groups", []):
+        if group.get("GroupName") == "default":
+            have["security_group_rules"][DEFAULT_SG] = _group_rules(group, group_names)
+            have["security_group"].setdefault(DEFAULT_SG, {"id": group["GroupId"], "builtin": True})
+    return have
+
+
+def _group_rules(group, group_names):
+    return {
+        "ingress": _permission_rules(group.get("IpPermissions", []), group_names),
+        "egress": _permission_rules(group.get("IpPermissionsEgress", []), group_names),
+        "id": group["GroupId"],
+    }
+
+
+# ---------------------------------------------------------------- comparing
+
+
+def _tags_differ(want, have):
+    return ["tags"] if missing_tags(want.get("tags", {}), have.get("tags", {})) else []
+
+
+def _fixed(kind, name, want, have, fields):
+    """Fields AWS cannot change in place: refuse rather than replace (replacing loses what runs there)."""
+    for field in fields:
+        if want.get(field) != have.get(field):
+            raise NetworkPlanError(
+                "%s %s has %s %s but %s is wanted; it cannot change in place. Move what uses it, "
+                "delete it (state=absent or by hand) and run again" % (kind, name, field, have.get(field), want.get(field))
+            )
+
+
+def _compare(kind, fixed=(), fields=()):
+    def compare(want, have, name=None):
+        _fixed(kind, name, want, have, fixed)
+        return sorted(set(_tags_differ(want, have)) | set(f for f in fields if want.get(f) != have.get(f)))
+
+    return compare
+
+
+COMPARE = {
+    "vpc": _compare("vpc", fixed=("cidr",)),
+    "internet_gateway": _compare("internet_gateway", fields=("attached",)),
+    "subnet": _compare("subnet", fixed=("cidr", "az")),
+    "nat_gateway": _compare("nat_gateway", fixed=("subnet",)),
+    "route_table": _compare("route_table", fields=("routes",)),
+    "route_table_association": _compare("route_table_association", fields=("route_table",)),
+    "network_acl": _compare("network_acl", fields=("entries",)),
+    "network_acl_association": _compare("network_acl_association", fields=("network_acl",)),
+    "security_group": _compare("security_group"),
+    "security_group_rules": _compare("security_group_rules", fields=("ingress", "egress")),
+}
+
+
+def _diff(kind, want, have, delete_extra=True):
+    compare = COMPARE[kind]
+    for name in want:
+        if name in have:
+            compare(want[name], have[name], name)  # raises first on a field that cannot change in place
+    changes = diff_resources(kind, want, have, compare=compare, delete_extra=delete_extra)
+    for change in changes:  # handlers act on IDs: keep the record found
+        change.ref = have.get(change.name)
+    return changes
+
+
+NEW_GROUP_RULES = {"ingress": [], "egress": [["all", -1, -1, ANYWHERE]]}
+NEW_DEFAULT_GROUP_RULES = {"ingress": [["all", -1, -1, "sg:" + DEFAULT_SG]], "egress": [["all", -1, -1, ANYWHERE]]}
+
+
+def plan_network(want, have):
+    """The ordered changes from ``have`` to ``want``: creates and updates forward, deletes last, backwards."""
+    forward, deletes = [], {}
+    for kind in KINDS:
+        # Associations and rules exist for as long as their subnet or group: never "deleted" on their own.
+        delete_extra = kind not in ("route_table_association", "network_acl_association", "security_group_rules")
+        wanted = want[kind]
+        found = have[kind]
+        if kind == "security_group_rules":
+            found = dict(found)
+            for name in wanted:  # what AWS gives a new group: allow-all egress (and self-ingress for the default one)
+                found.setdefault(name, dict(NEW_DEFAULT_GROUP_RULES if name == DEFAULT_SG else NEW_GROUP_RULES))
+        if kind == "security_group":
+            found = dict((name, spec) for name, spec in found.items() if not spec.get("builtin"))
+        for change in _diff(kind, wanted, found, delete_extra):
+            (deletes.setdefault(kind, []) if change.action == DELETE else forward).append(change)
+    plan = Plan(forward)
+    for kind in TEARDOWN_ORDER:
+        plan.extend(deletes.get(kind, []))
+    return plan
+
+
+# Deleting: NATs before their subnets, subnets before their tables and ACLs, groups last but the VPC.
+TEARDOWN_ORDER = ("security_group_references", "security_group", "nat_gateway", "elastic_ip", "subnet", "route_table", "network_acl", "internet_gateway", "vpc")
+
+
+def plan_teardown(have):
+    """Delete everything of the stack's network, in an order AWS accepts."""
+    plan = Plan()
+    referencing = [
+        name for name, rules in have["security_group_rules"].items()
+        if name != DEFAULT_SG and any(rule[3].startswith("sg:") for rule in rules["ingress"] + rules["egress"])
+    ]
+    for name in referencing:  # groups referring to each other cannot be deleted until the references go
+        plan.extend([Change(DELETE, "security_group_references", name, before=have["security_group_rules"][name], ref=have["security_group_rules"][name])])
+    for kind in TEARDOWN_ORDER[1:]:
+        for name, spec in have[kind].items():
+            if spec.get("builtin"):
+                continue
+            plan.extend([Change(DELETE, kind, name, before=spec, ref=spec)])
+    return plan
+
+
+def summarize_ids(ids):
+    """IDs by Name ({kind: {Name: ID}}), for the module's return value."""
+    pick = lambda kind: dict((name, value) for name, value in sorted(ids.get(kind, {}).items()) if value and name != DEFAULT_SG)  # noqa: E731
+    return {
+        "vpc_id": next(iter(pick("vpc").values()), None),
+        "internet_gateway_id": next(iter(pick("internet_gateway").values()), None),
+        "subnets": pick("subnet"),
+        "nat_gateways": pick("nat_gateway"),
+        "route_tables": pick("route_table"),
+        "network_acls": pick("network_acl"),
+        "security_groups": pick("security_group"),
+    }
