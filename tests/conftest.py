@@ -77,7 +77,7 @@ class AnsibleRunner:
         env.update(self.moto.env())
         env.update(
             ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-            ANSIBLE_STDOUT_CALLBACK="json",
+            ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
             ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
             ANSIBLE_LOCALHOST_WARNING="0",
             ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
@@ -99,12 +99,12 @@ class AnsibleRunner:
 
     def module(self, name, args, check=False, diff=False, env=None):
         """One module run (`ansible localhost -m`); returns the module's result dict."""
-        argv = ["ansible", "localhost", "-m", name, "-a", json.dumps(args)]
+        argv = ["ansible", "localhost", "-m", name] + (["-a", json.dumps(args)] if args else [])
         argv += ["--check"] if check else []
         argv += ["--diff"] if diff else []
         output = self._run(argv, env)
         result = output["plays"][0]["tasks"][0]["hosts"]["localhost"]
-        result["rc"] = output["rc"]
+        result["rc"], result["stderr"] = output["rc"], output["stderr"]
         return result
 
     def playbook(self, playbook, extra_vars=None, check=False, diff=False, tags=None, env=None):
