@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# make demo / make down / make report. Starts moto on loopback unless AWS_ENDPOINT_URL is set,
+# deploys the stack from playbooks/vars/demo.yml, prints the report. Stops only what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STATE=.lab
+PIDFILE=$STATE/moto.pid
+ENDPOINT_FILE=$STATE/endpoint
+VARS=${DEMO_VARS:-playbooks/vars/demo.yml}
+STACK=$(python -c "import yaml,sys; print(yaml.safe_load(open('$VARS'))['hatrading_stack'])")
+REGION=$(python -c "import yaml,sys; print(yaml.safe_load(open('$VARS')).get('hatrading_region', 'us-east-1'))")
+mkdir -p "$STATE"
+
+moto_running() { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+start_moto() {
+  if moto_running; then
+    echo "moto already running (pid $(cat "$PIDFILE")) at $(cat "$ENDPOINT_FILE")"
+    return
+  fi
+  local port=${MOTO_PORT:-5000}
+  nohup python lab/moto_server.py --port "$port" --pidfile "$PIDFILE" >"$STATE/moto.log" 2>&1 &
+  for _ in $(seq 1 50); do
+    curl -sf "http://127.0.0.1:$port/_lab/api-calls" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  curl -sf "http://127.0.0.1:$port/_lab/api-calls" >/dev/null || { echo "moto did not start: see $STATE/moto.log" >&2; exit 1; }
+  echo "http://127.0.0.1:$port" >"$ENDPOINT_FILE"
+  echo "moto server started on http://127.0.0.1:$port (pid $(cat "$PIDFILE"); MOTO_PORT sets the port)"
+}
+
+use_endpoint() {
+  if [[ -n ${AWS_ENDPOINT_URL:-} ]]; then
+    echo "using AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"
+  else
+    start_moto
+    export AWS_ENDPOINT_URL
+    AWS_ENDPOINT_URL=$(cat "$ENDPOINT_FILE")
+    # moto accepts any credentials; real AWS never sees these (the endpoint is loopback).
+    export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-testing} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-testing}
+  fi
+  export AWS_DEFAULT_REGION=$REGION
+}
+
+case ${1:-up} in
+  up)
+    use_endpoint
+    start=$EPOCHREALTIME
+    ansible-playbook playbooks/site.yml -e "@$VARS"
+    awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "\ndeployed in %.1f s\n\n", b - a }'
+    python tools/stack_report.py --stack "$STACK" --region "$REGION"
+    ;;
+  report)
+    use_endpoint
+    python tools/stack_report.py --stack "$STACK" --region "$REGION"
+    ;;
+  down)
+    if moto_running; then
+      pid=$(cat "$PIDFILE")
+      kill "$pid"
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      echo "moto server (pid $pid) stopped"
+    else
+      echo "nothing to stop"
+    fi
+    rm -f "$PIDFILE" "$ENDPOINT_FILE"
+    ;;
+  *) echo "usage: $0 up|report|down" >&2; exit 2 ;;
+esac

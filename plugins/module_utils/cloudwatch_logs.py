@@ -1,0 +1,16 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CloudWatch Logs reads, one wrapper per API call: retried and paginated."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+
+@AWSRetry.jittered_backoff()
+def describe_log_group(client, name):
+    """The log group called ``name`` exactly, or None (the API matches by prefix)."""
+    pages = client.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=name).build_full_result()
+    return next((group for group in pages.get("logGroups", []) if group["logGroupName"] == name), None)

@@ -1,0 +1,78 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: stack_validate
+short_description: Check one tier's stack variables together, before any AWS call
+version_added: 0.1.0
+description:
+  - Runs the cross-field checks of a tier (overlapping CIDRs, AZ counts against the resilience level, port clashes,
+    reserved tag keys, ...) that a role's C(meta/argument_specs.yml) cannot express.
+  - Makes no AWS call and changes nothing; fails with every problem found, each naming the variable and the fix.
+author:
+  - hatrading.aws maintainers
+options:
+  tier:
+    description: The tier whose settings are checked.
+    type: str
+    required: true
+    choices: [network]
+  settings:
+    description: The tier's settings, keyed by option name without the role prefix (V(vpc_cidr), not V(network_vpc_cidr)).
+    type: dict
+    required: true
+  prefix:
+    description: Prefix of the variables as the user writes them, used in the messages (V(network_)).
+    type: str
+    default: ""
+notes:
+  - Supports check mode; it never changes anything.
+"""
+
+EXAMPLES = r"""
+- name: Check the network variables before touching AWS
+  hatrading.aws.stack_validate:
+    tier: network
+    prefix: network_
+    settings:
+      stack: "{{ network_stack }}"
+      vpc_cidr: "{{ network_vpc_cidr }}"
+      az_count: "{{ network_az_count }}"
+"""
+
+RETURN = r"""
+errors:
+  description: The problems found (empty when the settings are sound).
+  returned: always
+  type: list
+  elements: str
+  sample: ["network_vpc_cidr: '10.0.0.0/8' ..."]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.hatrading.aws.plugins.module_utils.validate import VALIDATORS
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            tier=dict(type="str", required=True, choices=sorted(VALIDATORS)),
+            settings=dict(type="dict", required=True),
+            prefix=dict(type="str", default=""),
+        ),
+        supports_check_mode=True,
+    )
+    errors = VALIDATORS[module.params["tier"]](module.params["settings"], module.params["prefix"])
+    if errors:
+        module.fail_json(msg="Invalid %s settings:\n- %s" % (module.params["tier"], "\n- ".join(errors)), errors=errors)
+    module.exit_json(changed=False, errors=[])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Print what a stack holds, as the AWS endpoint reports it (found by the hatrading:stack tag).
+
+    python tools/stack_report.py --stack demo [--region us-east-1] [--json]
+
+Works against real AWS and against the lab's moto alike (boto3 reads AWS_ENDPOINT_URL).
+"""
+
+import argparse
+import json
+import sys
+
+import boto3
+
+
+def tag(resource, key="Name", tags_key="Tags"):
+    return {t["Key"]: t["Value"] for t in resource.get(tags_key) or []}.get(key, "-")
+
+
+def network_report(session, stack):
+    ec2 = session.client("ec2")
+    by_stack = [{"Name": "tag:hatrading:stack", "Values": [stack]}]
+    vpcs = ec2.describe_vpcs(Filters=by_stack)["Vpcs"]
+    if not vpcs:
+        return {"vpc": None}
+    vpc = vpcs[0]
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+    subnets = ec2.describe_subnets(Filters=in_vpc)["Subnets"]
+    nats = ec2.describe_nat_gateways(Filter=in_vpc + [{"Name": "state", "Values": ["pending", "available"]}])["NatGateways"]
+    tables = ec2.describe_route_tables(Filters=in_vpc + by_stack)["RouteTables"]
+    acls = ec2.describe_network_acls(Filters=in_vpc + by_stack)["NetworkAcls"]
+    groups = ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]
+    flows = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc["VpcId"]]}])["FlowLogs"]
+    subnet_names = {s["SubnetId"]: tag(s) for s in subnets}
+    group_names = {g["GroupId"]: g["GroupName"] for g in groups}
+
+    def rules(perms):
+        out = []
+        for p in perms:
+            ports = "all" if p.get("IpProtocol") == "-1" else "%s/%s" % (p.get("IpProtocol"), p.get("FromPort") if p.get("FromPort") == p.get("ToPort") else "%s-%s" % (p.get("FromPort"), p.get("ToPort")))
+            peers = [r["CidrIp"] for r in p.get("IpRanges", [])] + [group_names.get(g["GroupId"], g["GroupId"]) for g in p.get("UserIdGroupPairs", [])]
+            out.append("%s %s" % (ports, ",".join(peers)))
+        return out
+
+    return {
+        "vpc": {"id": vpc["VpcId"], "name": tag(vpc), "cidr": vpc["CidrBlock"]},
+        "subnets": sorted(
+            ({"name": tag(s), "id": s["SubnetId"], "az": s["AvailabilityZone"], "cidr": s["CidrBlock"], "layer": tag(s, "hatrading:layer")} for s in subnets),
+            key=lambda s: (["public", "app", "data"].index(s["layer"]) if s["layer"] in ("public", "app", "data") else 9, s["az"]),
+        ),
+        "nat_gateways": [{"name": tag(n), "id": n["NatGatewayId"], "subnet": subnet_names.get(n["SubnetId"]), "state": n["State"], "public_ip": (n.get("NatGatewayAddresses") or [{}])[0].get("PublicIp")} for n in nats],
+        "route_tables": [
+            {
+                "name": tag(t),
+                "id": t["RouteTableId"],
+                "routes": ["%s -> %s" % (r.get("DestinationCidrBlock"), r.get("GatewayId") or r.get("NatGatewayId")) for r in t["Routes"]],
+                "subnets": sorted(subnet_names.get(a.get("SubnetId"), "?") for a in t.get("Associations", []) if a.get("SubnetId")),
+            }
+            for t in tables
+        ],
+        "network_acls": [
+            {"name": tag(a), "id": a["NetworkAclId"], "entries": len([e for e in a["Entries"] if e["RuleNumber"] < 32767]), "subnets": sorted(subnet_names.get(x["SubnetId"], "?") for x in a.get("Associations", []))}
+            for a in acls
+        ],
+        "security_groups": [
+            {"name": g["GroupName"], "id": g["GroupId"], "ingress": rules(g.get("IpPermissions", [])), "egress": rules(g.get("IpPermissionsEgress", []))}
+            for g in sorted(groups, key=lambda g: g["GroupName"])
+        ],
+        "flow_logs": [{"id": f["FlowLogId"], "traffic": f.get("TrafficType"), "log_group": f.get("LogGroupName"), "status": f.get("FlowLogStatus")} for f in flows],
+    }
+
+
+def print_network(report):
+    vpc = report["vpc"]
+    if not vpc:
+        print("network: no VPC for this stack")
+        return
+    print("VPC        %-28s %-24s %s" % (vpc["name"], vpc["id"], vpc["cidr"]))
+    azs = sorted({s["az"] for s in report["subnets"]})
+    print("Subnets    %d in %d AZs (%s)" % (len(report["subnets"]), len(azs), ", ".join(azs)))
+    for s in report["subnets"]:
+        print("  %-28s %-26s %-12s %s" % (s["name"], s["id"], s["az"], s["cidr"]))
+    print("NAT        %d gateway(s)" % len(report["nat_gateways"]))
+    for n in report["nat_gateways"]:
+        print("  %-28s %-26s in %s (%s, %s)" % (n["name"], n["id"], n["subnet"], n["state"], n["public_ip"]))
+    print("Routes     %d table(s)" % len(report["route_tables"]))
+    for t in report["route_tables"]:
+        print("  %-28s %s  [%s]" % (t["name"], "; ".join(t["routes"]), ", ".join(t["subnets"])))
+    print("NACLs      %d" % len(report["network_acls"]))
+    for a in report["network_acls"]:
+        print("  %-28s %2d rules  [%s]" % (a["name"], a["entries"], ", ".join(a["subnets"])))
+    print("Security groups")
+    for g in report["security_groups"]:
+        print("  %-28s in: %s" % (g["name"], "; ".join(g["ingress"]) or "nothing"))
+        print("  %-28s out: %s" % ("", "; ".join(g["egress"]) or "nothing"))
+    print("Flow logs  %s" % ("; ".join("%s %s -> %s (%s)" % (f["id"], f["traffic"], f["log_group"], f["status"]) for f in report["flow_logs"]) or "none"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--region", default=None)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    session = boto3.session.Session(region_name=args.region)
+    report = {"stack": args.stack, "network": network_report(session, args.stack)}
+    if args.json:
+        json.dump(report, sys.stdout, indent=2, default=str)
+        print()
+    else:
+        print("== stack %s (%s) ==" % (args.stack, session.region_name))
+        print_network(report["network"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
