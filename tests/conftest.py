@@ -107,9 +107,9 @@ class AnsibleRunner:
         result["rc"], result["stderr"] = output["rc"], output["stderr"]
         return result
 
-    def playbook(self, playbook, extra_vars=None, check=False, diff=False, tags=None, env=None):
+    def playbook(self, playbook, extra_vars=None, check=False, diff=False, tags=None, env=None, extra_args=()):
         """One playbook run; returns the json callback's document plus `rc` and `tasks` (results by task name)."""
-        argv = ["ansible-playbook", str(playbook), "-e", json.dumps(extra_vars or {})]
+        argv = ["ansible-playbook", str(playbook), *extra_args, "-e", json.dumps(extra_vars or {})]
         argv += ["--check"] if check else []
         argv += ["--diff"] if diff else []
         argv += ["--tags", tags] if tags else []

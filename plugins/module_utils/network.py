@@ -272,7 +272,8 @@ def actual_network(raw, stack):
                 continue
             target = route.get("GatewayId") or route.get("NatGatewayId") or route.get("NetworkInterfaceId") or route.get("InstanceId") or "blackhole"
             routes[route["DestinationCidrBlock"]] = ids.get(target, "other/" + target)
-        have["route_table"][name] = {"routes": routes, "tags": tags, "id": table["RouteTableId"]}
+        associations = [a["RouteTableAssociationId"] for a in table.get("Associations", []) if not a.get("Main")]
+        have["route_table"][name] = {"routes": routes, "tags": tags, "id": table["RouteTableId"], "association_ids": associations}
         for assoc in table.get("Associations", []):
             if assoc.get("SubnetId") in subnet_names:
                 have["route_table_association"][subnet_names[assoc["SubnetId"]]] = {"route_table": name, "id": assoc["RouteTableAssociationId"]}
@@ -290,7 +291,8 @@ def actual_network(raw, stack):
     nacl_names = {}
     for name, (nacl, tags) in _named(raw.get("network_acls", []), stack, "NetworkAclId").items():
         entries = [_nacl_entry(e) for e in nacl.get("Entries", []) if e["RuleNumber"] < 32767]
-        have["network_acl"][name] = {"entries": sorted(entries), "tags": tags, "id": nacl["NetworkAclId"]}
+        associations = [a["NetworkAclAssociationId"] for a in nacl.get("Associations", [])]
+        have["network_acl"][name] = {"entries": sorted(entries), "tags": tags, "id": nacl["NetworkAclId"], "association_ids": associations}
         nacl_names[nacl["NetworkAclId"]] = name
     for nacl in raw.get("network_acls", []):
         for assoc in nacl.get("Associations", []):

@@ -387,6 +387,8 @@ class NetworkApplier:
             ec2.ignore_not_found(self.client.delete_route, RouteTableId=table_id, DestinationCidrBlock=destination, aws_retry=True)
 
     def delete_route_table(self, change):
+        for association_id in change.ref.get("association_ids", []):  # gone with their subnets on AWS, not always on moto
+            ec2.ignore_not_found(self.client.disassociate_route_table, AssociationId=association_id, aws_retry=True)
         ec2.ignore_not_found(self.client.delete_route_table, RouteTableId=change.ref["id"], aws_retry=True)
 
     def create_route_table_association(self, change):
@@ -423,6 +425,10 @@ class NetworkApplier:
             ec2.ignore_not_found(self.client.delete_network_acl_entry, NetworkAclId=acl_id, RuleNumber=number, Egress=direction == "out", aws_retry=True)
 
     def delete_network_acl(self, change):
+        # Hand any subnet still on it back to the VPC's default ACL (moto keeps deleted subnets' associations).
+        default_acl = self.have.get("default_network_acl_id")
+        for association_id in change.ref.get("association_ids", []) if default_acl else []:
+            ec2.ignore_not_found(self.client.replace_network_acl_association, AssociationId=association_id, NetworkAclId=default_acl, aws_retry=True)
         ec2.ignore_not_found(self.client.delete_network_acl, NetworkAclId=change.ref["id"], aws_retry=True)
 
     def create_network_acl_association(self, change):
