@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The embedded AWS for the demo, the tests and the bench: moto server on loopback.
 
 It is moto's own WSGI application with one addition: every AWS API call is recorded

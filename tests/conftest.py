@@ -88,11 +88,12 @@ class AnsibleRunner:
         return env
 
     def _run(self, argv, env=None):
-        proc = subprocess.run(argv, cwd=REPO, env=self.env(env), capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(argv, cwd=REPO, env=self.env(env), capture_output=True, text=True, timeout=600, check=False)
         try:
-            output = json.loads(proc.stdout[proc.stdout.index("{"):])
+            output = json.loads(proc.stdout[proc.stdout.index("{") :])
         except ValueError:
-            raise AssertionError("no JSON from %s (rc=%d)\nstdout:\n%s\nstderr:\n%s" % (argv, proc.returncode, proc.stdout[-4000:], proc.stderr[-4000:]))
+            message = "no JSON from %s (rc=%d)\nstdout:\n%s\nstderr:\n%s" % (argv, proc.returncode, proc.stdout[-4000:], proc.stderr[-4000:])
+            raise AssertionError(message) from None
         output["rc"] = proc.returncode
         output["stderr"] = proc.stderr
         return output

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Print what a stack holds, as the AWS endpoint reports it (found by the hatrading:stack tag).
 
     python tools/stack_report.py --stack demo [--region us-east-1] [--json]
@@ -37,7 +36,12 @@ def network_report(session, stack):
     def rules(perms):
         out = []
         for p in perms:
-            ports = "all" if p.get("IpProtocol") == "-1" else "%s/%s" % (p.get("IpProtocol"), p.get("FromPort") if p.get("FromPort") == p.get("ToPort") else "%s-%s" % (p.get("FromPort"), p.get("ToPort")))
+            ports = (
+                "all"
+                if p.get("IpProtocol") == "-1"
+                else "%s/%s"
+                % (p.get("IpProtocol"), p.get("FromPort") if p.get("FromPort") == p.get("ToPort") else "%s-%s" % (p.get("FromPort"), p.get("ToPort")))
+            )
             peers = [r["CidrIp"] for r in p.get("IpRanges", [])] + [group_names.get(g["GroupId"], g["GroupId"]) for g in p.get("UserIdGroupPairs", [])]
             out.append("%s %s" % (ports, ",".join(peers)))
         return out
@@ -48,7 +52,16 @@ def network_report(session, stack):
             ({"name": tag(s), "id": s["SubnetId"], "az": s["AvailabilityZone"], "cidr": s["CidrBlock"], "layer": tag(s, "hatrading:layer")} for s in subnets),
             key=lambda s: (["public", "app", "data"].index(s["layer"]) if s["layer"] in ("public", "app", "data") else 9, s["az"]),
         ),
-        "nat_gateways": [{"name": tag(n), "id": n["NatGatewayId"], "subnet": subnet_names.get(n["SubnetId"]), "state": n["State"], "public_ip": (n.get("NatGatewayAddresses") or [{}])[0].get("PublicIp")} for n in nats],
+        "nat_gateways": [
+            {
+                "name": tag(n),
+                "id": n["NatGatewayId"],
+                "subnet": subnet_names.get(n["SubnetId"]),
+                "state": n["State"],
+                "public_ip": (n.get("NatGatewayAddresses") or [{}])[0].get("PublicIp"),
+            }
+            for n in nats
+        ],
         "route_tables": [
             {
                 "name": tag(t),
@@ -59,14 +72,21 @@ def network_report(session, stack):
             for t in tables
         ],
         "network_acls": [
-            {"name": tag(a), "id": a["NetworkAclId"], "entries": len([e for e in a["Entries"] if e["RuleNumber"] < 32767]), "subnets": sorted(subnet_names.get(x["SubnetId"], "?") for x in a.get("Associations", []))}
+            {
+                "name": tag(a),
+                "id": a["NetworkAclId"],
+                "entries": len([e for e in a["Entries"] if e["RuleNumber"] < 32767]),
+                "subnets": sorted(subnet_names.get(x["SubnetId"], "?") for x in a.get("Associations", [])),
+            }
             for a in acls
         ],
         "security_groups": [
             {"name": g["GroupName"], "id": g["GroupId"], "ingress": rules(g.get("IpPermissions", [])), "egress": rules(g.get("IpPermissionsEgress", []))}
             for g in sorted(groups, key=lambda g: g["GroupName"])
         ],
-        "flow_logs": [{"id": f["FlowLogId"], "traffic": f.get("TrafficType"), "log_group": f.get("LogGroupName"), "status": f.get("FlowLogStatus")} for f in flows],
+        "flow_logs": [
+            {"id": f["FlowLogId"], "traffic": f.get("TrafficType"), "log_group": f.get("LogGroupName"), "status": f.get("FlowLogStatus")} for f in flows
+        ],
     }
 
 

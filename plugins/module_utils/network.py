@@ -135,7 +135,10 @@ def network_acl_entries(cfg, cidrs):
 def security_group_rules(cfg, stack):
     """The least-privilege chain; peers are CIDRs or sg:<Name> of a group of the chain."""
     sg = names(stack)["security_group"]
-    peer = lambda component: "sg:" + sg(component)  # noqa: E731
+
+    def peer(component):
+        return "sg:" + sg(component)
+
     outbound = [_tcp(80, 80, ANYWHERE), _tcp(443, 443, ANYWHERE)]  # packages, registry, CloudWatch, SSM via NAT
     fp, ip, bp, dp = cfg["frontend_port"], cfg["internal_alb_port"], cfg["backend_port"], cfg["database_port"]
     return {
@@ -158,7 +161,10 @@ def desired_network(cfg, azs):
     """The whole network of ``cfg['stack']`` over ``azs``, as {kind: {Name: description}}."""
     stack, extra = cfg["stack"], cfg.get("tags") or {}
     n = names(stack)
-    tags = lambda name, **labels: stack_tags(stack, TIER, name, extra, **labels)  # noqa: E731
+
+    def tags(name, **labels):
+        return stack_tags(stack, TIER, name, extra, **labels)
+
     cidrs = subnet_cidrs(cfg["vpc_cidr"], len(azs), cfg.get("subnet_newbits", 5), cfg.get("subnets"))
     want = dict((kind, {}) for kind in KINDS)
 
@@ -237,7 +243,15 @@ def _permission_rules(permissions, group_names):
 def _nacl_entry(entry):
     proto = {"6": "tcp", "17": "udp", "-1": "all"}.get(str(entry["Protocol"]), str(entry["Protocol"]))
     ports = entry.get("PortRange") or {}
-    return ["out" if entry["Egress"] else "in", entry["RuleNumber"], proto, ports.get("From", -1), ports.get("To", -1), entry.get("CidrBlock") or entry.get("Ipv6CidrBlock"), entry["RuleAction"]]
+    return [
+        "out" if entry["Egress"] else "in",
+        entry["RuleNumber"],
+        proto,
+        ports.get("From", -1),
+        ports.get("To", -1),
+        entry.get("CidrBlock") or entry.get("Ipv6CidrBlock"),
+        entry["RuleAction"],
+    ]
 
 
 def actual_network(raw, stack):
@@ -252,7 +266,13 @@ def actual_network(raw, stack):
         ids[igw["InternetGatewayId"]] = "internet_gateway/" + name
     subnet_names = {}
     for name, (subnet, tags) in _named(raw.get("subnets", []), stack, "SubnetId").items():
-        have["subnet"][name] = {"cidr": subnet["CidrBlock"], "az": subnet["AvailabilityZone"], "layer": tags.get(TAG_LAYER), "tags": tags, "id": subnet["SubnetId"]}
+        have["subnet"][name] = {
+            "cidr": subnet["CidrBlock"],
+            "az": subnet["AvailabilityZone"],
+            "layer": tags.get(TAG_LAYER),
+            "tags": tags,
+            "id": subnet["SubnetId"],
+        }
         subnet_names[subnet["SubnetId"]] = name
     live_nats = [nat for nat in raw.get("nat_gateways", []) if nat.get("State") in ("pending", "available")]
     for name, (nat, tags) in _named(live_nats, stack, "NatGatewayId").items():
@@ -283,7 +303,10 @@ def actual_network(raw, stack):
             continue
         for assoc in table.get("Associations", []):
             if assoc.get("SubnetId") in subnet_names:
-                have["route_table_association"][subnet_names[assoc["SubnetId"]]] = {"route_table": "other/" + table["RouteTableId"], "id": assoc["RouteTableAssociationId"]}
+                have["route_table_association"][subnet_names[assoc["SubnetId"]]] = {
+                    "route_table": "other/" + table["RouteTableId"],
+                    "id": assoc["RouteTableAssociationId"],
+                }
     in_use = set(a for nat in have["nat_gateway"].values() for a in nat["allocation_ids"])
     for name, (address, tags) in _named(raw.get("addresses", []), stack, "AllocationId").items():
         if address["AllocationId"] not in in_use:  # left over from a NAT that failed or was deleted
@@ -406,7 +429,8 @@ def plan_teardown(have):
     """Delete everything of the stack's network, in an order AWS accepts."""
     plan = Plan()
     referencing = [
-        name for name, rules in have["security_group_rules"].items()
+        name
+        for name, rules in have["security_group_rules"].items()
         if name != DEFAULT_SG and any(rule[3].startswith("sg:") for rule in rules["ingress"] + rules["egress"])
     ]
     for name in referencing:  # groups referring to each other cannot be deleted until the references go
@@ -421,7 +445,10 @@ def plan_teardown(have):
 
 def summarize_ids(ids):
     """IDs by Name ({kind: {Name: ID}}), for the module's return value."""
-    pick = lambda kind: dict((name, value) for name, value in sorted(ids.get(kind, {}).items()) if value and name != DEFAULT_SG)  # noqa: E731
+
+    def pick(kind):
+        return dict((name, value) for name, value in sorted(ids.get(kind, {}).items()) if value and name != DEFAULT_SG)
+
     return {
         "vpc_id": next(iter(pick("vpc").values()), None),
         "internet_gateway_id": next(iter(pick("internet_gateway").values()), None),

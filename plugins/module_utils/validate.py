@@ -57,7 +57,10 @@ def validate_port(value, name):
 
 def validate_network(settings, prefix=""):
     """Check the network tier's settings; returns the list of problems found."""
-    v = lambda option: prefix + option  # noqa: E731  (the variable's name as the user wrote it)
+
+    def v(option):  # the variable's name as the user wrote it
+        return prefix + option
+
     errors = validate_stack_name(settings.get("stack"), v("stack"))
     errors += validate_tags(settings.get("tags"), v("tags"))
 
@@ -85,7 +88,9 @@ def validate_network(settings, prefix=""):
     if not isinstance(az_count, int) or isinstance(az_count, bool) or not 1 <= az_count <= MAX_AZS:
         errors.append("%s: %r is out of range; use %d to %d AZs" % (v("az_count"), az_count, MIN_AZS, MAX_AZS))
     elif az_count < MIN_AZS and resilience == "ha":
-        errors.append("%s: one AZ cannot survive the loss of that AZ; an HA stack needs %d to %d AZs (or %s=cost)" % (v("az_count"), MIN_AZS, MAX_AZS, v("resilience")))
+        errors.append(
+            "%s: one AZ cannot survive the loss of that AZ; an HA stack needs %d to %d AZs (or %s=cost)" % (v("az_count"), MIN_AZS, MAX_AZS, v("resilience"))
+        )
 
     vpc = _network(settings.get("vpc_cidr"))
     if vpc is None:
@@ -117,7 +122,9 @@ def validate_network(settings, prefix=""):
 
     retention = settings.get("flow_log_retention_days")
     if retention is not None and retention not in LOG_RETENTION_DAYS:
-        errors.append("%s: %r is not a CloudWatch Logs retention; use one of %s" % (v("flow_log_retention_days"), retention, ", ".join(map(str, LOG_RETENTION_DAYS))))
+        errors.append(
+            "%s: %r is not a CloudWatch Logs retention; use one of %s" % (v("flow_log_retention_days"), retention, ", ".join(map(str, LOG_RETENTION_DAYS)))
+        )
     return errors
 
 

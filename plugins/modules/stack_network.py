@@ -133,7 +133,9 @@ plan:
   returned: always
   type: list
   elements: dict
-  sample: [{"action": "create", "kind": "subnet", "name": "prod-public-us-east-1a"}, {"action": "update", "kind": "route_table", "name": "prod-app-us-east-1a", "fields": ["routes"]}]
+  sample:
+    - {"action": "create", "kind": "subnet", "name": "prod-public-us-east-1a"}
+    - {"action": "update", "kind": "route_table", "name": "prod-app-us-east-1a", "fields": ["routes"]}
 plan_text:
   description: The plan as lines a reviewer reads, ending with the counts.
   returned: always
@@ -199,9 +201,22 @@ from ansible_collections.hatrading.aws.plugins.module_utils.validate import vali
 from ansible_collections.hatrading.aws.plugins.module_utils.waiters import wait
 
 SETTINGS = (
-    "stack", "vpc_cidr", "availability_zones", "az_count", "subnet_newbits", "subnets", "nat_mode", "resilience",
-    "alb_listener_ports", "alb_ingress_cidrs", "frontend_port", "internal_alb_port", "backend_port",
-    "database_port", "restrict_default_security_group", "tags",
+    "stack",
+    "vpc_cidr",
+    "availability_zones",
+    "az_count",
+    "subnet_newbits",
+    "subnets",
+    "nat_mode",
+    "resilience",
+    "alb_listener_ports",
+    "alb_ingress_cidrs",
+    "frontend_port",
+    "internal_alb_port",
+    "backend_port",
+    "database_port",
+    "restrict_default_security_group",
+    "tags",
 )
 
 
@@ -298,7 +313,9 @@ class NetworkApplier:
         ec2.ignore_not_found(self.client.delete_vpc, VpcId=change.ref["id"], aws_retry=True)
 
     def create_internet_gateway(self, change):
-        igw = self.client.create_internet_gateway(TagSpecifications=tag_specifications("internet-gateway", change.after["tags"]), aws_retry=True)["InternetGateway"]
+        igw = self.client.create_internet_gateway(TagSpecifications=tag_specifications("internet-gateway", change.after["tags"]), aws_retry=True)[
+            "InternetGateway"
+        ]
         self.ids["internet_gateway"][change.name] = igw["InternetGatewayId"]
         self.client.attach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=self._vpc_id(), aws_retry=True)
 
@@ -316,8 +333,11 @@ class NetworkApplier:
     def create_subnet(self, change):
         spec = change.after
         subnet = self.client.create_subnet(
-            VpcId=self._vpc_id(), CidrBlock=spec["cidr"], AvailabilityZone=spec["az"],
-            TagSpecifications=tag_specifications("subnet", spec["tags"]), aws_retry=True,
+            VpcId=self._vpc_id(),
+            CidrBlock=spec["cidr"],
+            AvailabilityZone=spec["az"],
+            TagSpecifications=tag_specifications("subnet", spec["tags"]),
+            aws_retry=True,
         )["Subnet"]
         self.ids["subnet"][change.name] = subnet["SubnetId"]
 
@@ -331,9 +351,11 @@ class NetworkApplier:
     def create_nat_gateway(self, change):
         allocation_id = self._address_for(change.name, change.after["tags"])
         nat = self.client.create_nat_gateway(
-            SubnetId=self._id("subnet", change.after["subnet"]), AllocationId=allocation_id,
+            SubnetId=self._id("subnet", change.after["subnet"]),
+            AllocationId=allocation_id,
             TagSpecifications=tag_specifications("natgateway", change.after["tags"]),
-            ClientToken=str(uuid.uuid4()), aws_retry=True,
+            ClientToken=str(uuid.uuid4()),
+            aws_retry=True,
         )["NatGateway"]
         self.ids["nat_gateway"][change.name] = nat["NatGatewayId"]
 
@@ -368,7 +390,9 @@ class NetworkApplier:
 
     # -- route tables
     def create_route_table(self, change):
-        table = self.client.create_route_table(VpcId=self._vpc_id(), TagSpecifications=tag_specifications("route-table", change.after["tags"]), aws_retry=True)["RouteTable"]
+        table = self.client.create_route_table(VpcId=self._vpc_id(), TagSpecifications=tag_specifications("route-table", change.after["tags"]), aws_retry=True)[
+            "RouteTable"
+        ]
         self.ids["route_table"][change.name] = table["RouteTableId"]
         self._set_routes(table["RouteTableId"], change.after["routes"], {})
 
@@ -392,14 +416,20 @@ class NetworkApplier:
         ec2.ignore_not_found(self.client.delete_route_table, RouteTableId=change.ref["id"], aws_retry=True)
 
     def create_route_table_association(self, change):
-        self.client.associate_route_table(RouteTableId=self._id("route_table", change.after["route_table"]), SubnetId=self._id("subnet", change.name), aws_retry=True)
+        self.client.associate_route_table(
+            RouteTableId=self._id("route_table", change.after["route_table"]), SubnetId=self._id("subnet", change.name), aws_retry=True
+        )
 
     def update_route_table_association(self, change):
-        self.client.replace_route_table_association(AssociationId=change.ref["id"], RouteTableId=self._id("route_table", change.after["route_table"]), aws_retry=True)
+        self.client.replace_route_table_association(
+            AssociationId=change.ref["id"], RouteTableId=self._id("route_table", change.after["route_table"]), aws_retry=True
+        )
 
     # -- network ACLs
     def create_network_acl(self, change):
-        acl = self.client.create_network_acl(VpcId=self._vpc_id(), TagSpecifications=tag_specifications("network-acl", change.after["tags"]), aws_retry=True)["NetworkAcl"]
+        acl = self.client.create_network_acl(VpcId=self._vpc_id(), TagSpecifications=tag_specifications("network-acl", change.after["tags"]), aws_retry=True)[
+            "NetworkAcl"
+        ]
         self.ids["network_acl"][change.name] = acl["NetworkAclId"]
         self._set_entries(acl["NetworkAclId"], change.after["entries"], [])
 
@@ -413,8 +443,14 @@ class NetworkApplier:
         want_by_rule = dict(((entry[0], entry[1]), entry) for entry in want)
         for key, entry in sorted(want_by_rule.items()):
             direction, number, proto, low, high, cidr, action = entry
-            params = dict(NetworkAclId=acl_id, RuleNumber=number, Egress=direction == "out", RuleAction=action, CidrBlock=cidr,
-                          Protocol={"tcp": "6", "udp": "17", "all": "-1"}.get(proto, proto))
+            params = dict(
+                NetworkAclId=acl_id,
+                RuleNumber=number,
+                Egress=direction == "out",
+                RuleAction=action,
+                CidrBlock=cidr,
+                Protocol={"tcp": "6", "udp": "17", "all": "-1"}.get(proto, proto),
+            )
             if proto != "all":
                 params["PortRange"] = {"From": low, "To": high}
             if key not in have_by_rule:
@@ -437,16 +473,23 @@ class NetworkApplier:
             acls = ec2.describe_network_acls(self.client, [{"Name": "vpc-id", "Values": [self._vpc_id()]}])
             self._nacl_associations = dict((a["SubnetId"], a["NetworkAclAssociationId"]) for acl in acls for a in acl.get("Associations", []))
         association_id = self._nacl_associations[self._id("subnet", change.name)]
-        self.client.replace_network_acl_association(AssociationId=association_id, NetworkAclId=self._id("network_acl", change.after["network_acl"]), aws_retry=True)
+        self.client.replace_network_acl_association(
+            AssociationId=association_id, NetworkAclId=self._id("network_acl", change.after["network_acl"]), aws_retry=True
+        )
 
     def update_network_acl_association(self, change):
-        self.client.replace_network_acl_association(AssociationId=change.ref["id"], NetworkAclId=self._id("network_acl", change.after["network_acl"]), aws_retry=True)
+        self.client.replace_network_acl_association(
+            AssociationId=change.ref["id"], NetworkAclId=self._id("network_acl", change.after["network_acl"]), aws_retry=True
+        )
 
     # -- security groups
     def create_security_group(self, change):
         group = self.client.create_security_group(
-            GroupName=change.name, Description=change.after["description"], VpcId=self._vpc_id(),
-            TagSpecifications=tag_specifications("security-group", change.after["tags"]), aws_retry=True,
+            GroupName=change.name,
+            Description=change.after["description"],
+            VpcId=self._vpc_id(),
+            TagSpecifications=tag_specifications("security-group", change.after["tags"]),
+            aws_retry=True,
         )
         self.ids["security_group"][change.name] = group["GroupId"]
 

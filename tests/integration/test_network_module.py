@@ -33,7 +33,7 @@ def test_network_lifecycle(ansible, fresh_moto):
     assert result["rc"] == 0, result.get("msg")
     assert result["changed"] is True
     assert result["plan_text"][-1] == "Plan: 34 to create, 6 to update, 0 to delete."
-    assert not [c for c in fresh_moto.mutating_calls()], "check mode must not change anything"
+    assert fresh_moto.mutating_calls() == [], "check mode must not change anything"
     assert snapshot(ec2)["vpcs"] == []
 
     # create
@@ -66,7 +66,9 @@ def test_network_lifecycle(ansible, fresh_moto):
     for group in net["groups"]:
         for perm in group["IpPermissions"]:
             assert perm.get("IpProtocol") == "tcp" and not perm["FromPort"] <= 22 <= perm["ToPort"]
-    default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]
+    default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}])[
+        "SecurityGroups"
+    ][0]
     assert default_sg["IpPermissions"] == [] and default_sg["IpPermissionsEgress"] == []
     assert "diff" in result or result.get("changed")
 

@@ -140,24 +140,41 @@ def test_teardown_order():
     assert "default" not in [c.name for c in plan.changes if c.kind == "security_group"]
 
 
+def tags(name, **extra):
+    base = {"hatrading:stack": "demo", "hatrading:tier": "network", "Name": name}
+    return [{"Key": k, "Value": v} for k, v in dict(base, **extra).items()]
+
+
 def test_actual_network_reads_describe_answers():
-    tags = lambda name, **extra: [{"Key": "hatrading:stack", "Value": "demo"}, {"Key": "hatrading:tier", "Value": "network"}, {"Key": "Name", "Value": name}] + [  # noqa: E731
-        {"Key": k, "Value": v} for k, v in extra.items()
-    ]
     raw = {
         "vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.20.0.0/16", "Tags": tags("demo-vpc")}],
-        "subnets": [{"SubnetId": "subnet-1", "CidrBlock": "10.20.64.0/21", "AvailabilityZone": "us-east-1a", "Tags": tags("demo-app-us-east-1a", **{"hatrading:layer": "app"})}],
+        "subnets": [
+            {
+                "SubnetId": "subnet-1",
+                "CidrBlock": "10.20.64.0/21",
+                "AvailabilityZone": "us-east-1a",
+                "Tags": tags("demo-app-us-east-1a", **{"hatrading:layer": "app"}),
+            }
+        ],
         "nat_gateways": [{"NatGatewayId": "nat-1", "SubnetId": "subnet-9", "State": "deleted", "Tags": tags("demo-nat-us-east-1a")}],
         "route_tables": [
             {
                 "RouteTableId": "rtb-1",
                 "Tags": tags("demo-app-us-east-1a"),
-                "Routes": [{"DestinationCidrBlock": "10.20.0.0/16", "GatewayId": "local", "Origin": "CreateRouteTable"}, {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-gone", "Origin": "CreateRoute"}],
+                "Routes": [
+                    {"DestinationCidrBlock": "10.20.0.0/16", "GatewayId": "local", "Origin": "CreateRouteTable"},
+                    {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-gone", "Origin": "CreateRoute"},
+                ],
                 "Associations": [{"SubnetId": "subnet-1", "RouteTableAssociationId": "rtbassoc-1"}],
             }
         ],
         "security_groups": [
-            {"GroupId": "sg-d", "GroupName": "default", "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-d"}]}], "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]},
+            {
+                "GroupId": "sg-d",
+                "GroupName": "default",
+                "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-d"}]}],
+                "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+            },
         ],
     }
     have = model.actual_network(raw, "demo")

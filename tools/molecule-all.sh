@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run every role's molecule scenario against a moto server on a free loopback port (unless
+# AWS_ENDPOINT_URL is set). Stops the moto it started, by pid.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+if [[ -z ${AWS_ENDPOINT_URL:-} ]]; then
+  port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  python lab/moto_server.py --port "$port" >"${TMPDIR:-/tmp}/molecule-moto.$$.log" 2>&1 &
+  moto_pid=$!
+  trap 'kill $moto_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/_lab/api-calls" >/dev/null && break; sleep 0.1; done
+  export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+fi
+export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1}
+export ANSIBLE_COLLECTIONS_PATH=$repo/.venv/collections
+for scenario in roles/*/molecule/default; do
+  role=${scenario%/molecule/default}
+  echo "== molecule test: $role"
+  (cd "$role" && molecule test)
+done
