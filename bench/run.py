@@ -66,7 +66,8 @@ def measure(tiers, runs):
                     for tier in tiers:
                         figures = run(command(side, tier), env, url)
                         results.setdefault("%s %s" % (tier, phase), {}).setdefault(side, []).append(figures)
-                        print("  run %d %-5s %-8s %-6s %6.2f s %4d calls (%d mutating)" % (attempt + 1, side, tier, phase, figures["seconds"], figures["calls"], figures["mutating"]), file=sys.stderr)
+                        progress = (attempt + 1, side, tier, phase, figures["seconds"], figures["calls"], figures["mutating"])
+                        print("  run %d %-5s %-8s %-6s %6.2f s %4d calls (%d mutating)" % progress, file=sys.stderr)
     finally:
         server.shutdown()
     return results
@@ -83,10 +84,9 @@ def table(results):
     for scenario, sides in results.items():
         ours, stock = best(sides["ours"]), best(sides["stock"])
         ratio = ours["seconds"] / stock["seconds"] if stock["seconds"] else float("nan")
-        lines.append(
-            "%-18s %9.2f %9.2f %6.2fx %11d (%2d) %11d (%2d) %4s/%-4s"
-            % (scenario, ours["seconds"], stock["seconds"], ratio, ours["calls"], ours["mutating"], stock["calls"], stock["mutating"], ours["changed_tasks"], stock["changed_tasks"])
-        )
+        row = (scenario, ours["seconds"], stock["seconds"], ratio, ours["calls"], ours["mutating"], stock["calls"], stock["mutating"])
+        changed = (ours["changed_tasks"], stock["changed_tasks"])
+        lines.append("%-18s %9.2f %9.2f %6.2fx %11d (%2d) %11d (%2d) %4s/%-4s" % (row + changed))
     return "\n".join(lines)
 
 

@@ -22,7 +22,7 @@ description:
     rather than replaced, since replacing them would take down what runs there.
   - Flow logs are managed by M(hatrading.aws.vpc_flow_log).
 author:
-  - hatrading.aws maintainers
+  - hatrading.aws maintainers (@hatrading)
 options:
   vpc_cidr:
     description: IPv4 CIDR of the VPC, /16 to /24. Required when O(state=present).

@@ -15,7 +15,7 @@ description:
     reserved tag keys, ...) that a role's C(meta/argument_specs.yml) cannot express.
   - Makes no AWS call and changes nothing; fails with every problem found, each naming the variable and the fix.
 author:
-  - hatrading.aws maintainers
+  - hatrading.aws maintainers (@hatrading)
 options:
   tier:
     description: The tier whose settings are checked.

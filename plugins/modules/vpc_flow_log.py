@@ -18,7 +18,7 @@ description:
   - The role's trust policy and the tags of the role and the log group are set when they are created and not
     compared afterwards (reading them would cost two more calls on every run).
 author:
-  - hatrading.aws maintainers
+  - hatrading.aws maintainers (@hatrading)
 options:
   name:
     description: Name of the flow log (its C(Name) tag); also names the plan steps.
@@ -163,9 +163,11 @@ class FlowLogApplier:
 
     def create_role(self, change):
         role = self.iam.create_role(
-            RoleName=self.cfg["role_name"], AssumeRolePolicyDocument=json.dumps(model.TRUST_POLICY),
+            RoleName=self.cfg["role_name"],
+            AssumeRolePolicyDocument=json.dumps(model.TRUST_POLICY),
             Description="Delivers the VPC flow log of stack %s to CloudWatch Logs" % self.cfg["stack"],
-            Tags=tag_list(self.cfg["tags"]), aws_retry=True,
+            Tags=tag_list(self.cfg["tags"]),
+            aws_retry=True,
         )["Role"]
         self.role_arn = role["Arn"]
 
@@ -173,7 +175,9 @@ class FlowLogApplier:
         self.iam.delete_role(RoleName=change.ref["name"], aws_retry=True)
 
     def put_role_policy(self, change):
-        self.iam.put_role_policy(RoleName=self.cfg["role_name"], PolicyName=model.POLICY_NAME, PolicyDocument=json.dumps(change.after["document"]), aws_retry=True)
+        self.iam.put_role_policy(
+            RoleName=self.cfg["role_name"], PolicyName=model.POLICY_NAME, PolicyDocument=json.dumps(change.after["document"]), aws_retry=True
+        )
 
     def delete_role_policy(self, change):
         self.iam.delete_role_policy(RoleName=self.cfg["role_name"], PolicyName=model.POLICY_NAME, aws_retry=True)
@@ -192,10 +196,16 @@ class FlowLogApplier:
         if self.role_arn is None:  # the role was there already but only its policy was read
             self.role_arn = iam.get_role(self.iam, self.cfg["role_name"])["Arn"]
         answer = self.ec2.create_flow_logs(
-            ResourceIds=[self.cfg["vpc_id"]], ResourceType="VPC", TrafficType=self.cfg["traffic_type"],
-            LogDestinationType="cloud-watch-logs", LogGroupName=self.cfg["log_group_name"],
-            DeliverLogsPermissionArn=self.role_arn, MaxAggregationInterval=self.cfg["max_aggregation_interval"],
-            TagSpecifications=tag_specifications("vpc-flow-log", self.cfg["tags"]), ClientToken=str(uuid.uuid4()), aws_retry=True,
+            ResourceIds=[self.cfg["vpc_id"]],
+            ResourceType="VPC",
+            TrafficType=self.cfg["traffic_type"],
+            LogDestinationType="cloud-watch-logs",
+            LogGroupName=self.cfg["log_group_name"],
+            DeliverLogsPermissionArn=self.role_arn,
+            MaxAggregationInterval=self.cfg["max_aggregation_interval"],
+            TagSpecifications=tag_specifications("vpc-flow-log", self.cfg["tags"]),
+            ClientToken=str(uuid.uuid4()),
+            aws_retry=True,
         )
         if answer.get("Unsuccessful"):
             error = answer["Unsuccessful"][0]["Error"]
