@@ -70,7 +70,9 @@ def actual_flow_log(flow_logs, log_group, role, policy_document):
     return {
         "role": {"name": role["RoleName"], "arn": role["Arn"]} if role else None,
         "role_policy": {"document": policy_document} if policy_document is not None else None,
-        "log_group": {"name": log_group["logGroupName"], "retention_days": log_group.get("retentionInDays"), "arn": log_group.get("arn")} if log_group else None,
+        "log_group": {"name": log_group["logGroupName"], "retention_days": log_group.get("retentionInDays"), "arn": log_group.get("arn")}
+        if log_group
+        else None,
         "flow_log": {
             "vpc_id": flow["ResourceId"],
             "traffic_type": flow.get("TrafficType"),
