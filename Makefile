@@ -46,10 +46,11 @@ integration: install  ## modules and roles against a moto server the tests start
 molecule: install  ## each role's molecule scenario (delegated driver, moto on loopback)
 	tools/molecule-all.sh
 
-lint: install sanity  ## ruff, ansible-lint (production profile), ansible-test sanity
+lint: install  ## ruff, ansible-lint (production profile), ansible-test sanity
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint --offline --profile production
+	tools/ansible-test-sanity.sh
 
 sanity: install
 	tools/ansible-test-sanity.sh
