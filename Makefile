@@ -46,9 +46,14 @@ integration: install  ## modules and roles against a moto server the tests start
 molecule: install  ## each role's molecule scenario (delegated driver, moto on loopback)
 	tools/molecule-all.sh
 
+# molecule (ansible-compat) installs a copy of this collection into ~/.ansible/collections, which
+# ansible-lint then prefers to the checkout; a stale copy would hide new roles, so it goes first.
+STALE_COPY := $(HOME)/.ansible/collections/ansible_collections/hatrading/aws
+
 lint: install  ## ruff, ansible-lint (production profile), ansible-test sanity
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	rm -rf $(STALE_COPY)
 	$(BIN)/ansible-lint --offline --profile production
 	tools/ansible-test-sanity.sh
 

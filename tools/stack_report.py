@@ -116,6 +116,56 @@ def print_network(report):
     print("Flow logs  %s" % ("; ".join("%s %s -> %s (%s)" % (f["id"], f["traffic"], f["log_group"], f["status"]) for f in report["flow_logs"]) or "none"))
 
 
+def database_report(session, stack):
+    """The stack's database as RDS and Secrets Manager report it: never the secret's value."""
+    rds = session.client("rds")
+    name = "%s-database" % stack
+    try:
+        cluster = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
+    except rds.exceptions.DBClusterNotFoundFault:
+        cluster = None
+    ids = [name] + [m["DBInstanceIdentifier"] for m in (cluster or {}).get("DBClusterMembers", [])]
+    instances = rds.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": ids}])["DBInstances"]
+    try:
+        secret = session.client("secretsmanager").describe_secret(SecretId="%s/database/master" % stack)
+    except session.client("secretsmanager").exceptions.ResourceNotFoundException:
+        secret = None
+    main = cluster or next((i for i in instances if i["DBInstanceIdentifier"] == name), None)
+    if main is None:
+        return {"database": None}
+    return {
+        "database": {
+            "name": name,
+            "kind": "aurora cluster" if cluster else "rds instance",
+            "engine": "%s %s" % (main["Engine"], main["EngineVersion"]),
+            "multi_az": len({i.get("AvailabilityZone") for i in instances}) > 1 if cluster else main.get("MultiAZ"),
+            "storage_encrypted": main.get("StorageEncrypted"),
+            "kms_key": main.get("KmsKeyId"),
+            "backup_retention_days": main.get("BackupRetentionPeriod"),
+            "deletion_protection": main.get("DeletionProtection"),
+            "endpoint": main.get("Endpoint") if cluster else (main.get("Endpoint") or {}).get("Address"),
+            "instances": sorted("%s %s %s" % (i["DBInstanceIdentifier"], i["DBInstanceClass"], i.get("AvailabilityZone")) for i in instances),
+        },
+        "secret_arn": secret["ARN"] if secret else None,
+    }
+
+
+def print_database(report):
+    db = report["database"]
+    if not db:
+        print("database: none for this stack")
+        return
+    print("Database   %-28s %s, %s" % (db["name"], db["kind"], db["engine"]))
+    print(
+        "  Multi-AZ %s, encrypted %s (%s), backups %s days, deletion protection %s"
+        % (db["multi_az"], db["storage_encrypted"], db["kms_key"], db["backup_retention_days"], db["deletion_protection"])
+    )
+    print("  endpoint %s" % db["endpoint"])
+    for line in db["instances"]:
+        print("  %s" % line)
+    print("  secret   %s (its ARN; the value is never read)" % report["secret_arn"])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--stack", required=True)
@@ -123,13 +173,14 @@ def main(argv=None):
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
     session = boto3.session.Session(region_name=args.region)
-    report = {"stack": args.stack, "network": network_report(session, args.stack)}
+    report = {"stack": args.stack, "network": network_report(session, args.stack), "database": database_report(session, args.stack)}
     if args.json:
         json.dump(report, sys.stdout, indent=2, default=str)
         print()
     else:
         print("== stack %s (%s) ==" % (args.stack, session.region_name))
         print_network(report["network"])
+        print_database(report["database"])
     return 0
 
 

@@ -157,7 +157,3 @@ def _validate_subnets(subnets, vpc, az_count, name):
                     errors.append("%s: %s overlaps %s (in %s)" % (where, cidr, other, other_where))
             seen[net] = where
     return errors
-
-
-# Tier name -> validator; the stack_validate module and each role's validate step use it.
-VALIDATORS = {"network": validate_network}
