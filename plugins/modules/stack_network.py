@@ -285,6 +285,10 @@ class NetworkApplier:
             name = peer[3:]
             group_id = self._group_id(name) if name in self.ids["security_group"] or name == model.DEFAULT_SG else name
             return {"UserIdGroupPairs": [{"GroupId": group_id}]}
+        if peer.startswith("pl:"):
+            return {"PrefixListIds": [{"PrefixListId": peer[3:]}]}
+        if ":" in peer:
+            return {"Ipv6Ranges": [{"CidrIpv6": peer}]}
         return {"IpRanges": [{"CidrIp": peer}]}
 
     def _permissions(self, rules):
