@@ -90,17 +90,34 @@ def table(results):
     return "\n".join(lines)
 
 
+def inventory(sizes, json_path):
+    """Our inventory plugin beside amazon.aws.aws_ec2 and the plain boto3 floor (bench/inventory_bench.py)."""
+    print("\ninventory: hatrading.aws.stack vs amazon.aws.aws_ec2 vs boto3 (this takes a few minutes)", flush=True)
+    argv = [sys.executable, str(REPO / "bench" / "inventory_bench.py"), "--sizes", sizes, "--replay-sizes", "1000,10000", "--json", str(json_path)]
+    env = dict(os.environ, PATH=str(REPO / ".venv" / "bin") + os.pathsep + os.environ.get("PATH", ""), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    subprocess.run(argv, cwd=REPO, env=env, check=True)
+    return json.loads(json_path.read_text())
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--tiers", default=",".join(TIERS))
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "1")))
+    parser.add_argument(
+        "--inventory-sizes",
+        default=os.environ.get("BENCH_INVENTORY_SIZES", "1000"),
+        help="instances seeded in moto for the inventory comparison (empty: skip it); 10,000 is replayed, see docs/inventory.md",
+    )
     args = parser.parse_args(argv)
     tiers = [tier for tier in args.tiers.split(",") if tier]
     results = measure(tiers, args.runs)
     print(table(results))
     path = Path(os.environ.get("BENCH_JSON", REPO / "bench" / "results.json"))
     summary = {scenario: {side: best(samples) for side, samples in sides.items()} for scenario, sides in results.items()}
-    path.write_text(json.dumps({"runs": args.runs, "results": summary, "samples": results}, indent=2))
+    document = {"runs": args.runs, "results": summary, "samples": results}
+    if args.inventory_sizes:
+        document["inventory"] = inventory(args.inventory_sizes, path.with_name(path.stem + "-inventory.json"))
+    path.write_text(json.dumps(document, indent=2))
     print("figures written to %s" % path)
     return 0
 

@@ -9,7 +9,7 @@ TAGS = {"hatrading:stack": "demo", "hatrading:tier": "database", "Name": "demo/d
 
 @pytest.mark.parametrize("length", [16, 32, 64])
 def test_password_is_strong_and_rds_safe(length):
-    passwords = {creds.generate_password(length) for _ in range(20)}
+    passwords = {creds.generate_password(length) for _attempt in range(20)}
     assert len(passwords) == 20  # never the same twice
     for password in passwords:
         assert len(password) == length
