@@ -9,12 +9,15 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export MOTO_PORT ?= 5000
 
-.PHONY: help install demo down report test unit integration molecule lint sanity bench clean
+.PHONY: help install system-packages demo down report test unit integration molecule lab-test lint sanity bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed $(COLLECTION_LINK)  ## venv, Python packages, the collection linked in place
+install: system-packages $(VENV)/.installed $(COLLECTION_LINK)  ## Debian packages, venv, Python packages, the collection linked in place
+
+system-packages:
+	tools/system-packages.sh
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +38,7 @@ report: install  ## print what the demo stack holds, as the endpoint reports it
 down:  ## stop what `make demo` started (by pid file)
 	lab/demo.sh down
 
-test: install lint unit integration molecule  ## everything CI runs
+test: install lint unit integration molecule lab-test  ## everything CI runs
 
 unit: install  ## pure functions, no network
 	$(BIN)/pytest -q tests/unit
@@ -49,6 +52,9 @@ molecule: install  ## each role's molecule scenario (delegated driver, moto on l
 # molecule (ansible-compat) installs a copy of this collection into ~/.ansible/collections, which
 # ansible-lint then prefers to the checkout; a stale copy would hide new roles, so it goes first.
 STALE_COPY := $(HOME)/.ansible/collections/ansible_collections/hatrading/aws
+
+lab-test: install  ## the apps and the data plane: images built and run, reconcile, load balancer sync (root, Docker)
+	$(BIN)/pytest -q tests/lab
 
 lint: install  ## ruff, ansible-lint (production profile), ansible-test sanity
 	$(BIN)/ruff check .

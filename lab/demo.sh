@@ -42,6 +42,14 @@ use_endpoint() {
   export AWS_DEFAULT_REGION=$REGION
 }
 
+use_endpoint_if_running() {
+  if moto_running; then
+    export AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-testing} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-testing}
+    AWS_ENDPOINT_URL=$(cat "$ENDPOINT_FILE")
+  fi
+  export AWS_DEFAULT_REGION=$REGION
+}
+
 case ${1:-up} in
   up)
     use_endpoint
@@ -49,12 +57,21 @@ case ${1:-up} in
     ansible-playbook playbooks/site.yml -e "@$VARS"
     awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "\ndeployed in %.1f s\n\n", b - a }'
     python tools/stack_report.py --stack "$STACK" --region "$REGION"
+    if [[ -z ${DEMO_NO_DATAPLANE:-} ]]; then
+      # The lab's data plane: containers for the instances moto reports, haproxy for the ALBs.
+      echo
+      python lab/dataplane.py up --stack "$STACK" --region "$REGION"
+    fi
     ;;
   report)
     use_endpoint
     python tools/stack_report.py --stack "$STACK" --region "$REGION"
     ;;
   down)
+    if [[ -f $STATE/dockerd.pid ]]; then
+      use_endpoint_if_running
+      python lab/dataplane.py down --stack "$STACK" || echo "data plane: nothing more to stop"
+    fi
     if moto_running; then
       pid=$(cat "$PIDFILE")
       kill "$pid"

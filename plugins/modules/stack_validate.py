@@ -21,7 +21,7 @@ options:
     description: The tier whose settings are checked.
     type: str
     required: true
-    choices: [database, network]
+    choices: [compute, database, network]
   settings:
     description: The tier's settings, keyed by option name without the role prefix (V(vpc_cidr), not V(network_vpc_cidr)).
     type: dict
@@ -56,11 +56,12 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import validate_compute
 from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
 
 # Tier name -> its cross-field checks (each lives beside its tier's model).
-VALIDATORS = {"network": validate_network, "database": validate_database}
+VALIDATORS = {"network": validate_network, "database": validate_database, "compute": validate_compute}
 
 
 def main():

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Elastic Load Balancing v2 reads, one wrapper per API call: retried, paginated, "not found" as empty."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+NOT_FOUND_CODES = ["LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"]
+RETRY = AWSRetry.jittered_backoff(retries=8)
+
+
+def _not_found(error):
+    return error.response.get("Error", {}).get("Code") in NOT_FOUND_CODES
+
+
+@RETRY
+def describe_load_balancers(client, names):
+    """The named load balancers that exist (a missing name is not an error)."""
+    try:
+        return client.get_paginator("describe_load_balancers").paginate(Names=list(names)).build_full_result().get("LoadBalancers", [])
+    except ClientError as error:
+        if not _not_found(error):
+            raise
+    # One of the names is missing: the API refuses the whole batch, so ask one by one.
+    found = []
+    for name in names:
+        try:
+            found += client.describe_load_balancers(Names=[name]).get("LoadBalancers", [])
+        except ClientError as error:
+            if not _not_found(error):
+                raise
+    return found
+
+
+@RETRY
+def describe_target_groups(client, names):
+    try:
+        return client.get_paginator("describe_target_groups").paginate(Names=list(names)).build_full_result().get("TargetGroups", [])
+    except ClientError as error:
+        if not _not_found(error):
+            raise
+    found = []
+    for name in names:
+        try:
+            found += client.describe_target_groups(Names=[name]).get("TargetGroups", [])
+        except ClientError as error:
+            if not _not_found(error):
+                raise
+    return found
+
+
+@RETRY
+def describe_listeners(client, load_balancer_arn):
+    return client.get_paginator("describe_listeners").paginate(LoadBalancerArn=load_balancer_arn).build_full_result().get("Listeners", [])
+
+
+@RETRY
+def describe_tags(client, arns):
+    """{ARN: {key: value}} for up to 20 ARNs per call."""
+    tags = {}
+    arns = list(arns)
+    for start in range(0, len(arns), 20):
+        for item in client.describe_tags(ResourceArns=arns[start : start + 20]).get("TagDescriptions", []):
+            tags[item["ResourceArn"]] = dict((t["Key"], t.get("Value", "")) for t in item.get("Tags") or [])
+    return tags
+
+
+@RETRY
+def describe_load_balancer_attributes(client, arn):
+    return client.describe_load_balancer_attributes(LoadBalancerArn=arn).get("Attributes", [])
+
+
+@RETRY
+def describe_target_group_attributes(client, arn):
+    return client.describe_target_group_attributes(TargetGroupArn=arn).get("Attributes", [])
+
+
+def ignore_not_found(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except ClientError as error:
+        if _not_found(error):
+            return None
+        raise

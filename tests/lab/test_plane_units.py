@@ -1,0 +1,134 @@
+"""Pure parts of the data plane: user data parsing, the server plan, matchers, the load generator's guard."""
+
+import pytest
+from plane import balancer, instances
+
+import loadgen
+
+
+@pytest.mark.parametrize(
+    ("user_data", "image", "env", "ports"),
+    [
+        (
+            "#!/bin/bash\ndocker run -d --init --restart always -p 8081:8081 -e A=1 --env B=two reg:5001/app:1.0 serve\n",
+            "reg:5001/app:1.0",
+            {"A": "1", "B": "two"},
+            ["8081:8081"],
+        ),
+        (
+            "#!/bin/sh\nset -e\n/usr/bin/docker pull x/y:2\n/usr/bin/docker run --name=web \\\n  --publish=127.0.0.1:80:8080 x/y:2\n",
+            "x/y:2",
+            {},
+            ["127.0.0.1:80:8080"],
+        ),
+        ("#cloud-config\nruncmd:\n  - [sh, -c, 'true']\n", None, None, None),
+        ("", None, None, None),
+    ],
+)
+def test_parse_user_data(user_data, image, env, ports):
+    spec = instances.parse_user_data(user_data)
+    if image is None:
+        assert spec is None
+    else:
+        assert (spec["image"], spec["env"], spec["ports"]) == (image, env, ports)
+
+
+@pytest.mark.parametrize(("ports", "expected"), [(["8081:8081"], 8081), (["127.0.0.1:80:8080/tcp"], 8080), (["9000"], 9000), ([], 7000)])
+def test_container_port(ports, expected):
+    assert instances.container_port(ports, 7000) == expected
+
+
+def test_instance_plan_creates_removes_and_replaces_stopped():
+    spec = {"name": "c", "image": "img"}
+    running = {"State": {"Running": True}, "Config": {"Labels": {"hatrading.spec": instances.engine.digest(spec)}}}
+    stopped = {"State": {"Running": False}, "Config": {"Labels": {"hatrading.spec": instances.engine.digest(spec)}}}
+    todo = instances.plan({"i-new": spec, "i-ok": spec, "i-dead": spec}, {"i-ok": running, "i-dead": stopped, "i-gone": running})
+    assert todo == {"create": ["i-dead", "i-new"], "remove": ["i-dead", "i-gone"]}
+
+
+@pytest.mark.parametrize(("matcher", "regex"), [("200", "^(200)$"), ("200,202", "^(200|202)$"), ("200-203", "^(200|201|202|203)$")])
+def test_status_regex(matcher, regex):
+    assert balancer.status_regex(matcher) == regex
+
+
+def server(addr, port=8081):
+    return {"addr": addr, "port": port, "op_state": 2, "admin_state": 0}
+
+
+def test_plan_servers_register_drain_delete_and_readd():
+    addresses = {"i-a": "172.30.0.2", "i-b": "172.30.0.3"}
+    steps, drains = balancer.plan_servers([("i-a", 8081), ("i-b", 8081)], addresses, {}, {}, 100.0, 5)
+    assert steps == [("add", "i-a_8081", "172.30.0.2:8081"), ("add", "i-b_8081", "172.30.0.3:8081")] and drains == {}
+    current = {"i-a_8081": server("172.30.0.2"), "i-b_8081": server("172.30.0.3")}
+    steps, drains = balancer.plan_servers([("i-a", 8081)], addresses, current, {}, 100.0, 5)
+    assert steps == [("drain", "i-b_8081")] and drains == {"i-b_8081": 105.0}
+    assert balancer.plan_servers([("i-a", 8081)], addresses, current, drains, 104.9, 5) == ([], drains)
+    assert balancer.plan_servers([("i-a", 8081)], addresses, current, drains, 105.0, 5) == ([("delete", "i-b_8081")], {})
+    assert balancer.plan_servers([("i-a", 8081), ("i-b", 8081)], addresses, current, drains, 101.0, 5) == ([("ready", "i-b_8081")], {})
+
+
+def test_plan_servers_registered_without_container_drains_and_moved_container_is_readded():
+    current = {"i-a_8081": server("172.30.0.2")}
+    assert balancer.plan_servers([("i-a", 8081)], {}, current, {}, 0.0, 3) == ([("drain", "i-a_8081")], {"i-a_8081": 3.0})
+    moved = balancer.plan_servers([("i-a", 8081)], {"i-a": "172.30.0.9"}, current, {}, 0.0, 3)
+    assert moved == ([("delete", "i-a_8081"), ("add", "i-a_8081", "172.30.0.9:8081")], {})
+
+
+def test_render_config_has_one_frontend_per_listener():
+    model = {
+        "name": "alb",
+        "scheme": "internet-facing",
+        "listeners": [{"port": 80, "backend": "tg_web"}, {"port": 8080, "backend": "tg_web"}],
+        "groups": {"tg_web": {"health_path": "/health", "matcher": "200"}},
+    }
+    config = balancer.render_config(model)
+    assert "frontend listener_80\n    bind :80\n    default_backend tg_web" in config
+    assert "frontend listener_8080\n    bind :8080" in config
+    assert "http-check send meth GET uri /health" in config and config.count("\nbackend tg_web\n") == 1
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.5:80/", "http://8.8.8.8/", "https://127.0.0.1/", "http://example.invalid/", "file:///etc/passwd"])
+def test_loadgen_refuses_non_loopback(url):
+    with pytest.raises(loadgen.NotLoopback):
+        loadgen.run(url, count=1, duration=1)
+
+
+@pytest.mark.parametrize(("count", "duration", "concurrency"), [(0, 1, 1), (10**6, 1, 1), (1, 0, 1), (1, 10**4, 1), (1, 1, 0), (1, 1, 1000)])
+def test_loadgen_bounds(count, duration, concurrency):
+    with pytest.raises(ValueError):
+        loadgen.run("http://127.0.0.1:9/", count=count, duration=duration, concurrency=concurrency)
+
+
+def test_loadgen_counts_failures_against_a_closed_port():
+    report = loadgen.run("http://127.0.0.1:9/", count=5, duration=5, concurrency=1, timeout=1)
+    assert report["requests"] == 5 and report["failures"] == 5 and report["ok"] == 0 and report["errors"]
+
+
+def test_parse_the_user_data_compute_launch_template_renders():
+    """The launch template module's own cloud-init user data: image, env file from write_files, health check."""
+    from ansible_collections.hatrading.aws.plugins.module_utils import compute  # noqa: PLC0415  (the collection, via tests/conftest.py)
+
+    spec = {
+        "stack": "demo",
+        "tier": "frontend",
+        "region": "us-east-1",
+        "image": "127.0.0.1:5001/hatrading/frontend:1.0.0",
+        "port": 8080,
+        "health_path": "/health",
+        "log_group": "/hatrading/demo",
+        "registry_auth": "auto",
+        "registry_secret_arn": None,
+        "registry_username": None,
+        "environment": {"BACKEND_URL": "http://internal-demo.us-east-1.elb.amazonaws.com:80"},
+    }
+    run = instances.parse_user_data(compute.render_user_data(spec))
+    assert run["image"] == "127.0.0.1:5001/hatrading/frontend:1.0.0"
+    assert run["env"] == {"BACKEND_URL": "http://internal-demo.us-east-1.elb.amazonaws.com:80", "PORT": "8080"}
+    assert instances.container_port(run["ports"], 1) == 8080
+    assert run["health"]["--health-cmd"] == "curl -fsS http://127.0.0.1:8080/health || exit 1"
+    assert instances.lab_health(run["health"])["--health-interval"] == "2s"
+
+
+@pytest.mark.parametrize(("duration", "seconds"), [("10s", 10), ("1m30s", 90), ("500ms", 1), ("2h", 7200)])
+def test_seconds(duration, seconds):
+    assert instances._seconds(duration) == seconds
