@@ -140,8 +140,9 @@ def cmd_up(args):
     engine.ensure_network(args.stack)
     database_url = None
     if args.database:
-        engine.ensure_postgres(args.stack, rds_aliases(aws, args.stack))
-        database_url = engine.database_url(args.stack)
+        login = engine.database_login(args.stack, aws)
+        engine.ensure_postgres(args.stack, rds_aliases(aws, args.stack), login)
+        database_url = engine.database_url(args.stack, login)
     step(aws, args.stack, database_url)
     for spec in instances.instance_report(args.stack):
         engine.wait_healthy(spec["container"], 60)
@@ -158,7 +159,7 @@ def cmd_up(args):
 
 def cmd_reconcile(args):
     aws = session(args.region)
-    database_url = engine.database_url(args.stack) if args.database else None
+    database_url = engine.database_url(args.stack, engine.database_login(args.stack, aws)) if args.database else None
     if args.watch:
         result = loop(aws, args.stack, database_url, args.watch, args.interval)
     else:
@@ -169,7 +170,7 @@ def cmd_reconcile(args):
 
 def cmd_watch(args):
     aws = session(args.region)
-    database_url = engine.database_url(args.stack) if args.database else None
+    database_url = engine.database_url(args.stack, engine.database_login(args.stack, aws)) if args.database else None
     loop(aws, args.stack, database_url, None, args.interval)
     return 0
 

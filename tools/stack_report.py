@@ -166,6 +166,87 @@ def print_database(report):
     print("  secret   %s (its ARN; the value is never read)" % report["secret_arn"])
 
 
+def compute_report(session, stack):
+    """Launch templates, Auto Scaling groups, load balancers and target groups of the stack."""
+    ec2, asg, elb = session.client("ec2"), session.client("autoscaling"), session.client("elbv2")
+    templates = []
+    for template in ec2.describe_launch_templates(Filters=[{"Name": "tag:hatrading:stack", "Values": [stack]}])["LaunchTemplates"]:
+        version = ec2.describe_launch_template_versions(LaunchTemplateId=template["LaunchTemplateId"], Versions=["$Latest"])["LaunchTemplateVersions"][0]
+        data = version["LaunchTemplateData"]
+        templates.append(
+            {
+                "name": template["LaunchTemplateName"],
+                "version": version["VersionNumber"],
+                "instance_type": data.get("InstanceType"),
+                "imds": (data.get("MetadataOptions") or {}).get("HttpTokens"),
+                "hop_limit": (data.get("MetadataOptions") or {}).get("HttpPutResponseHopLimit"),
+            }
+        )
+    groups = [
+        g
+        for g in asg.describe_auto_scaling_groups()["AutoScalingGroups"]
+        if any(t["Key"] == "hatrading:stack" and t["Value"] == stack for t in g.get("Tags", []))
+    ]
+    policies = asg.describe_policies()["ScalingPolicies"]
+    balancers = elb.describe_load_balancers()["LoadBalancers"]
+    target_groups = elb.describe_target_groups()["TargetGroups"]
+    arns = [b["LoadBalancerArn"] for b in balancers] + [t["TargetGroupArn"] for t in target_groups]
+    tagged = {}
+    for start in range(0, len(arns), 20):
+        for description in elb.describe_tags(ResourceArns=arns[start : start + 20])["TagDescriptions"]:
+            tagged[description["ResourceArn"]] = {t["Key"]: t["Value"] for t in description.get("Tags", [])}
+    mine = lambda arn: tagged.get(arn, {}).get("hatrading:stack") == stack  # noqa: E731
+    return {
+        "launch_templates": templates,
+        "auto_scaling_groups": [
+            {
+                "name": g["AutoScalingGroupName"],
+                "size": "%d/%d/%d" % (g["MinSize"], g["DesiredCapacity"], g["MaxSize"]),
+                "subnets": len((g.get("VPCZoneIdentifier") or "").split(",")),
+                "health_check": "%s (grace %ss)" % (g.get("HealthCheckType"), g.get("HealthCheckGracePeriod")),
+                "instances": len(g.get("Instances", [])),
+                "policies": sorted(p["PolicyName"] for p in policies if p["AutoScalingGroupName"] == g["AutoScalingGroupName"]),
+            }
+            for g in groups
+        ],
+        "load_balancers": [{"name": b["LoadBalancerName"], "scheme": b["Scheme"], "dns": b["DNSName"]} for b in balancers if mine(b["LoadBalancerArn"])],
+        "target_groups": [
+            {
+                "name": t["TargetGroupName"],
+                "port": t["Port"],
+                "health_path": t.get("HealthCheckPath"),
+                "targets": [
+                    "%s %s" % (d["Target"]["Id"], d["TargetHealth"]["State"])
+                    for d in elb.describe_target_health(TargetGroupArn=t["TargetGroupArn"])["TargetHealthDescriptions"]
+                ],
+            }
+            for t in target_groups
+            if mine(t["TargetGroupArn"])
+        ],
+    }
+
+
+def print_compute(report):
+    if not (report["launch_templates"] or report["auto_scaling_groups"] or report["load_balancers"]):
+        print("compute: nothing for this stack")
+        return
+    print("Launch templates")
+    for t in report["launch_templates"]:
+        print("  %-28s v%s %s, IMDSv2 %s (hop limit %s)" % (t["name"], t["version"], t["instance_type"], t["imds"], t["hop_limit"]))
+    print("Auto Scaling groups (min/desired/max)")
+    for g in report["auto_scaling_groups"]:
+        print(
+            "  %-28s %s over %d subnets, %d instances, %s, policies: %s"
+            % (g["name"], g["size"], g["subnets"], g["instances"], g["health_check"], ", ".join(g["policies"]))
+        )
+    print("Load balancers")
+    for b in report["load_balancers"]:
+        print("  %-28s %-16s %s" % (b["name"], b["scheme"], b["dns"]))
+    print("Target groups")
+    for t in report["target_groups"]:
+        print("  %-28s port %s, health %s: %s" % (t["name"], t["port"], t["health_path"], "; ".join(t["targets"]) or "no targets"))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--stack", required=True)
@@ -174,6 +255,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     session = boto3.session.Session(region_name=args.region)
     report = {"stack": args.stack, "network": network_report(session, args.stack), "database": database_report(session, args.stack)}
+    report["compute"] = compute_report(session, args.stack)
     if args.json:
         json.dump(report, sys.stdout, indent=2, default=str)
         print()
@@ -181,6 +263,7 @@ def main(argv=None):
         print("== stack %s (%s) ==" % (args.stack, session.region_name))
         print_network(report["network"])
         print_database(report["database"])
+        print_compute(report["compute"])
     return 0
 
 

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from urllib.parse import quote
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -369,11 +370,25 @@ def database_secret(stack):
     return path.read_text().strip()
 
 
-def database_url(stack):
-    return "postgresql://trading:%s@%s:5432/trading" % (database_secret(stack), postgres_name(stack))
+def database_login(stack, aws=None):
+    """(user, password, database) for the lab PostgreSQL: the database tier's secret in Secrets
+    Manager (``<stack>/database/master``) when the stack has one, else a lab-generated password."""
+    if aws is not None:
+        try:
+            value = aws.client("secretsmanager").get_secret_value(SecretId="%s/database/master" % stack)["SecretString"]
+            login = json.loads(value)
+            return login["username"], login["password"], login.get("dbname") or "trading"
+        except Exception:  # noqa: BLE001  (no database tier in this stack: the lab's own login)
+            pass
+    return "trading", database_secret(stack), "trading"
 
 
-def ensure_postgres(stack, aliases=()):
+def database_url(stack, login=None):
+    user, password, dbname = login or database_login(stack)
+    return "postgresql://%s:%s@%s:5432/%s" % (quote(user, safe=""), quote(password, safe=""), postgres_name(stack), quote(dbname, safe=""))
+
+
+def ensure_postgres(stack, aliases=(), login=None):
     """PostgreSQL in a container on the stack's network (the database tier's stand-in); waits until healthy."""
     name = postgres_name(stack)
     found = inspect("container", name)
@@ -385,7 +400,8 @@ def ensure_postgres(stack, aliases=()):
         for alias in aliases:
             argv += ["--network-alias", alias]
         argv += ["--label", "hatrading.stack=%s" % stack, "--label", "hatrading.lab-role=database"]
-        argv += ["-e", "POSTGRES_USER=trading", "-e", "POSTGRES_DB=trading", "--env-file", str(_secret_env_file(stack))]
+        user, password, dbname = login or database_login(stack)
+        argv += ["-e", "POSTGRES_USER=%s" % user, "-e", "POSTGRES_DB=%s" % dbname, "--env-file", str(_secret_env_file(stack, password))]
         argv += ["-v", "%s-pgdata:/var/lib/postgresql/data" % name, "hatrading/lab-postgres:15"]
         docker(*argv)
         log("postgres container %s started" % name)
@@ -393,11 +409,11 @@ def ensure_postgres(stack, aliases=()):
     return name
 
 
-def _secret_env_file(stack):
+def _secret_env_file(stack, password):
     path = stack_dir(stack) / "postgres.env"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        out.write("POSTGRES_PASSWORD=%s\n" % database_secret(stack))
+        out.write("POSTGRES_PASSWORD=%s\n" % password)
     return path
 
 

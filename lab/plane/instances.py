@@ -212,7 +212,8 @@ def desired_containers(plane, database_url=None):
     backend_url = None
     for group in plane.groups():
         tags = tags_of(group)
-        tier = tags.get(TAG_TIER, "app")
+        # The compute tier tags its groups tier=compute and component=frontend|backend.
+        tier = tags.get("hatrading:component") or tags.get(TAG_TIER, "app")
         members = [
             i for i in group.get("Instances", []) if i.get("LifecycleState") not in ("Terminating", "Terminated", "Terminating:Wait", "Terminating:Proceed")
         ]
