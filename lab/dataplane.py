@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The local data plane: real containers and load balancers that follow what the control plane (moto) says.
 
     python lab/dataplane.py images                    # base image (debootstrap, cached), app images, pushed to 127.0.0.1:5001
@@ -208,7 +207,7 @@ def cmd_down(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("images", "up", "reconcile", "watch", "status", "url", "down"):
         one = sub.add_parser(name)

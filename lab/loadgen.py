@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A bounded load generator for the lab: loopback only, count- and time-limited, JSON report.
 
     python lab/loadgen.py --url http://127.0.0.1:PORT/api/orders --method POST \\
@@ -107,7 +106,7 @@ def run(url, count=100, duration=10.0, concurrency=2, method="GET", body=None, b
                     entry["count"] += 1
                     entry["last_s"] = max(entry["last_s"], offset)
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    threads = [threading.Thread(target=worker, daemon=True) for _worker in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -133,7 +132,7 @@ def run(url, count=100, duration=10.0, concurrency=2, method="GET", body=None, b
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--count", type=int, default=100, help="at most this many requests (<= %d)" % MAX_COUNT)
     parser.add_argument("--duration", type=float, default=10.0, help="at most this many seconds (<= %.0f)" % MAX_DURATION)

@@ -195,7 +195,10 @@ def compute_report(session, stack):
     for start in range(0, len(arns), 20):
         for description in elb.describe_tags(ResourceArns=arns[start : start + 20])["TagDescriptions"]:
             tagged[description["ResourceArn"]] = {t["Key"]: t["Value"] for t in description.get("Tags", [])}
-    mine = lambda arn: tagged.get(arn, {}).get("hatrading:stack") == stack  # noqa: E731
+
+    def mine(arn):
+        return tagged.get(arn, {}).get("hatrading:stack") == stack
+
     return {
         "launch_templates": templates,
         "auto_scaling_groups": [

@@ -43,7 +43,7 @@ def status_regex(matcher):
     """ALB matcher ("200", "200,202", "200-299") -> a regex on the status code for `http-check expect rstatus`."""
     codes = []
     for part in (matcher or "200").split(","):
-        low, _, high = part.strip().partition("-")
+        low, _sep, high = part.strip().partition("-")
         codes += [str(c) for c in range(int(low), int(high or low) + 1)]
     return "^(%s)$" % "|".join(codes)
 

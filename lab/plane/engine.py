@@ -139,9 +139,9 @@ def _stop_pid(pidfile, name, sig=signal.SIGTERM, wait=30.0):
             break
         time.sleep(0.1)
     else:
-        raise LabError("%s (pid %d) did not stop within %.0f s" % (name, pid, wait))
+        raise LabError("%s (pid %s) did not stop within %.0f s" % (name, pid, wait))
     Path(pidfile).unlink(missing_ok=True)
-    log("%s (pid %d) stopped" % (name, pid))
+    log("%s (pid %s) stopped" % (name, pid))
     return True
 
 

@@ -65,7 +65,7 @@ def parse_env_file(text):
     for raw in text.splitlines():
         line = raw.strip()
         if line and not line.startswith("#") and "=" in line:
-            key, _, value = line.partition("=")
+            key, _sep, value = line.partition("=")
             env[key.strip()] = value
     return env
 
@@ -97,7 +97,7 @@ def _parse_run(words):
             value = inline if eq else (words[index + 1] if index + 1 < len(words) else "")
             index += 0 if eq else 1
             if name in ("-e", "--env") and "=" in value:
-                key, _, val = value.partition("=")
+                key, _sep, val = value.partition("=")
                 spec["env"][key] = val
             elif name in ("-p", "--publish"):
                 spec["ports"].append(value)

@@ -82,7 +82,7 @@ def test_front_door_to_backend_through_both_load_balancers(aws, stack):
     internal = [r for r in balancer.balancer_report(stack) if r["scheme"] == "internal"][0]
     assert internal["front_doors"] == []  # only the internet-facing ALB is published on 127.0.0.1
     door = balancer.front_door(stack)
-    status, _, page = http(door + "/")
+    status, _headers, page = http(door + "/")
     assert status == 200 and "hatrading" in page
     report = loadgen.run(
         door + "/api/orders",

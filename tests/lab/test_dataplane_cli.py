@@ -39,7 +39,7 @@ def test_up_status_down(aws, stack):
     watcher = int((engine.stack_dir(stack) / "watch.pid").read_text())
     os.kill(watcher, 0)  # the watcher runs
 
-    status, _, placed = http(door + "/api/orders", "POST", {"symbol": "ACME", "side": "buy", "price": "3", "quantity": 1})
+    status, _headers, placed = http(door + "/api/orders", "POST", {"symbol": "ACME", "side": "buy", "price": "3", "quantity": 1})
     assert status == 201
     status, headers, found = http(door + "/api/orders/" + placed["order"]["id"])
     assert status == 200 and found["id"] == placed["order"]["id"] and headers["X-Backend-Version"] == "1.1.0"

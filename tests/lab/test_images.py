@@ -46,9 +46,9 @@ def test_backend_runs_healthy_and_trades(stack):
     status, headers, body = http(url + "/version")
     assert (status, body["version"], body["instance"], headers["X-Instance-Id"]) == (200, "1.1.0", "i-test", "i-test")
     assert http(url + "/health")[2]["status"] == "ok"
-    status, _, sell = http(url + "/orders", "POST", {"symbol": "ACME", "side": "sell", "price": "10.00", "quantity": 5})
+    status, _headers, sell = http(url + "/orders", "POST", {"symbol": "ACME", "side": "sell", "price": "10.00", "quantity": 5})
     assert status == 201 and sell["trades"] == []
-    status, _, buy = http(url + "/orders", "POST", {"symbol": "ACME", "side": "buy", "price": "11", "quantity": 3})
+    status, _headers, buy = http(url + "/orders", "POST", {"symbol": "ACME", "side": "buy", "price": "11", "quantity": 3})
     assert status == 201
     assert buy["trades"] == [{"buy_order_id": buy["order"]["id"], "sell_order_id": sell["order"]["id"], "symbol": "ACME", "price": "10.00", "quantity": 3}]
     assert http(url + "/orders/" + sell["order"]["id"])[2]["remaining"] == 2
@@ -102,11 +102,11 @@ def test_backend_persists_to_postgresql(stack):
     wait_until("backend healthy", lambda: health(name) == "healthy", timeout=60)
     url = published_url(name, 8080)
     assert http(url + "/health")[2]["store"] == "postgresql"
-    _, _, placed = http(url + "/orders", "POST", {"symbol": "ACME", "side": "sell", "price": "5", "quantity": 2})
+    _status, _headers, placed = http(url + "/orders", "POST", {"symbol": "ACME", "side": "sell", "price": "5", "quantity": 2})
     engine.docker("restart", "-t", "10", name)  # a new process: the in-memory book is empty
     wait_until("backend healthy again", lambda: health(name) == "healthy", timeout=60)
     url = published_url(name, 8080)
-    status, _, found = http(url + "/orders/" + placed["order"]["id"])
+    status, _headers, found = http(url + "/orders/" + placed["order"]["id"])
     assert status == 200 and found["symbol"] == "ACME" and found["remaining"] == 2
     rows = engine.docker("exec", engine.postgres_name(stack), "psql", "-h", "/tmp", "-U", "trading", "-d", "trading", "-tAc", "SELECT count(*) FROM orders")
     assert rows.strip() == "1"

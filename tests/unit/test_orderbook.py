@@ -18,9 +18,9 @@ def order(book, oid, side, price, quantity, symbol="ACME"):
 
 def test_no_cross_rests_both_sides():
     book = orderbook.OrderBook()
-    _, trades = order(book, "b1", "buy", "99", 5)
+    _order, trades = order(book, "b1", "buy", "99", 5)
     assert trades == []
-    _, trades = order(book, "s1", "sell", "101", 5)
+    _order, trades = order(book, "s1", "sell", "101", 5)
     assert trades == []
     assert book.depth("ACME") == {"buy": [["99", 5]], "sell": [["101", 5]]}
     assert book.get("b1").status == "open" and book.get("s1").status == "open"
@@ -42,7 +42,7 @@ def test_time_priority_at_one_price():
     order(book, "first", "buy", "50", 3)
     order(book, "second", "buy", "50", 3)
     order(book, "better", "buy", "51", 1)
-    _, trades = order(book, "s1", "sell", "50", 5)
+    _order, trades = order(book, "s1", "sell", "50", 5)
     assert [(t.buy_order_id, t.quantity) for t in trades] == [("better", 1), ("first", 3), ("second", 1)]
     assert book.get("second").remaining == 2
     assert book.depth("ACME")["buy"] == [["50", 2]]
@@ -61,9 +61,9 @@ def test_sell_does_not_match_lower_bid_and_symbols_are_separate():
     book = orderbook.OrderBook()
     order(book, "b1", "buy", "10", 2)
     order(book, "other", "buy", "20", 2, symbol="XYZ")
-    _, trades = order(book, "s1", "sell", "11", 2)
+    _order, trades = order(book, "s1", "sell", "11", 2)
     assert trades == []
-    _, trades = order(book, "s2", "sell", "15", 1, symbol="xyz")
+    _order, trades = order(book, "s2", "sell", "15", 1, symbol="xyz")
     assert [(t.buy_order_id, t.symbol) for t in trades] == [("other", "XYZ")]
 
 

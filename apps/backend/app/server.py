@@ -76,7 +76,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         app = self.server.app
-        path, _, query = self.path.partition("?")
+        path, _sep, query = self.path.partition("?")
         if path == "/health":
             database = app.store.ping()
             healthy = database and not app.draining
