@@ -119,6 +119,25 @@ class Plan:
         return self.changed
 
 
+class Applier:
+    """Base of the objects that carry out a plan against AWS.
+
+    A method named ``<action>_<kind>`` (``create_subnet``, ``delete_nat_gateway``) handles that step;
+    ``finishers`` returns what runs once after a run of one (kind, action), such as a single waiter.
+    """
+
+    def handlers(self):
+        found = {}
+        for name in dir(self):
+            action, _sep, kind = name.partition("_")
+            if action in (CREATE, UPDATE, DELETE) and kind and callable(getattr(self, name)):
+                found[(kind, action)] = getattr(self, name)
+        return found
+
+    def finishers(self):
+        return {}
+
+
 def diff_fields(desired, actual, fields=None):
     """Names of the fields whose desired value differs from the actual one.
 

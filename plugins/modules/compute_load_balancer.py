@@ -175,9 +175,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
 from ansible_collections.hatrading.aws.plugins.module_utils import ec2
 from ansible_collections.hatrading.aws.plugins.module_utils import elbv2
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.plan import Applier
 from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_LAYER
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
@@ -227,7 +225,7 @@ def read(client, ec2_client, stack, tier, n, with_network):
     return found
 
 
-class BalancerApplier:
+class BalancerApplier(Applier):
     def __init__(self, client, n, have, timeout):
         self.client = client
         self.n = n
@@ -235,19 +233,6 @@ class BalancerApplier:
         self.lb_arn = have["lb"] and have["lb"]["arn"]
         self.tg_arn = have["tg"] and have["tg"]["arn"]
         self.lb = have["lb"]
-
-    def handlers(self):
-        return {
-            ("target_group", CREATE): self.create_target_group,
-            ("target_group", UPDATE): self.update_target_group,
-            ("target_group", DELETE): self.delete_target_group,
-            ("load_balancer", CREATE): self.create_load_balancer,
-            ("load_balancer", UPDATE): self.update_load_balancer,
-            ("load_balancer", DELETE): self.delete_load_balancer,
-            ("listener", CREATE): self.create_listener,
-            ("listener", UPDATE): self.update_listener,
-            ("listener", DELETE): self.delete_listener,
-        }
 
     # -- target group
     def _health(self, want):

@@ -250,7 +250,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils import rds
 from ansible_collections.hatrading.aws.plugins.module_utils import secrets
 from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.plan import Applier
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_LAYER
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_NAME
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
@@ -351,7 +351,7 @@ def find_network(client, stack):
     return subnets, (groups[0]["GroupId"] if groups else None)
 
 
-class DatabaseApplier:
+class DatabaseApplier(Applier):
     """Carries out a database plan: one method per (kind, action)."""
 
     def __init__(self, module, clients, cfg, kms_arn):
@@ -362,15 +362,6 @@ class DatabaseApplier:
         self.timeout = module.params["wait_timeout"]
         self.waiting = module.params["wait"]
         self._password = None
-
-    def handlers(self):
-        h = {}
-        for kind in model.KINDS:
-            for action in (CREATE, UPDATE, DELETE):
-                method = getattr(self, "%s_%s" % (action, kind), None)
-                if method:
-                    h[(kind, action)] = method
-        return h
 
     def finishers(self):
         return {("db_instance", DELETE): self.wait_instances_deleted}

@@ -191,7 +191,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils import ec2
 from ansible_collections.hatrading.aws.plugins.module_utils import network as model
 from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.plan import Applier
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_filters
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_dict
@@ -237,7 +237,7 @@ def read_network(client, stack, with_addresses=False):
     return raw
 
 
-class NetworkApplier:
+class NetworkApplier(Applier):
     """Carries out a network plan: one method per (kind, action), IDs kept by Name as they appear."""
 
     def __init__(self, module, client, stack, have):
@@ -249,15 +249,6 @@ class NetworkApplier:
         self.have = have
         self._nacl_associations = None
         self._spare_addresses = None
-
-    def handlers(self):
-        h = {}
-        for kind in model.KINDS + ("elastic_ip", "security_group_references"):
-            for action in (CREATE, UPDATE, DELETE):
-                method = getattr(self, "%s_%s" % (action, kind), None)
-                if method:
-                    h[(kind, action)] = method
-        return h
 
     def finishers(self):
         return {("nat_gateway", CREATE): self.wait_nat_available, ("nat_gateway", DELETE): self.release_after_nat_deleted}

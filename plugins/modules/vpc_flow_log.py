@@ -126,9 +126,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils import cloudwatch_lo
 from ansible_collections.hatrading.aws.plugins.module_utils import ec2
 from ansible_collections.hatrading.aws.plugins.module_utils import flow_log as model
 from ansible_collections.hatrading.aws.plugins.module_utils import iam
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.plan import Applier
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_filters
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_list
@@ -138,7 +136,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.validate import vali
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
 
 
-class FlowLogApplier:
+class FlowLogApplier(Applier):
     def __init__(self, module, clients, cfg, have):
         self.module = module
         self.ec2, self.logs, self.iam = clients
@@ -146,20 +144,6 @@ class FlowLogApplier:
         self.have = have
         self.role_arn = (have["role"] or {}).get("arn") or (have["flow_log"] or {}).get("role_arn")
         self.flow_log_id = (have["flow_log"] or {}).get("id")
-
-    def handlers(self):
-        return {
-            ("role", CREATE): self.create_role,
-            ("role", DELETE): self.delete_role,
-            ("role_policy", CREATE): self.put_role_policy,
-            ("role_policy", UPDATE): self.put_role_policy,
-            ("role_policy", DELETE): self.delete_role_policy,
-            ("log_group", CREATE): self.create_log_group,
-            ("log_group", UPDATE): self.set_retention,
-            ("log_group", DELETE): self.delete_log_group,
-            ("flow_log", CREATE): self.create_flow_log,
-            ("flow_log", DELETE): self.delete_flow_log,
-        }
 
     def create_role(self, change):
         role = self.iam.create_role(
@@ -174,19 +158,21 @@ class FlowLogApplier:
     def delete_role(self, change):
         self.iam.delete_role(RoleName=change.ref["name"], aws_retry=True)
 
-    def put_role_policy(self, change):
+    def create_role_policy(self, change):
         self.iam.put_role_policy(
             RoleName=self.cfg["role_name"], PolicyName=model.POLICY_NAME, PolicyDocument=json.dumps(change.after["document"]), aws_retry=True
         )
+
+    update_role_policy = create_role_policy  # put_role_policy creates and replaces alike
 
     def delete_role_policy(self, change):
         self.iam.delete_role_policy(RoleName=self.cfg["role_name"], PolicyName=model.POLICY_NAME, aws_retry=True)
 
     def create_log_group(self, change):
         self.logs.create_log_group(logGroupName=self.cfg["log_group_name"], tags=self.cfg["tags"], aws_retry=True)
-        self.set_retention(change)
+        self.update_log_group(change)
 
-    def set_retention(self, change):
+    def update_log_group(self, change):
         self.logs.put_retention_policy(logGroupName=self.cfg["log_group_name"], retentionInDays=change.after["retention_days"], aws_retry=True)
 
     def delete_log_group(self, change):

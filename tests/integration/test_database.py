@@ -139,6 +139,10 @@ def test_absent_needs_confirmation_takes_final_snapshot_and_restores(network, mo
     assert missing["rc"] != 0 and "restore_from_snapshot" in missing["msg"] and "not found" in missing["msg"]
     assert moto.mutating_calls() == []
 
+    # AWS deletes a deleted instance's automated snapshots; moto keeps them, and names the restored
+    # instance's first one the same ("rds:<id>-<minute>"), failing a restore made within the minute.
+    for automated in client.describe_db_snapshots(SnapshotType="automated")["DBSnapshots"]:
+        client.delete_db_snapshot(DBSnapshotIdentifier=automated["DBSnapshotIdentifier"])
     restored = database(ansible, restore_from_snapshot=snapshot["DBSnapshotIdentifier"])
     assert restored["rc"] == 0 and restored["changed"] is True, restored
     assert any("restored from snapshot %s" % snapshot["DBSnapshotIdentifier"] in line for line in restored["plan_text"])

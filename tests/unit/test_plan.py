@@ -1,4 +1,4 @@
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE, DELETE, UPDATE, Plan, diff_fields, diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE, DELETE, UPDATE, Applier, Plan, diff_fields, diff_resources
 
 
 def test_diff_resources_creates_updates_and_deletes_in_order():
@@ -40,3 +40,19 @@ def test_check_mode_calls_nothing():
 def test_empty_plan_is_unchanged():
     assert Plan().apply({}) is False
     assert Plan().render() == ["Plan: 0 to create, 0 to update, 0 to delete."]
+
+
+def test_applier_finds_handlers_by_method_name():
+    class Things(Applier):
+        def create_nat_gateway(self, change):
+            return "made"
+
+        def delete_security_group_rules(self, change):
+            return "gone"
+
+        def _helper(self):
+            return None
+
+    handlers = Things().handlers()
+    assert sorted(handlers) == [("nat_gateway", CREATE), ("security_group_rules", DELETE)]
+    assert Things().finishers() == {}
