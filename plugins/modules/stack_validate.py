@@ -32,6 +32,7 @@ options:
     default: ""
 notes:
   - Supports check mode; it never changes anything.
+  - Runs on the controller as an action plugin, so a check costs no module process.
 """
 
 EXAMPLES = r"""
@@ -56,26 +57,17 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hatrading.aws.plugins.module_utils.compute import validate_compute
-from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
-
-# Tier name -> its cross-field checks (each lives beside its tier's model).
-VALIDATORS = {"network": validate_network, "database": validate_database, "compute": validate_compute}
+from ansible_collections.hatrading.aws.plugins.module_utils.validators import ARGUMENT_SPEC
+from ansible_collections.hatrading.aws.plugins.module_utils.validators import check
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            tier=dict(type="str", required=True, choices=sorted(VALIDATORS)),
-            settings=dict(type="dict", required=True),
-            prefix=dict(type="str", default=""),
-        ),
-        supports_check_mode=True,
-    )
-    errors = VALIDATORS[module.params["tier"]](module.params["settings"], module.params["prefix"])
-    if errors:
-        module.fail_json(msg="Invalid %s settings:\n- %s" % (module.params["tier"], "\n- ".join(errors)), errors=errors)
+    # The action plugin of the same name does this on the controller (no module process);
+    # the module remains for its documentation and for direct use.
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    message, errors = check(module.params["tier"], module.params["settings"], module.params["prefix"])
+    if message:
+        module.fail_json(msg=message, errors=errors)
     module.exit_json(changed=False, errors=[])
 
 

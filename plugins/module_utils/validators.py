@@ -1,0 +1,24 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tier name -> its cross-field checks; each check lives beside its tier's model."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import validate_compute
+from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
+from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
+
+VALIDATORS = {"network": validate_network, "database": validate_database, "compute": validate_compute}
+ARGUMENT_SPEC = dict(
+    tier=dict(type="str", required=True, choices=sorted(VALIDATORS)),
+    settings=dict(type="dict", required=True),
+    prefix=dict(type="str", default=""),
+)
+
+
+def check(tier, settings, prefix=""):
+    """(message, errors): message is None when the settings are sound."""
+    errors = VALIDATORS[tier](settings, prefix)
+    return ("Invalid %s settings:\n- %s" % (tier, "\n- ".join(errors)) if errors else None), errors
