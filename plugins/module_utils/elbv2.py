@@ -21,40 +21,32 @@ def _not_found(error):
     return error.response.get("Error", {}).get("Code") in NOT_FOUND_CODES
 
 
-@RETRY
-def describe_load_balancers(client, names):
-    """The named load balancers that exist (a missing name is not an error)."""
+def _by_names(client, operation, key, names):
+    """The named resources that exist: the API refuses a whole batch when one name is missing,
+    so a refused batch is asked again name by name."""
     try:
-        return client.get_paginator("describe_load_balancers").paginate(Names=list(names)).build_full_result().get("LoadBalancers", [])
+        return client.get_paginator(operation).paginate(Names=list(names)).build_full_result().get(key, [])
     except ClientError as error:
         if not _not_found(error):
             raise
-    # One of the names is missing: the API refuses the whole batch, so ask one by one.
     found = []
     for name in names:
         try:
-            found += client.describe_load_balancers(Names=[name]).get("LoadBalancers", [])
+            found += getattr(client, operation)(Names=[name]).get(key, [])
         except ClientError as error:
             if not _not_found(error):
                 raise
     return found
+
+
+@RETRY
+def describe_load_balancers(client, names):
+    return _by_names(client, "describe_load_balancers", "LoadBalancers", names)
 
 
 @RETRY
 def describe_target_groups(client, names):
-    try:
-        return client.get_paginator("describe_target_groups").paginate(Names=list(names)).build_full_result().get("TargetGroups", [])
-    except ClientError as error:
-        if not _not_found(error):
-            raise
-    found = []
-    for name in names:
-        try:
-            found += client.describe_target_groups(Names=[name]).get("TargetGroups", [])
-        except ClientError as error:
-            if not _not_found(error):
-                raise
-    return found
+    return _by_names(client, "describe_target_groups", "TargetGroups", names)
 
 
 @RETRY
