@@ -564,18 +564,10 @@ class DatabaseApplier(Applier):
             self._restore_instance(change)
         else:
             self.rds.create_db_instance(
-                DBInstanceIdentifier=change.name,
                 Engine=spec["engine"],
                 EngineVersion=spec["engine_version"],
                 DBName=self.cfg.get("database_name", "trading"),
-                DBInstanceClass=spec["instance_class"],
                 AllocatedStorage=spec["allocated_storage"],
-                StorageType=spec["storage_type"],
-                MultiAZ=spec["multi_az"],
-                DBSubnetGroupName=spec["subnet_group"],
-                DBParameterGroupName=spec["parameter_group"],
-                VpcSecurityGroupIds=spec["security_groups"],
-                Port=spec["port"],
                 StorageEncrypted=True,
                 KmsKeyId=self.kms_arn,
                 MasterUsername=spec["master_username"],
@@ -583,37 +575,39 @@ class DatabaseApplier(Applier):
                 BackupRetentionPeriod=spec["backup_retention_days"],
                 PreferredBackupWindow=spec["backup_window"],
                 PreferredMaintenanceWindow=spec["maintenance_window"],
-                DeletionProtection=spec["deletion_protection"],
-                EnableCloudwatchLogsExports=spec["log_exports"],
-                PubliclyAccessible=False,
-                CopyTagsToSnapshot=True,
-                AutoMinorVersionUpgrade=True,
-                Tags=tag_list(spec["tags"]),
                 aws_retry=True,
+                **self._instance_placement(change.name, spec),
                 **self._monitoring(spec),
             )
         self._wait("db_instance_available", DBInstanceIdentifier=change.name)
 
-    def _restore_instance(self, change):
-        """Restore, then set what a restore does not take: password, backups, windows, monitoring."""
-        spec = change.after
-        self.rds.restore_db_instance_from_db_snapshot(
-            DBInstanceIdentifier=change.name,
-            DBSnapshotIdentifier=self.cfg["restore_from_snapshot"],
+    @staticmethod
+    def _instance_placement(name, spec):
+        """What a new RDS instance and a restored one are given alike: class, placement, network, safety, tags."""
+        return dict(
+            DBInstanceIdentifier=name,
             DBInstanceClass=spec["instance_class"],
+            StorageType=spec["storage_type"],
             MultiAZ=spec["multi_az"],
             DBSubnetGroupName=spec["subnet_group"],
             DBParameterGroupName=spec["parameter_group"],
             VpcSecurityGroupIds=spec["security_groups"],
             Port=spec["port"],
-            StorageType=spec["storage_type"],
             DeletionProtection=spec["deletion_protection"],
             EnableCloudwatchLogsExports=spec["log_exports"],
             PubliclyAccessible=False,
             CopyTagsToSnapshot=True,
             AutoMinorVersionUpgrade=True,
             Tags=tag_list(spec["tags"]),
+        )
+
+    def _restore_instance(self, change):
+        """Restore, then set what a restore does not take: password, backups, windows, monitoring."""
+        spec = change.after
+        self.rds.restore_db_instance_from_db_snapshot(
+            DBSnapshotIdentifier=self.cfg["restore_from_snapshot"],
             aws_retry=True,
+            **self._instance_placement(change.name, spec),
         )
         self._wait("db_instance_available", DBInstanceIdentifier=change.name)
         self.rds.modify_db_instance(
