@@ -16,6 +16,26 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 RETRY = AWSRetry.jittered_backoff(retries=8, catch_extra_error_codes=["ScalingActivityInProgress", "ResourceContention"])
+PROFILE_NOT_PROPAGATED = "InstanceProfileNotPropagated"
+
+
+class LaunchRetry(AWSRetry):
+    """AWSRetry that also waits out a new instance profile IAM has not yet propagated.
+
+    Auto Scaling answers that case with a plain ValidationError ("Invalid IAM Instance Profile
+    name"), the same code as real mistakes, so the message tells them apart.
+    """
+
+    @staticmethod
+    def status_code_from_exception(error):
+        details = error.response.get("Error", {})
+        if details.get("Code") == "ValidationError" and "instance profile" in details.get("Message", "").lower():
+            return PROFILE_NOT_PROPAGATED
+        return details.get("Code")
+
+
+# IAM usually propagates within seconds; 6 jittered retries give it up to about two minutes
+LAUNCH_RETRY = LaunchRetry.jittered_backoff(retries=6, catch_extra_error_codes=["ScalingActivityInProgress", "ResourceContention", PROFILE_NOT_PROPAGATED])
 
 WAITERS = {
     "version": 2,

@@ -57,9 +57,14 @@ IMAGE_REF = re.compile(r"^(?P<repo>[a-z0-9][a-z0-9._/:-]*?)(:(?P<tag>[A-Za-z0-9_
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 REGISTRY_AUTH = ("auto", "ecr", "secret", "none")
 SUBNET_LAYERS = ("app", "public")
+WARM_POOL_STATES = ("Stopped", "Running", "Hibernated")
 
 
-class ComputePlanError(Exception):
+class ComputeError(Exception):
+    """A step of the compute tier cannot go on; the message is for the user."""
+
+
+class ComputePlanError(ComputeError):
     """The wanted resource cannot be reached from the one that exists without losing something."""
 
 
@@ -192,14 +197,39 @@ def validate_tier(settings, name):
         value = settings.get(option)
         if value is not None and (not _is_int(value) or not low <= value <= high):
             errors.append("%s: %r is outside %d-%d" % (name(option), value, low, high))
+    errors += _validate_warm_pool(settings, name)
     timeout, interval = settings.get("health_check_timeout"), settings.get("health_check_interval")
     if _is_int(timeout) and _is_int(interval) and timeout >= interval:
         errors.append("%s: %d must be shorter than %s %d" % (name("health_check_timeout"), timeout, name("health_check_interval"), interval))
     return errors
 
 
+def _validate_warm_pool(settings, name):
+    pool = settings.get("warm_pool")
+    if not pool or (isinstance(pool, dict) and all(value is None for value in pool.values())):
+        return []
+    if not isinstance(pool, dict):
+        return ["%s: %r is not a mapping (min_size, max_prepared_capacity, pool_state, reuse_on_scale_in)" % (name("warm_pool"), pool)]
+    errors = []
+    unknown = sorted(set(pool) - set(("min_size", "max_prepared_capacity", "pool_state", "reuse_on_scale_in")))
+    if unknown:
+        errors.append("%s: unknown keys %s; use min_size, max_prepared_capacity, pool_state, reuse_on_scale_in" % (name("warm_pool"), ", ".join(unknown)))
+    low, high = pool.get("min_size") or 0, pool.get("max_prepared_capacity")
+    if not _is_int(low) or low < 0:
+        errors.append("%s.min_size: %r is not a whole number of instances (0 or more)" % (name("warm_pool"), low))
+    if high is not None and (not _is_int(high) or high < -1):
+        errors.append("%s.max_prepared_capacity: %r; give a number of instances, or -1 for the group's max_size" % (name("warm_pool"), high))
+    elif _is_int(high) and high >= 0 and _is_int(low) and low > high:
+        errors.append("%s.min_size: %d is above max_prepared_capacity %d" % (name("warm_pool"), low, high))
+    if (pool.get("pool_state") or "Stopped") not in WARM_POOL_STATES:
+        errors.append("%s.pool_state: %r; use one of %s" % (name("warm_pool"), pool.get("pool_state"), ", ".join(WARM_POOL_STATES)))
+    if settings.get("spot_share"):
+        errors.append("%s: a warm pool cannot serve a group with spot instances (%s > 0); AWS refuses the pair" % (name("warm_pool"), name("spot_share")))
+    return errors
+
+
 # Options of the compute role that belong to one tier, and those shared by both.
-TIER_OPTIONS = ("image", "instance_type", "min_size", "desired_capacity", "max_size", "health_path", "port", "environment")
+TIER_OPTIONS = ("image", "instance_type", "min_size", "desired_capacity", "max_size", "health_path", "port", "environment", "warm_pool")
 SHARED_OPTIONS = (
     "spot_share",
     "spot_instance_types",
@@ -247,6 +277,11 @@ def validate_compute(settings, prefix=""):
     for tier in APP_TIERS:
         own = dict((option, settings[tier + "_" + option]) for option in TIER_OPTIONS if tier + "_" + option in settings)
         errors += validate_tier(own, lambda option, tier=tier: "%s%s_%s" % (prefix, tier, option))
+    for tier in APP_TIERS:
+        pool, spot = settings.get(tier + "_warm_pool"), settings.get("spot_share")
+        if isinstance(pool, dict) and any(value is not None for value in pool.values()) and _is_int(spot) and spot > 0:
+            refused = "a warm pool cannot serve a group with spot instances (%sspot_share > 0); AWS refuses the pair" % prefix
+            errors.append("%s%s_warm_pool: %s" % (prefix, tier, refused))
     ports = [settings.get(tier + "_port") for tier in APP_TIERS]
     if None not in ports and ports[0] == ports[1]:
         errors.append("%sbackend_port: equals %sfrontend_port; give each tier its own" % (prefix, prefix))
@@ -872,6 +907,44 @@ def plan_group(name, want, have):
         after["target_groups"] = missing_groups
     before = dict((f, have.get(f)) for f in fields)
     return [Change(UPDATE, "auto_scaling_group", name, before=before, after=after, fields=sorted(fields), ref=have)]
+
+
+def desired_warm_pool(pool):
+    """The warm pool as compared; None (no pool) for an empty mapping. ``max_prepared_capacity`` None or -1 means the group's max_size."""
+    if not pool or all(value is None for value in pool.values()):
+        return None
+    high = pool.get("max_prepared_capacity")
+    return {
+        "min_size": int(pool.get("min_size") or 0),
+        "max_prepared_capacity": -1 if high is None else int(high),
+        "pool_state": pool.get("pool_state") or "Stopped",
+        "reuse_on_scale_in": bool(pool.get("reuse_on_scale_in")),
+    }
+
+
+def actual_warm_pool(group):
+    """The warm pool from describe_auto_scaling_groups' record (no extra read), or None."""
+    config = (group or {}).get("WarmPoolConfiguration")
+    if not config:
+        return None
+    return {
+        "min_size": int(config.get("MinSize") or 0),
+        "max_prepared_capacity": -1 if config.get("MaxGroupPreparedCapacity") is None else int(config["MaxGroupPreparedCapacity"]),
+        "pool_state": config.get("PoolState") or "Stopped",
+        "reuse_on_scale_in": bool((config.get("InstanceReusePolicy") or {}).get("ReuseOnScaleIn")),
+    }
+
+
+def plan_warm_pool(group_name, want, have):
+    """Put the pool when it is missing or differs; delete it only when none is wanted and one exists."""
+    if want == have:
+        return []
+    if want is None:
+        return [Change(DELETE, "warm_pool", group_name, before=have, ref=group_name)]
+    if have is None:
+        return [Change(CREATE, "warm_pool", group_name, after=want, ref=group_name)]
+    fields = sorted(f for f in want if want[f] != have.get(f))
+    return [Change(UPDATE, "warm_pool", group_name, before=have, after=want, fields=fields, ref=group_name)]
 
 
 def desired_policies(spec, n, label):

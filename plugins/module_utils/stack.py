@@ -16,6 +16,7 @@ TAG_STACK = "hatrading:stack"
 TAG_TIER = "hatrading:tier"
 TAG_NAME = "Name"
 TAG_LAYER = "hatrading:layer"
+TAG_IMAGE = "hatrading:image"  # on instances: the container image they were launched to run
 RESERVED_TAG_PREFIXES = ("hatrading:", "aws:")
 STACK_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 

@@ -15,7 +15,7 @@ description:
     subnets with O(subnet_layer=public), the seed's placement), launched from the launch template C(<stack>-<tier>)
     pinned to its latest version, attached to the tier's target group, with ELB health checks and a grace period.
   - Target-tracking policies on average CPU and, when O(requests_per_target) is not 0, on ALB requests per target.
-  - Optional mixed instances with O(spot_share) percent spot above one on-demand instance.
+  - Optional mixed instances with O(spot_share) percent spot above one on-demand instance, or an optional O(warm_pool).
   - When a new template version appears, the group is pointed at it and, with O(instance_refresh=true), a rolling
     instance refresh starts with the preferences in RV(refresh_preferences) (min healthy percentage, warm-up,
     skip matching instances).
@@ -79,6 +79,26 @@ options:
     description: Capacity kept in service during an instance refresh.
     type: int
     default: 90
+  warm_pool:
+    description:
+      - A warm pool of pre-initialised instances that join the group fast on scale-out. Unset or an empty mapping for none;
+        a pool that is no longer wanted is deleted.
+      - AWS refuses a warm pool on a group with spot instances (O(spot_share) above 0); that pair fails before any call.
+    type: dict
+    suboptions:
+      min_size:
+        description: Instances kept in the pool at least (0 when unset).
+        type: int
+      max_prepared_capacity:
+        description: Instances in the group and the pool together at most; unset or -1 for the group's O(max_size).
+        type: int
+      pool_state:
+        description: The state of the pool's instances (V(Stopped) when unset).
+        type: str
+        choices: [Stopped, Running, Hibernated]
+      reuse_on_scale_in:
+        description: Return instances to the pool on scale-in instead of terminating them (false when unset).
+        type: bool
   wait:
     description: Wait for O(min_size) instances in service after a create.
     type: bool
@@ -139,6 +159,11 @@ refresh_preferences:
   returned: when state is present
   type: dict
   sample: {"MinHealthyPercentage": 90, "InstanceWarmup": 120, "SkipMatching": true, "AutoRollback": false}
+warm_pool:
+  description: The warm pool as reconciled (defaults filled in).
+  returned: when O(warm_pool) is set
+  type: dict
+  sample: {"min_size": 1, "max_prepared_capacity": -1, "pool_state": "Stopped", "reuse_on_scale_in": false}
 instance_refresh_id:
   description: ID of the instance refresh started by this run.
   returned: when one was started
@@ -151,166 +176,12 @@ except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.hatrading.aws.plugins.module_utils import autoscaling
 from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
-from ansible_collections.hatrading.aws.plugins.module_utils import ec2
-from ansible_collections.hatrading.aws.plugins.module_utils import ec2_compute
-from ansible_collections.hatrading.aws.plugins.module_utils import elbv2
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Change
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_LAYER
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_filters
+from ansible_collections.hatrading.aws.plugins.module_utils import compute_group
+from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
-
-SETTINGS = (
-    "min_size",
-    "max_size",
-    "desired_capacity",
-    "subnet_layer",
-    "health_check_grace_period",
-    "cpu_target",
-    "requests_per_target",
-    "spot_share",
-    "spot_instance_types",
-    "instance_type",
-    "refresh_min_healthy_percentage",
-    "instance_warmup",
-)
-PENDING = "(created by this run)"
-
-
-def group_tags(tags):
-    return [{"Key": k, "Value": v, "PropagateAtLaunch": True} for k, v in sorted(tags.items())]
-
-
-class GroupApplier:
-    def __init__(self, module, client, params, refs, have_group):
-        self.module = module
-        self.client = client
-        self.params = params
-        self.refs = refs
-        self.group = have_group
-        self.refresh_id = None
-        self.warnings = []
-
-    def handlers(self):
-        return {
-            ("auto_scaling_group", CREATE): self.create_group,
-            ("auto_scaling_group", UPDATE): self.update_group,
-            ("auto_scaling_group", DELETE): self.delete_group,
-            ("scaling_policy", CREATE): self.put_policy,
-            ("scaling_policy", UPDATE): self.put_policy,
-            ("scaling_policy", DELETE): self.delete_policy,
-        }
-
-    def _template(self, want):
-        spec = {"LaunchTemplateId": self.refs["template_id"], "Version": want["launch_template_version"]}
-        if not want.get("instances_distribution"):
-            return {"LaunchTemplate": spec}
-        types = [self.params["instance_type"]] + [t for t in want["instance_types"] if t != self.params["instance_type"]]
-        return {
-            "MixedInstancesPolicy": {
-                "LaunchTemplate": {"LaunchTemplateSpecification": spec, "Overrides": [{"InstanceType": t} for t in types]},
-                "InstancesDistribution": want["instances_distribution"],
-            }
-        }
-
-    def create_group(self, change):
-        want = change.after
-        self.client.create_auto_scaling_group(
-            AutoScalingGroupName=change.name,
-            MinSize=want["min_size"],
-            MaxSize=want["max_size"],
-            DesiredCapacity=want["desired_capacity"],
-            VPCZoneIdentifier=",".join(want["subnets"]),
-            HealthCheckType=want["health_check_type"],
-            HealthCheckGracePeriod=want["health_check_grace_period"],
-            TargetGroupARNs=[self.refs["target_groups"][name] for name in want["target_groups"]],
-            Tags=group_tags(want["tags"]),
-            CapacityRebalance=bool(want.get("instances_distribution")),
-            aws_retry=True,
-            **self._template(want),
-        )
-        self.group = dict(want)
-        if self.params["wait"]:
-            autoscaling.wait(self.client, "GroupInService", self.params["wait_timeout"], AutoScalingGroupNames=[change.name])
-
-    def update_group(self, change):
-        want, fields = change.after, set(change.fields)
-        params = {}
-        if fields & {"launch_template", "launch_template_version", "instance_types", "instances_distribution"}:
-            params.update(self._template(self.refs["want"]))
-        names = {
-            "min_size": "MinSize",
-            "max_size": "MaxSize",
-            "desired_capacity": "DesiredCapacity",
-            "health_check_type": "HealthCheckType",
-            "health_check_grace_period": "HealthCheckGracePeriod",
-        }
-        for field, key in names.items():
-            if field in fields:
-                params[key] = want[field]
-        if "subnets" in fields:
-            params["VPCZoneIdentifier"] = ",".join(want["subnets"])
-        if params:
-            self.client.update_auto_scaling_group(AutoScalingGroupName=change.name, aws_retry=True, **params)
-        if "target_groups" in fields:
-            arns = [self.refs["target_groups"][name] for name in want["target_groups"]]
-            self.client.attach_load_balancer_target_groups(AutoScalingGroupName=change.name, TargetGroupARNs=arns, aws_retry=True)
-        if "tags" in fields:
-            tags = missing_tags(self.refs["want"]["tags"], change.ref["tags"])
-            tags = [dict(tag, ResourceId=change.name, ResourceType="auto-scaling-group") for tag in group_tags(tags)]
-            self.client.create_or_update_tags(Tags=tags, aws_retry=True)
-        self.group = dict(change.ref, **want)
-        if "launch_template_version" in fields and self.params["instance_refresh"] and change.ref.get("instances"):
-            self.refresh_id, warning = autoscaling.start_instance_refresh(self.client, change.name, model.refresh_preferences(self.params))
-            if warning:
-                self.warnings.append(warning)
-
-    def delete_group(self, change):
-        self.client.delete_auto_scaling_group(AutoScalingGroupName=change.name, ForceDelete=True, aws_retry=True)
-        autoscaling.wait(self.client, "GroupDeleted", self.params["wait_timeout"], AutoScalingGroupNames=[change.name])
-        self.group = None
-
-    def put_policy(self, change):
-        spec = change.after
-        metric = {"PredefinedMetricType": spec["metric"]}
-        if spec["label"]:
-            metric["ResourceLabel"] = self.refs["resource_label"]
-        self.client.put_scaling_policy(
-            AutoScalingGroupName=change.ref,
-            PolicyName=change.name,
-            PolicyType="TargetTrackingScaling",
-            EstimatedInstanceWarmup=spec["warmup"],
-            TargetTrackingConfiguration={"PredefinedMetricSpecification": metric, "TargetValue": spec["target"]},
-            aws_retry=True,
-        )
-
-    def delete_policy(self, change):
-        self.client.delete_policy(AutoScalingGroupName=change.ref, PolicyName=change.name, aws_retry=True)
-
-
-def read(client, elb_client, ec2_client, params, n, present):
-    found = {"group": autoscaling.describe_group(client, n["auto_scaling_group"])}
-    found["policies"] = autoscaling.describe_policies(client, n["auto_scaling_group"]) if found["group"] else []
-    if not present:
-        return found
-    subnets = ec2.describe_subnets(ec2_client, stack_filters(params["stack"], "network") + [{"Name": "tag:%s" % TAG_LAYER, "Values": [params["subnet_layer"]]}])
-    found["subnets"] = sorted(s["SubnetId"] for s in subnets)
-    found["template"] = ec2_compute.describe_launch_template(ec2_client, n["launch_template"])
-    groups = elbv2.describe_target_groups(elb_client, [n["target_group"]])
-    found["target_group"] = groups[0] if groups else None
-    found["load_balancer"] = None
-    if params["requests_per_target"] and found["target_group"] and found["target_group"].get("LoadBalancerArns"):
-        found["load_balancer"] = found["target_group"]["LoadBalancerArns"][0]
-    return found
 
 
 def main():
@@ -318,97 +189,25 @@ def main():
         stack=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         tags=dict(type="dict", default={}),
-        tier=dict(type="str", required=True, choices=list(model.APP_TIERS)),
-        min_size=dict(type="int"),
-        max_size=dict(type="int"),
-        desired_capacity=dict(type="int"),
-        subnet_layer=dict(type="str", choices=list(model.SUBNET_LAYERS), default="app"),
-        health_check_grace_period=dict(type="int", default=120),
-        instance_warmup=dict(type="int"),
-        cpu_target=dict(type="int", default=50),
-        requests_per_target=dict(type="int", default=1000),
-        spot_share=dict(type="int", default=0),
-        spot_instance_types=dict(type="list", elements="str", default=[]),
-        instance_type=dict(type="str", default="t3.micro"),
-        instance_refresh=dict(type="bool", default=True),
-        refresh_min_healthy_percentage=dict(type="int", default=90),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=600),
+        **compute_group.ARGUMENT_SPEC,
     )
-    required_if = [("state", "present", ["min_size", "max_size", "desired_capacity"])]
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, required_if=required_if)
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, required_if=compute_group.REQUIRED_IF)
     params = module.params
-    present = params["state"] == "present"
-    errors = validate_stack_name(params["stack"]) + validate_tags(params["tags"], "tags")
-    if present:
-        errors += model.validate_tier(dict((key, params[key]) for key in SETTINGS), lambda option: option)
+    errors = validate_stack_name(params["stack"]) + validate_tags(params["tags"], "tags") + compute_group.validate(params)
     if errors:  # before any AWS call
         module.fail_json(msg="Invalid Auto Scaling settings: " + "; ".join(errors), errors=errors)
 
-    stack, tier = params["stack"], params["tier"]
-    n = model.names(stack, tier)
-    retry = AWSRetry.jittered_backoff(retries=8, catch_extra_error_codes=["ScalingActivityInProgress", "ResourceContention"])
-    client = module.client("autoscaling", retry_decorator=retry)
-    elb_client = module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff(retries=8))
-    ec2_client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff(retries=8))
-    refs = {}
+    clients = ClientCache(module, compute_group.RETRIES)
     try:
-        have = read(client, elb_client, ec2_client, params, n, present)
-        group_names = {}
-        if present:
-            needed = (
-                ("the %s subnets" % params["subnet_layer"], have["subnets"]),
-                ("launch template " + n["launch_template"], have["template"]),
-                ("target group " + n["target_group"], have["target_group"]),
-            )
-            missing = [what for what, ok in needed if not ok]
-            if missing and not module.check_mode:
-                module.fail_json(
-                    msg="%s of stack %s not found; run the network tier, compute_launch_template and compute_load_balancer first" % (", ".join(missing), stack)
-                )
-            template = have["template"] or {"LaunchTemplateId": PENDING, "LatestVersionNumber": PENDING}
-            target_group = have["target_group"] or {"TargetGroupArn": PENDING}
-            group_names = {target_group["TargetGroupArn"]: n["target_group"]}
-            refs = {
-                "template_id": template["LaunchTemplateId"],
-                "template_version": str(template["LatestVersionNumber"]),
-                "target_groups": {n["target_group"]: target_group["TargetGroupArn"]},
-            }
-            refs["resource_label"] = model.resource_label(have["load_balancer"], target_group["TargetGroupArn"]) if have["load_balancer"] else None
-            want = model.desired_group(
-                dict(params, tags=model.tier_tags(stack, tier, n["auto_scaling_group"], params["tags"])),
-                {"name": n["launch_template"], "version": template["LatestVersionNumber"]},
-                have["subnets"] or [PENDING],
-                [n["target_group"]],
-            )
-            refs["want"] = want
-            plan = Plan(model.plan_group(n["auto_scaling_group"], want, model.actual_group(have["group"], group_names)))
-            spec = dict(params)
-            if not refs["resource_label"]:
-                spec["requests_per_target"] = 0  # no ALB in front (yet): CPU only
-            want_policies = model.desired_policies(spec, n, refs["resource_label"])
-            have_policies = model.actual_policies(have["policies"])
-            plan.extend(model.plan_policies(n["auto_scaling_group"], want_policies, have_policies, n["auto_scaling_group"] + "-"))
-        else:
-            plan = Plan()
-            if have["group"]:
-                plan.extend([Change(DELETE, "auto_scaling_group", n["auto_scaling_group"], before=model.actual_group(have["group"], {}))])
-        applier = GroupApplier(module, client, params, refs, have["group"])
-        plan.apply(applier.handlers(), check_mode=module.check_mode)
+        plan, result, warnings = compute_group.reconcile(clients, params, module.check_mode)
+    except model.ComputeError as error:
+        module.fail_json(msg=str(error))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, botocore.exceptions.WaiterError) as error:
-        module.fail_json_aws(error, msg="Failed to reconcile the %s Auto Scaling group of stack %s" % (tier, stack))
+        module.fail_json_aws(error, msg="Failed to reconcile the %s Auto Scaling group of stack %s" % (params["tier"], params["stack"]))
 
-    for warning in applier.warnings:
+    for warning in warnings:
         module.warn(warning)
-    result = dict(changed=plan.changed, plan=plan.as_list(), plan_text=plan.render(), auto_scaling_group={})
-    if present:
-        version = refs["template_version"]
-        if module.check_mode:  # what the group runs now
-            version = str((model.actual_group(have["group"], {}) or {}).get("launch_template_version") or version)
-        result["auto_scaling_group"] = dict(name=n["auto_scaling_group"], launch_template_version=version)
-        result["refresh_preferences"] = model.refresh_preferences(params)
-    if applier.refresh_id:
-        result["instance_refresh_id"] = applier.refresh_id
+    result.update(changed=plan.changed, plan=plan.as_list(), plan_text=plan.render())
     if module._diff:
         result["diff"] = plan.diff()
     module.exit_json(**result)

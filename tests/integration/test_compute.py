@@ -227,18 +227,16 @@ def test_role_builds_both_tiers_and_reruns_clean(fresh_moto, ansible, tmp_path):
     fresh_moto.forget_calls()
     checked = ansible.playbook(playbook, extra, check=True)
     assert checked["rc"] == 0, checked["stderr"][-3000:]
-    assert checked["tasks"]["hatrading.aws.compute : Auto Scaling group and scaling policies of the front-end"]["plan"][0] == {
-        "action": "create",
-        "kind": "auto_scaling_group",
-        "name": "it-compute-role-frontend",
-    }
+    plan = checked["tasks"]["hatrading.aws.compute : Load balancers, launch templates and Auto Scaling groups of both tiers"]["plan"]
+    assert {"action": "create", "kind": "auto_scaling_group", "name": "it-compute-role-frontend"} in plan
+    assert {"action": "create", "kind": "load_balancer", "name": "it-compute-role-alb-int"} in plan
     assert fresh_moto.mutating_calls() == []
 
     build_network(ansible, stack, "10.42.0.0/16")
 
     first = ansible.playbook(playbook, extra)
     assert first["rc"] == 0, first["stderr"][-3000:]
-    assert first["stats"]["localhost"]["changed"] == 6
+    assert first["stats"]["localhost"]["changed"] == 1  # one module run builds both tiers
     asg, elb, ec2 = fresh_moto.client("autoscaling"), fresh_moto.client("elbv2"), fresh_moto.client("ec2")
     groups = {g["AutoScalingGroupName"]: g for g in asg.describe_auto_scaling_groups()["AutoScalingGroups"]}
     assert sorted(groups) == ["it-compute-role-backend", "it-compute-role-frontend"]
