@@ -188,6 +188,11 @@ def compute_report(session, stack):
         if any(t["Key"] == "hatrading:stack" and t["Value"] == stack for t in g.get("Tags", []))
     ]
     policies = asg.describe_policies()["ScalingPolicies"]
+    images = {}  # instance id -> the image it was launched to run (tag hatrading:image, set by the launch template)
+    for page in ec2.get_paginator("describe_instances").paginate(Filters=[{"Name": "tag:hatrading:stack", "Values": [stack]}]):
+        for reservation in page["Reservations"]:
+            for instance in reservation["Instances"]:
+                images[instance["InstanceId"]] = tag(instance, "hatrading:image")
     balancers = elb.describe_load_balancers()["LoadBalancers"]
     target_groups = elb.describe_target_groups()["TargetGroups"]
     arns = [b["LoadBalancerArn"] for b in balancers] + [t["TargetGroupArn"] for t in target_groups]
@@ -209,6 +214,8 @@ def compute_report(session, stack):
                 "health_check": "%s (grace %ss)" % (g.get("HealthCheckType"), g.get("HealthCheckGracePeriod")),
                 "instances": len(g.get("Instances", [])),
                 "policies": sorted(p["PolicyName"] for p in policies if p["AutoScalingGroupName"] == g["AutoScalingGroupName"]),
+                "images": sorted(set(images.get(i["InstanceId"]) or "(untagged)" for i in g.get("Instances", []))),
+                "warm_pool": g.get("WarmPoolConfiguration"),
             }
             for g in groups
         ],
@@ -242,6 +249,9 @@ def print_compute(report):
             "  %-28s %s over %d subnets, %d instances, %s, policies: %s"
             % (g["name"], g["size"], g["subnets"], g["instances"], g["health_check"], ", ".join(g["policies"]))
         )
+        pool = g["warm_pool"]
+        warm = "warm pool min %s, %s" % (pool.get("MinSize", 0), pool.get("PoolState", "Stopped")) if pool else "no warm pool"
+        print("  %-28s images: %s; %s" % ("", ", ".join(g["images"]) or "none", warm))
     print("Load balancers")
     for b in report["load_balancers"]:
         print("  %-28s %-16s %s" % (b["name"], b["scheme"], b["dns"]))
