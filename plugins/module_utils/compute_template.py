@@ -207,7 +207,11 @@ def check_instance_types(ec2_client, params_list, region):
     if not wanted:
         return []
     offered = ec2_compute.offered_instance_types(ec2_client, wanted)
-    return ["instance_type: %s is not offered in region %s; pick one the region offers" % (t, region) for t in wanted if t not in offered]
+    return [
+        "%s instance_type: %s is not offered in region %s; pick one the region offers" % (p["tier"], p["instance_type"], region)
+        for p in params_list
+        if p["instance_type"] not in offered
+    ]
 
 
 def reconcile(clients, params, check_mode, region, network=None, checked_types=False):

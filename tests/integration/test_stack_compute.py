@@ -154,3 +154,13 @@ def test_bad_input_fails_before_any_call(moto, ansible, change, expected):
     assert result["rc"] != 0 and result.get("failed")
     assert any(error.startswith(expected) for error in result["errors"]), result["errors"]
     assert moto.calls() == []
+
+
+def test_instance_type_the_region_lacks_stops_the_run_before_any_change(fresh_moto, ansible):
+    args = both_tiers("it-stack-compute-type")
+    args["tiers"][0]["launch_template"]["instance_type"] = "zz9.large"
+    args["tiers"][0]["auto_scaling_group"]["instance_type"] = "zz9.large"
+    fresh_moto.forget_calls()
+    result = ansible.module(MODULE, args)
+    assert result["rc"] != 0 and "backend instance_type: zz9.large is not offered in region us-east-1" in result["msg"], result["msg"]
+    assert [c["operation"] for c in fresh_moto.calls()] == ["DescribeInstanceTypeOfferings"]
