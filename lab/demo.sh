@@ -57,6 +57,8 @@ case ${1:-up} in
     ansible-playbook playbooks/site.yml -e "@$VARS"
     awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "\ndeployed in %.1f s\n\n", b - a }'
     python tools/stack_report.py --stack "$STACK" --region "$REGION"
+    echo
+    ansible-playbook playbooks/audit.yml -e "@$VARS"
     if [[ -z ${DEMO_NO_DATAPLANE:-} ]]; then
       # The lab's data plane: containers for the instances moto reports, haproxy for the ALBs.
       echo

@@ -77,6 +77,15 @@ def describe_group(client, name):
 
 
 @RETRY
+def describe_groups(client, names):
+    """The groups among ``names`` that exist (unknown names are simply absent)."""
+    if not names:
+        return []
+    paginator = client.get_paginator("describe_auto_scaling_groups")
+    return paginator.paginate(AutoScalingGroupNames=list(names)).build_full_result().get("AutoScalingGroups", [])
+
+
+@RETRY
 def describe_policies(client, group_name):
     return client.get_paginator("describe_policies").paginate(AutoScalingGroupName=group_name).build_full_result().get("ScalingPolicies", [])
 

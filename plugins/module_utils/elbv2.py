@@ -55,6 +55,11 @@ def describe_listeners(client, load_balancer_arn):
 
 
 @RETRY
+def describe_target_health(client, target_group_arn):
+    return client.describe_target_health(TargetGroupArn=target_group_arn).get("TargetHealthDescriptions", [])
+
+
+@RETRY
 def describe_tags(client, arns):
     """{ARN: {key: value}} for up to 20 ARNs per call."""
     tags = {}

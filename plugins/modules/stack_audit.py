@@ -1,0 +1,187 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: stack_audit
+short_description: Audit a stack's high availability from what AWS reports (read only)
+version_added: 0.2.0
+description:
+  - Reads the stack's network, compute and database resources (found by the C(hatrading:stack) tag and the tier names)
+    and checks what a single AZ or instance failure would do to them. Changes nothing.
+  - "Network: every layer's subnets span O(min_azs) AZs; a NAT gateway in every app AZ and each app subnet's egress
+    staying in its AZ; a VPC flow log."
+  - "Compute: each Auto Scaling group spans O(min_azs) AZs, keeps at least O(min_instances), uses ELB health checks,
+    has its minimum in service and spreads its instances over AZs; each load balancer spans O(min_azs) AZs; each
+    target group has at least O(min_instances) healthy targets."
+  - "Database: RDS Multi-AZ, or an Aurora reader in another AZ than the writer; automated backups kept at least
+    O(min_backup_days) days; deletion protection."
+  - Each finding is V(pass), V(warn) (works, one failure away from trouble), V(fail) (one AZ or instance failure takes
+    the tier down) or V(skip) (the tier is not deployed), with the fix for warnings and failures.
+author:
+  - hatrading.aws maintainers (@hatrading)
+options:
+  stack:
+    description: Name of the stack.
+    type: str
+    required: true
+  tiers:
+    description: The tiers to audit.
+    type: list
+    elements: str
+    choices: [network, compute, database]
+    default: [network, compute, database]
+  min_azs:
+    description: AZs each layer, group and load balancer must span.
+    type: int
+    default: 2
+  min_instances:
+    description: Instances each group must keep, and healthy targets each target group must have.
+    type: int
+    default: 2
+  min_backup_days:
+    description: Days of automated database backups expected.
+    type: int
+    default: 7
+  fail_on:
+    description:
+      - V(fail) fails the task when any check fails; V(warn) also on warnings; V(never) only reports.
+    type: str
+    choices: [fail, warn, never]
+    default: fail
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - Supports check mode (it never changes anything). Read calls only, about a dozen for a whole stack.
+"""
+
+EXAMPLES = r"""
+- name: Audit stack prod; fail on any check that fails
+  hatrading.aws.stack_audit:
+    stack: prod
+  register: audit
+
+- name: Show the findings
+  ansible.builtin.debug:
+    var: audit.report
+"""
+
+RETURN = r"""
+findings:
+  description: Every check, in order (network, compute, database).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - check: compute.instances_spread
+      tier: compute
+      resource: prod-backend
+      status: warn
+      detail: 2 instances in us-east-1a
+      fix: rebalance the group (AZRebalance must not be suspended); losing that AZ takes every instance
+summary:
+  description: How many findings of each status.
+  returned: always
+  type: dict
+  sample: {"pass": 21, "warn": 2, "fail": 0, "skip": 0}
+report:
+  description: The findings as lines a person reads, ending with the counts.
+  returned: always
+  type: list
+  elements: str
+passed:
+  description: Whether the audit passed under O(fail_on).
+  returned: always
+  type: bool
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.hatrading.aws.plugins.module_utils import audit
+from ansible_collections.hatrading.aws.plugins.module_utils import autoscaling
+from ansible_collections.hatrading.aws.plugins.module_utils import compute
+from ansible_collections.hatrading.aws.plugins.module_utils import database
+from ansible_collections.hatrading.aws.plugins.module_utils import ec2
+from ansible_collections.hatrading.aws.plugins.module_utils import elbv2
+from ansible_collections.hatrading.aws.plugins.module_utils import rds
+from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
+from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_filters
+from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
+
+
+def read_snapshot(clients, stack, tiers):
+    """The raw records the audit looks at; only the tiers asked are read (subnets are needed by every tier)."""
+    ec2_client = clients("ec2")
+    mine = stack_filters(stack)
+    snapshot = {"stack": stack, "vpcs": [], "subnets": ec2.describe_subnets(ec2_client, mine), "nat_gateways": [], "route_tables": [], "flow_logs": []}
+    snapshot.update(auto_scaling_groups=[], load_balancers=[], target_groups=[], target_health={}, db_instances=[], db_clusters=[])
+    if "network" in tiers:
+        snapshot["vpcs"] = ec2.describe_vpcs(ec2_client, stack_filters(stack, "network"))
+        snapshot["nat_gateways"] = ec2.describe_nat_gateways(ec2_client, mine)
+        snapshot["route_tables"] = ec2.describe_route_tables(ec2_client, mine)
+        vpc_ids = [v["VpcId"] for v in snapshot["vpcs"]]
+        snapshot["flow_logs"] = ec2.describe_flow_logs(ec2_client, [{"Name": "resource-id", "Values": vpc_ids}]) if vpc_ids else []
+    if "compute" in tiers:
+        asg, elb = clients("autoscaling"), clients("elbv2")
+        names = [compute.names(stack, tier) for tier in compute.APP_TIERS]
+        groups = autoscaling.describe_groups(asg, [n["auto_scaling_group"] for n in names])
+        snapshot["auto_scaling_groups"] = [g for g in groups if audit.tags_of(g).get("hatrading:stack") == stack]
+        snapshot["load_balancers"] = elbv2.describe_load_balancers(elb, [n["load_balancer"] for n in names])
+        snapshot["target_groups"] = elbv2.describe_target_groups(elb, [n["target_group"] for n in names])
+        for group in snapshot["target_groups"]:
+            snapshot["target_health"][group["TargetGroupArn"]] = elbv2.describe_target_health(elb, group["TargetGroupArn"])
+    if "database" in tiers:
+        client = clients("rds")
+        n = database.names(stack)
+        snapshot["db_clusters"] = rds.describe_db_clusters(client, n["cluster"])
+        members = [m["DBInstanceIdentifier"] for c in snapshot["db_clusters"] for m in c.get("DBClusterMembers") or []]
+        snapshot["db_instances"] = rds.describe_db_instances(client, members or [n["instance"]])
+    return snapshot
+
+
+def main():
+    argument_spec = dict(
+        stack=dict(type="str", required=True),
+        tiers=dict(type="list", elements="str", choices=["network", "compute", "database"], default=["network", "compute", "database"]),
+        min_azs=dict(type="int", default=2),
+        min_instances=dict(type="int", default=2),
+        min_backup_days=dict(type="int", default=7),
+        fail_on=dict(type="str", choices=["fail", "warn", "never"], default="fail"),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    errors = validate_stack_name(params["stack"], "stack")
+    for option in ("min_azs", "min_instances"):
+        if params[option] < 1:
+            errors.append("%s: %d; give 1 or more" % (option, params[option]))
+    if params["min_backup_days"] < 0:
+        errors.append("min_backup_days: %d; give 0 or more" % params["min_backup_days"])
+    if errors:  # before any AWS call
+        module.fail_json(msg="Invalid audit settings: " + "; ".join(errors), errors=errors)
+
+    try:
+        snapshot = read_snapshot(ClientCache(module), params["stack"], params["tiers"])
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        module.fail_json_aws(error, msg="Failed to read stack %s for the audit" % params["stack"])
+
+    findings = audit.audit(snapshot, params["min_azs"], params["min_instances"], params["min_backup_days"], params["tiers"])
+    result = dict(changed=False, findings=findings, summary=audit.summary(findings), report=audit.render(findings))
+    result["passed"] = audit.verdict(findings, params["fail_on"])
+    if not result["passed"]:
+        module.fail_json(msg="stack %s failed its HA audit (fail_on=%s): %s" % (params["stack"], params["fail_on"], result["report"][-1]), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
