@@ -6,6 +6,18 @@ call" and the bench can count calls for our modules and for stock modules alike,
 without touching either. The record is served at ``/_lab/api-calls`` (GET reads it,
 DELETE empties it) and never reaches moto.
 
+A second addition makes target health real in the lab: moto calls every registered target
+healthy at once, while the lab's load balancers (haproxy, lab/plane/balancer.py) health-check
+real containers. The data plane PUTs what haproxy sees to ``/_lab/target-health``
+(``{target group ARN: {target id: initial|healthy|unhealthy|draining}}``, each group replaced
+whole) and DescribeTargetHealth answers with it, as an ALB would: a new target is ``initial``
+until its container answers (also before the plane has seen it), a deregistered one ``draining``
+until the drain is over. Without a data plane nothing is PUT and moto answers as it always does.
+
+One moto 5.2.5 bug is mended here too: CreateLaunchTemplateVersion stores the user data
+unparsed, so launching any instance from a version after the first fails (HTTP 500, an
+AssertionError in moto) and no group could scale or roll after a template change.
+
     python lab/moto_server.py --port 5000 [--pidfile F]     # foreground
     from moto_server import start_in_thread                 # tests, bench
 """
@@ -20,6 +32,9 @@ import sys
 import threading
 from urllib.parse import parse_qs
 
+from moto.ec2.models.launch_templates import LaunchTemplate
+from moto.ec2.utils import parse_user_data
+from moto.elbv2 import models
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -28,6 +43,15 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 CALLS_PATH = "/_lab/api-calls"
+HEALTH_PATH = "/_lab/target-health"
+HEALTH_REASONS = {
+    "initial": ("Elb.InitialHealthChecking", "Initial health checks in progress"),
+    "unhealthy": ("Target.FailedHealthChecks", "Health checks failed"),
+    "draining": ("Target.DeregistrationInProgress", "Target deregistration is in progress"),
+    "healthy": (None, None),
+}
+_health = {}  # target group ARN -> {target id: state}, as the data plane last reported it
+_health_lock = threading.Lock()
 READ_PREFIXES = ("Describe", "Get", "List", "Head", "Search", "Lookup", "BatchGet", "Check")
 _SCOPE = re.compile(r"Credential=[^/]+/\d+/[^/]+/([^/]+)/")
 
@@ -54,6 +78,57 @@ def describe_call(environ, body):
     return service, "%s %s" % (environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/"))
 
 
+def reported_health(original, group, target):
+    """The state DescribeTargetHealth gives: moto's, unless the data plane reports on this target group.
+
+    ``original`` is moto's FakeHealthStatus. For a group the plane reports on, as an ALB would:
+    a registered target is what the plane saw, or ``initial`` when the plane has not seen it yet;
+    a deregistered target the plane last saw is ``draining`` until the plane drops it (drain over).
+    """
+    with _health_lock:
+        report = _health.get(group.arn)
+        state = report.get(target["Id"]) if report is not None else None
+    if report is None or original.status not in ("healthy", "unused"):
+        return original
+    if original.status == "healthy":
+        state = state if state in ("healthy", "unhealthy", "initial") else "initial"
+    elif state is None or original.reason != "Target.NotRegistered":
+        return original
+    else:
+        state = "draining"
+    original.status = state
+    original.reason, original.description = HEALTH_REASONS[state]
+    return original
+
+
+def install_health_bridge():
+    """Route moto's target health through reported_health (once per process)."""
+    if getattr(models.FakeTargetGroup.health_for, "lab_bridge", False):
+        return
+    moto_health_for = models.FakeTargetGroup.health_for
+
+    def health_for(self, target, ec2_backend):
+        return reported_health(moto_health_for(self, target, ec2_backend), self, target)
+
+    health_for.lab_bridge = True
+    models.FakeTargetGroup.health_for = health_for
+
+
+def install_launch_template_fix():
+    """Parse the user data of a new launch template version as moto does for the first one (once per process)."""
+    if getattr(LaunchTemplate.create_version, "lab_fix", False):
+        return
+    moto_create_version = LaunchTemplate.create_version
+
+    def create_version(self, data, description):
+        if isinstance(data.get("UserData"), (str, bytes)):
+            data = dict(data, UserData=parse_user_data(data["UserData"]))
+        return moto_create_version(self, data, description)
+
+    create_version.lab_fix = True
+    LaunchTemplate.create_version = create_version
+
+
 class RecordingApp:
     """WSGI middleware: records each AWS call, then hands the request to moto unchanged."""
 
@@ -65,6 +140,8 @@ class RecordingApp:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == CALLS_PATH:
             return self._serve_calls(environ, start_response)
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            return self._serve_health(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
@@ -81,6 +158,19 @@ class RecordingApp:
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
         return [payload]
 
+    def _serve_health(self, environ, start_response):
+        method = environ["REQUEST_METHOD"]
+        with _health_lock:
+            if method in ("PUT", "POST"):
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                reported = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                _health.update((arn, dict(states)) for arn, states in reported.items())
+            elif method == "DELETE":
+                _health.clear()
+            payload = json.dumps(_health).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [payload]
+
 
 class QuietRequestHandler(MotoRequestHandler):
     """One access-log line per AWS call is noise in test and bench output."""
@@ -91,6 +181,8 @@ class QuietRequestHandler(MotoRequestHandler):
 
 
 def build_server(host="127.0.0.1", port=0):
+    install_health_bridge()
+    install_launch_template_fix()
     app = RecordingApp(DomainDispatcherApplication(create_backend_app))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 

@@ -20,6 +20,9 @@ import os
 import re
 import socket
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from . import engine
 from .instances import ControlPlane, actual_containers
@@ -258,6 +261,56 @@ def apply_steps(api, backend, steps, interval_ms=1000, rise=1, fall=2):
             api.ok("del server %s" % target)
 
 
+def stat_rows(api):
+    """(backend, server) -> {"status", "check_status"} from haproxy's `show stat`."""
+    rows, header = {}, None
+    for line in api("show stat").splitlines():
+        if line.startswith("# "):
+            header = line[2:].split(",")
+        elif header and line:
+            row = dict(zip(header, line.split(",")))
+            if row.get("svname") not in ("FRONTEND", "BACKEND"):
+                rows[(row["pxname"], row["svname"])] = {"status": row.get("status", ""), "check_status": row.get("check_status", "")}
+    return rows
+
+
+def target_states(backend, registered, draining, rows):
+    """What an ALB would say of each target (pure): {instance id: initial|healthy|unhealthy|draining}.
+
+    registered: [(instance_id, port)] in moto; draining: server names being drained;
+    rows: stat_rows(). A target without a server yet (no container) is initial.
+    """
+    states = {}
+    for instance_id, port in registered:
+        row = rows.get((backend, server_name(instance_id, port)))
+        if row is None:
+            states[instance_id] = "initial"
+        elif row["status"].startswith("UP"):
+            states[instance_id] = "healthy"
+        elif row["status"].startswith("DRAIN"):
+            states[instance_id] = "draining"
+        else:
+            states[instance_id] = "initial" if row["check_status"] in ("", "INI") else "unhealthy"
+    for name in draining:
+        states.setdefault(name.rsplit("_", 1)[0], "draining")
+    return states
+
+
+def report_health(endpoint, reported):
+    """PUT the target states to the lab's moto (lab/moto_server.py); only ever to a loopback endpoint."""
+    if not endpoint or not reported:
+        return False
+    if urllib.parse.urlsplit(endpoint).hostname not in ("127.0.0.1", "localhost", "::1"):
+        return False
+    request = urllib.request.Request(endpoint.rstrip("/") + "/_lab/target-health", data=json.dumps(reported).encode(), method="PUT")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status == 200
+    except (urllib.error.URLError, OSError):
+        return False  # an endpoint without the bridge: moto's own health answers stand
+
+
 def server_instances(stack):
     """Instance ids that are servers (serving or draining) in any of the stack's haproxy containers."""
     found = set()
@@ -288,6 +341,7 @@ def sync(session, stack, live=None, plane_balancers=None, now=None):
                 addresses[instance_id] = ip
     done = {}
     wanted_names = set()
+    reported = {}
     for balancer in balancers:
         model = desired_balancer(plane.elbv2, balancer)
         wanted_names.add(alb_container_name(stack, model["name"]))
@@ -305,7 +359,12 @@ def sync(session, stack, live=None, plane_balancers=None, now=None):
                 drains.pop(key)
             drains.update({"%s/%s" % (backend, k): v for k, v in left.items()})
             done[model["name"]][backend] = steps
+        rows = stat_rows(api)
+        for backend, group in sorted(model["groups"].items()):
+            draining = [key.split("/", 1)[1] for key in drains if key.startswith(backend + "/")]
+            reported.setdefault(group["arn"], {}).update(target_states(backend, group["targets"], draining, rows))
         _save_drains(stack, model["name"], drains)
+    report_health(plane.elbv2.meta.endpoint_url, reported)
     for container in engine.stack_containers(stack, ["label=hatrading.lab-role=alb"]):
         if container["Name"].lstrip("/") not in wanted_names:
             engine.docker("rm", "-f", container["Id"])

@@ -1,8 +1,9 @@
 """Instances as containers: for each instance moto reports in a stack's Auto Scaling groups, one container.
 
-The container is what the instance's user data would run: the launch template's user data
-is read for its `docker run` line (image, -e/--env, -p); an ASG tag `hatrading:image`
-overrides the image. Each container carries the instance id as a label, sits on the
+The container is what the instance's user data would run: the user data of the launch template
+version the instance was launched from is read for its `docker run` line (image, -e/--env, -p);
+a `hatrading:image` tag on the instance (the compute tier's templates set it), else on its ASG,
+names the image. Each container carries the instance id as a label, sits on the
 stack's Docker network (aliases: instance id and private DNS name) and publishes its
 port on 127.0.0.1 only. Instances that moto no longer reports lose their container.
 """
@@ -161,15 +162,21 @@ class ControlPlane:
                         found[instance["InstanceId"]] = instance
         return found
 
-    def user_data(self, group, instance):
-        """The user data the instance was launched with: its launch template version's."""
+    def user_data(self, group, instance, ec2_instance=None):
+        """The user data the instance was launched with: its launch template version's.
+
+        The version is the instance's own EC2 tag aws:ec2launchtemplate:version (set at launch, on
+        AWS and in moto); moto's Auto Scaling record reports the template's default version for
+        every instance, which after a new version would make old instances look new.
+        """
         spec = instance.get("LaunchTemplate") or group.get("LaunchTemplate")
         if not spec and group.get("MixedInstancesPolicy"):
             spec = group["MixedInstancesPolicy"]["LaunchTemplate"]["LaunchTemplateSpecification"]
         if not spec:
             return ""
         ident = {"LaunchTemplateId": spec["LaunchTemplateId"]} if spec.get("LaunchTemplateId") else {"LaunchTemplateName": spec["LaunchTemplateName"]}
-        version = str(spec.get("Version") or "$Default")
+        launched = tags_of(ec2_instance or {}).get("aws:ec2launchtemplate:version")
+        version = str(launched or spec.get("Version") or "$Default")
         answer = self.ec2.describe_launch_template_versions(Versions=[version], **ident)
         versions = answer.get("LaunchTemplateVersions", [])
         data = versions[0]["LaunchTemplateData"].get("UserData", "") if versions else ""
@@ -223,8 +230,9 @@ def desired_containers(plane, database_url=None):
             instance = live.get(member["InstanceId"])
             if instance is None:
                 continue
-            run = parse_user_data(plane.user_data(group, member)) or {"image": None, "env": {}, "ports": [], "health": {}}
-            image = tags.get(TAG_IMAGE) or run["image"]
+            run = parse_user_data(plane.user_data(group, member, instance)) or {"image": None, "env": {}, "ports": [], "health": {}}
+            # the instance's own tag (the compute tier's templates set it at launch), else the group's, else the user data's
+            image = tags_of(instance).get(TAG_IMAGE) or tags.get(TAG_IMAGE) or run["image"]
             if not image:
                 raise engine.LabError(
                     "ASG %s: no image (tag %s or a `docker run` line in the launch template user data)" % (group["AutoScalingGroupName"], TAG_IMAGE)

@@ -36,6 +36,13 @@ def describe_latest_version(client, template_id):
 
 
 @RETRY
+def describe_instances(client, instance_ids):
+    """The EC2 records of ``instance_ids`` (with their tags), in one paginated call."""
+    pages = client.get_paginator("describe_instances").paginate(InstanceIds=sorted(instance_ids))
+    return [instance for page in pages for reservation in page.get("Reservations", []) for instance in reservation.get("Instances", [])]
+
+
+@RETRY
 def offered_instance_types(client, instance_types):
     """Which of ``instance_types`` the region offers."""
     answer = (

@@ -1,6 +1,7 @@
 """Pure parts of the data plane: user data parsing, the server plan, matchers, the load generator's guard."""
 
 import pytest
+from botocore.exceptions import WaiterError
 from plane import balancer, instances
 
 import loadgen
@@ -132,3 +133,64 @@ def test_parse_the_user_data_compute_launch_template_renders():
 @pytest.mark.parametrize(("duration", "seconds"), [("10s", 10), ("1m30s", 90), ("500ms", 1), ("2h", 7200)])
 def test_seconds(duration, seconds):
     assert instances._seconds(duration) == seconds
+
+
+def test_target_states_as_an_alb_would_report_them():
+    rows = {
+        ("tg_be", "i-up_8081"): {"status": "UP", "check_status": "L7OK"},
+        ("tg_be", "i-going_8081"): {"status": "UP 1/2", "check_status": "L7STS"},
+        ("tg_be", "i-new_8081"): {"status": "DOWN", "check_status": "INI"},
+        ("tg_be", "i-sick_8081"): {"status": "DOWN", "check_status": "L4CON"},
+        ("tg_be", "i-old_8081"): {"status": "DRAIN", "check_status": "L7OK"},
+    }
+    registered = [("i-up", 8081), ("i-going", 8081), ("i-new", 8081), ("i-sick", 8081), ("i-nocontainer", 8081)]
+    states = balancer.target_states("tg_be", registered, ["i-old_8081"], rows)
+    assert states == {
+        "i-up": "healthy",
+        "i-going": "healthy",
+        "i-new": "initial",
+        "i-sick": "unhealthy",
+        "i-nocontainer": "initial",
+        "i-old": "draining",
+    }
+
+
+def test_report_health_goes_to_loopback_only():
+    assert balancer.report_health("https://elasticloadbalancing.us-east-1.amazonaws.com", {"arn": {"i-1": "healthy"}}) is False
+    assert balancer.report_health("http://127.0.0.1:9", {}) is False
+    assert balancer.report_health("http://127.0.0.1:9", {"arn": {"i-1": "healthy"}}) is False  # nothing listens: moto's answers stand
+
+
+def test_moto_reports_what_the_plane_saw(fresh_moto):
+    """lab/moto_server.py's bridge: reported states replace moto's healthy, a drained target reads draining, then unused."""
+    ec2, elb = fresh_moto.client("ec2"), fresh_moto.client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.49.0.0/16")["Vpc"]["VpcId"]
+    arn = elb.create_target_group(Name="bridge", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.49.1.0/24")["Subnet"]["SubnetId"]
+    ids = [i["InstanceId"] for i in ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2, SubnetId=subnet)["Instances"]]
+    elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": i} for i in ids])
+
+    def states(targets=None):
+        params = {"TargetGroupArn": arn}
+        if targets:
+            params["Targets"] = [{"Id": i} for i in targets]
+        return {d["Target"]["Id"]: d["TargetHealth"]["State"] for d in elb.describe_target_health(**params)["TargetHealthDescriptions"]}
+
+    assert states() == {ids[0]: "healthy", ids[1]: "healthy"}  # nothing reported: moto's own answer
+    assert balancer.report_health(fresh_moto.url, {arn: {ids[0]: "initial", ids[1]: "healthy"}})
+    assert states() == {ids[0]: "initial", ids[1]: "healthy"}
+    elb.deregister_targets(TargetGroupArn=arn, Targets=[{"Id": ids[1]}])
+    assert states([ids[1]]) == {ids[1]: "draining"}  # deregistered, not yet seen by the plane: an ALB drains it
+    assert balancer.report_health(fresh_moto.url, {arn: {ids[0]: "healthy", ids[1]: "draining"}})
+    assert states([ids[1]]) == {ids[1]: "draining"}
+    # a target registered after the last report is initial until the plane has checked it
+    third = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]["InstanceId"]
+    elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": third}])
+    assert states([third]) == {third: "initial"}
+    waiter_config = {"Delay": 1, "MaxAttempts": 2}
+    with pytest.raises(WaiterError, match="Max attempts exceeded"):
+        elb.get_waiter("target_deregistered").wait(TargetGroupArn=arn, Targets=[{"Id": ids[1]}], WaiterConfig=waiter_config)
+    assert balancer.report_health(fresh_moto.url, {arn: {ids[0]: "healthy"}})  # the drain is over
+    assert states([ids[1]]) == {ids[1]: "unused"}
+    elb.get_waiter("target_deregistered").wait(TargetGroupArn=arn, Targets=[{"Id": ids[1]}], WaiterConfig=waiter_config)

@@ -4,7 +4,9 @@ Python standard library only (plus Debian's python3-psycopg2 when DATABASE_URL i
 SIGTERM: stop accepting, answer 503 on /health, finish the requests in flight, exit 0.
 
 Environment: APP_VERSION (baked into the image), PORT (8080), DATABASE_URL (optional),
-INSTANCE_ID (the EC2 instance id the container stands for; defaults to the hostname).
+INSTANCE_ID (the EC2 instance id the container stands for; defaults to the hostname),
+WARMUP_SECONDS (0: /health answers 503 "warming up" for that long after start, as an app
+that loads its state before it takes traffic would).
 """
 
 import json
@@ -38,6 +40,7 @@ class TradingApp:
         self.lock = threading.Lock()
         self.draining = False
         self.started = time.time()
+        self.ready_at = self.started + float(os.environ.get("WARMUP_SECONDS") or 0)
 
     def place(self, payload):
         order = parse_order(payload, str(uuid.uuid4()))
@@ -78,6 +81,8 @@ class Handler(BaseHTTPRequestHandler):
         app = self.server.app
         path, _sep, query = self.path.partition("?")
         if path == "/health":
+            if time.time() < app.ready_at:
+                return self._reply(503, {"status": "warming up", "store": app.store.kind, "instance": INSTANCE})
             database = app.store.ping()
             healthy = database and not app.draining
             body = {"status": "ok" if healthy else ("draining" if app.draining else "degraded"), "store": app.store.kind, "instance": INSTANCE}
