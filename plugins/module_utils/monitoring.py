@@ -39,7 +39,11 @@ ACCOUNT_PLACEHOLDER = "<account>"
 PROTOCOLS = ("email", "https")
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 EMAIL_FORM = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-KMS_KEY_FORM = re.compile(r"^(alias/[a-zA-Z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[a-zA-Z0-9/_-]+|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$")
+KMS_KEY_FORM = re.compile(
+    r"^(alias/[a-zA-Z0-9/_-]+"  # an alias
+    r"|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[a-zA-Z0-9/_-]+"  # a key or alias ARN
+    r"|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$"  # a key ID
+)
 GIB = 1024**3
 MIB = 1024**2
 
@@ -114,9 +118,7 @@ def validate_monitoring(settings, prefix=""):
         errors.append("%s: %r is not a state; use present or absent" % (v("state"), state))
     if state == "absent":
         if settings.get("confirm_delete") != stack:
-            errors.append(
-                "%s: deleting the alarms, dashboard and topic of stack %s needs %s=%s" % (v("confirm_delete"), stack, v("confirm_delete"), stack)
-            )
+            errors.append("%s: deleting the alarms, dashboard and topic of stack %s needs %s=%s" % (v("confirm_delete"), stack, v("confirm_delete"), stack))
         return errors
 
     kms_key = settings.get("kms_key", DEFAULT_KMS_KEY)
@@ -287,72 +289,92 @@ def _alarm(cfg, tier, metric, description, namespace, metric_name, dimensions, s
     return name, spec
 
 
+GT, GE, LT = "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold"
+ELB, RDS = "AWS/ApplicationELB", "AWS/RDS"
+AGENT = "<agent>"  # the stack's CloudWatch agent namespace, hatrading/<stack>
+# (watches, name, description, namespace, metric, statistic, comparison, threshold key, unit factor, missing data)
+# Error counts: no data is no errors (notBreaching). Healthy hosts: no data is no host (breaching).
+# Gauges (CPU, memory, connections): no data keeps the state (missing).
+ALARMS = (
+    ("lb", "alb-5xx", "5XX answered by the %s ALB itself", ELB, "HTTPCode_ELB_5XX_Count", "Sum", GE, "alb_5xx_count", 1, "notBreaching"),
+    ("lb", "target-5xx", "5XX answered by the %s targets", ELB, "HTTPCode_Target_5XX_Count", "Sum", GE, "target_5xx_count", 1, "notBreaching"),
+    ("lb", "latency-p99", "p99 response time of the %s targets (s)", ELB, "TargetResponseTime", "p99", GT, "latency_p99_seconds", 1, "notBreaching"),
+    ("tg", "unhealthy-hosts", "Unhealthy %s targets", ELB, "UnHealthyHostCount", "Maximum", GT, "unhealthy_hosts", 1, "notBreaching"),
+    ("tg", "healthy-hosts", "Fewer healthy %s targets than wanted", ELB, "HealthyHostCount", "Minimum", LT, "healthy_hosts_min", 1, "breaching"),
+    ("asg", "cpu-high", "Average CPU of the %s group (%%)", "AWS/EC2", "CPUUtilization", "Average", GT, "cpu_percent", 1, "missing"),
+    ("asg", "memory-high", "Memory used, worst %s instance (%%)", AGENT, "mem_used_percent", "Maximum", GT, "memory_percent", 1, "missing"),
+    ("asg", "disk-high", "Disk / used, worst %s instance (%%)", AGENT, "disk_used_percent", "Maximum", GT, "disk_percent", 1, "missing"),
+    ("db", "cpu-high", "Database CPU (%%)", RDS, "CPUUtilization", "Average", GT, "db_cpu_percent", 1, "missing"),
+    ("db", "freeable-memory-low", "Database freeable memory (bytes)", RDS, "FreeableMemory", "Minimum", LT, "db_freeable_memory_mib", MIB, "missing"),
+    ("db", "connections-high", "Database connections", RDS, "DatabaseConnections", "Maximum", GT, "db_connections", 1, "missing"),
+    ("rds", "free-storage-low", "Database free storage (bytes)", RDS, "FreeStorageSpace", "Minimum", LT, "db_free_storage_gib", GIB, "missing"),
+    ("reader", "replica-lag", "Replica lag of Aurora reader %s (ms)", RDS, "AuroraReplicaLag", "Maximum", GT, "db_replica_lag_ms", 1, "missing"),
+    (
+        "nat",
+        "nat-port-allocation",
+        "Port allocation errors of NAT gateway %s",
+        "AWS/NATGateway",
+        "ErrorPortAllocation",
+        "Sum",
+        GT,
+        "nat_port_allocation_errors",
+        1,
+        "notBreaching",
+    ),
+)
+
+
 def desired_alarms(cfg, found, topic_arn):
     """{alarm name: spec} for what exists, and notes on what is skipped because it does not."""
     cfg = settings_with_defaults(cfg)
-    stack, t = cfg["stack"], cfg["thresholds"]
+    stack = cfg["stack"]
     n = names(stack)
     alarms, notes = {}, []
-    gt, ge, lt = "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold"
 
-    def add(*args):
-        name, spec = _alarm(cfg, *(args + (topic_arn,)))
-        alarms[name] = spec
+    def add(watches, tier, label, dims, thresholds, suffix=""):
+        for kind, metric, description, namespace, metric_name, statistic, comparison, key, factor, missing in ALARMS:
+            if kind == watches:
+                threshold = thresholds[key] * factor
+                text = description % label if "%s" in description else description % ()
+                space = n["namespace"] if namespace == AGENT else namespace
+                name, spec = _alarm(cfg, tier, metric + suffix, text, space, metric_name, dims, statistic, comparison, threshold, missing, topic_arn)
+                alarms[name] = spec
 
     for tier in APP_TIERS:
         t = cfg["tier_thresholds"][tier]
         res = found["tiers"][tier]
         lb, tg, group = res["load_balancer"], res["target_group"], res["auto_scaling_group"]
-        elb = "AWS/ApplicationELB"
         if lb:
-            dims = {"LoadBalancer": lb}
-            add(tier, "alb-5xx", "5XX answered by the %s ALB itself" % tier, elb, "HTTPCode_ELB_5XX_Count", dims, "Sum", ge, t["alb_5xx_count"], "notBreaching")
-            add(tier, "target-5xx", "5XX answered by the %s targets" % tier, elb, "HTTPCode_Target_5XX_Count", dims, "Sum", ge, t["target_5xx_count"], "notBreaching")
-            add(tier, "latency-p99", "p99 response time of the %s targets (s)" % tier, elb, "TargetResponseTime", dims, "p99", gt, t["latency_p99_seconds"], "notBreaching")
+            add("lb", tier, tier, {"LoadBalancer": lb}, t)
         else:
             notes.append("%s: load balancer %s not found; its alarms are skipped" % (tier, n["load_balancer"][tier]))
         if lb and tg:
-            dims = {"LoadBalancer": lb, "TargetGroup": tg}
-            add(tier, "unhealthy-hosts", "Unhealthy %s targets" % tier, elb, "UnHealthyHostCount", dims, "Maximum", gt, t["unhealthy_hosts"], "notBreaching")
-            add(tier, "healthy-hosts", "Fewer healthy %s targets than wanted" % tier, elb, "HealthyHostCount", dims, "Minimum", lt, t["healthy_hosts_min"], "breaching")
+            add("tg", tier, tier, {"LoadBalancer": lb, "TargetGroup": tg}, t)
         elif lb:
             notes.append("%s: target group %s not found; its host-count alarms are skipped" % (tier, n["target_group"][tier]))
         if group:
-            dims = {"AutoScalingGroupName": group}
-            add(tier, "cpu-high", "Average CPU of the %s group (%%)" % tier, "AWS/EC2", "CPUUtilization", dims, "Average", gt, t["cpu_percent"], "missing")
-            add(tier, "memory-high", "Memory used, worst %s instance (%%)" % tier, n["namespace"], "mem_used_percent", dims, "Maximum", gt, t["memory_percent"], "missing")
-            add(tier, "disk-high", "Disk / used, worst %s instance (%%)" % tier, n["namespace"], "disk_used_percent", dims, "Maximum", gt, t["disk_percent"], "missing")
+            add("asg", tier, tier, {"AutoScalingGroupName": group}, t)
         else:
             notes.append("%s: Auto Scaling group %s not found; its CPU, memory and disk alarms are skipped" % (tier, n["auto_scaling_group"][tier]))
 
     t = cfg["thresholds"]
     db = found.get("database")
-    rds = "AWS/RDS"
     if not db:
         notes.append("database: %s not found (no database tier); its alarms are skipped" % n["database"])
+    elif db["engine"] == "aurora":
+        add("db", "database", "", {"DBClusterIdentifier": db["cluster"]}, t)
+        notes.append("database: Aurora storage grows by itself; no free-storage alarm")
+        for reader in db["readers"]:
+            suffix = reader[len(n["database"]) + 1 :] if reader.startswith(n["database"] + "-") else reader
+            add("reader", "database", reader, {"DBInstanceIdentifier": reader}, t, "-" + suffix)
     else:
-        if db["engine"] == "aurora":
-            dims = {"DBClusterIdentifier": db["cluster"]}
-        else:
-            dims = {"DBInstanceIdentifier": db["instance"]}
-        add("database", "cpu-high", "Database CPU (%)", rds, "CPUUtilization", dims, "Average", gt, t["db_cpu_percent"], "missing")
-        add("database", "freeable-memory-low", "Database freeable memory (bytes)", rds, "FreeableMemory", dims, "Minimum", lt, t["db_freeable_memory_mib"] * MIB, "missing")
-        add("database", "connections-high", "Database connections", rds, "DatabaseConnections", dims, "Maximum", gt, t["db_connections"], "missing")
-        if db["engine"] == "rds":
-            add("database", "free-storage-low", "Database free storage (bytes)", rds, "FreeStorageSpace", dims, "Minimum", lt, t["db_free_storage_gib"] * GIB, "missing")
-        else:
-            notes.append("database: Aurora storage grows by itself; no free-storage alarm")
-            for reader in db["readers"]:
-                suffix = reader[len(n["database"]) + 1 :] if reader.startswith(n["database"] + "-") else reader
-                dims = {"DBInstanceIdentifier": reader}
-                description = "Replica lag of Aurora reader %s (ms)" % reader
-                add("database", "replica-lag-%s" % suffix, description, rds, "AuroraReplicaLag", dims, "Maximum", gt, t["db_replica_lag_ms"], "missing")
+        add("db", "database", "", {"DBInstanceIdentifier": db["instance"]}, t)
+        add("rds", "database", "", {"DBInstanceIdentifier": db["instance"]}, t)
     if not found.get("nat_gateways"):
         notes.append("network: no NAT gateway found; no port-allocation alarm")
     for name, nat_id in found.get("nat_gateways", []):
         short = name[len(stack) + 5 :] if name.startswith(stack + "-nat-") else nat_id
-        description = "Port allocation errors of NAT gateway %s" % name
-        add("network", "nat-port-allocation-%s" % short, description, "AWS/NATGateway", "ErrorPortAllocation", {"NatGatewayId": nat_id}, "Sum", gt, t["nat_port_allocation_errors"], "notBreaching")
+        add("nat", "network", name, {"NatGatewayId": nat_id}, t, "-" + short)
     return alarms, notes
 
 
@@ -433,9 +455,13 @@ def dashboard_body(stack, region, found, alarm_names, account=ACCOUNT_PLACEHOLDE
             hosts = [[elb, "HealthyHostCount", "TargetGroup", tg, "LoadBalancer", lb], [".", "UnHealthyHostCount", ".", ".", ".", "."]]
             row.append(("%s targets" % tier, hosts, "Minimum", "hosts"))
         if group:
-            row.append(("%s in-service instances" % tier, [["AWS/AutoScaling", "GroupInServiceInstances", "AutoScalingGroupName", group]], "Average", "instances"))
+            in_service = [["AWS/AutoScaling", "GroupInServiceInstances", "AutoScalingGroupName", group]]
+            row.append(("%s in-service instances" % tier, in_service, "Average", "instances"))
             row.append(("%s CPU" % tier, [["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", group]], "Average", "%"))
-            agent = [[namespace, "mem_used_percent", "AutoScalingGroupName", group, {"label": "memory"}], [".", "disk_used_percent", ".", ".", {"label": "disk /"}]]
+            agent = [
+                [namespace, "mem_used_percent", "AutoScalingGroupName", group, {"label": "memory"}],
+                [".", "disk_used_percent", ".", ".", {"label": "disk /"}],
+            ]
             row.append(("%s memory and disk (worst instance)" % tier, agent, "Maximum", "%"))
         if row:
             placed, y = _row(row, y, tier, region)
@@ -467,7 +493,8 @@ def dashboard_body(stack, region, found, alarm_names, account=ACCOUNT_PLACEHOLDE
         arns = ["arn:aws:cloudwatch:%s:%s:alarm:%s" % (region, account, name) for name in sorted(alarm_names)]
         widgets.append({"type": "text", "x": 0, "y": y, "width": 24, "height": 1, "properties": {"markdown": "## alarms"}})
         height = 2 + (len(arns) + 3) // 4
-        widgets.append({"type": "alarm", "x": 0, "y": y + 1, "width": 24, "height": height, "properties": {"title": "%s alarms" % stack, "alarms": arns, "sortBy": "stateUpdatedTimestamp"}})
+        properties = {"title": "%s alarms" % stack, "alarms": arns, "sortBy": "stateUpdatedTimestamp"}
+        widgets.append({"type": "alarm", "x": 0, "y": y + 1, "width": 24, "height": height, "properties": properties})
     return {"start": "-PT3H", "periodOverride": "inherit", "widgets": widgets}
 
 
