@@ -31,7 +31,7 @@ options:
     description:
       - KMS key (ID, ARN or alias) encrypting the topic; empty leaves it unencrypted.
       - CloudWatch can publish to an encrypted topic only when the key policy lets C(cloudwatch.amazonaws.com) use
-        the key, which the AWS managed key C(alias/aws/sns) does not allow: use a customer managed key on AWS.
+        the key, which the AWS managed key C(alias/aws/sns) does not allow; use a customer managed key on AWS.
     type: str
     default: alias/aws/sns
   subscriptions:
