@@ -116,7 +116,7 @@ def test_put_metric_alarm_arguments_pass_the_service_model():
         "database": {"engine": "aurora", "cluster": "demo-database", "writers": ["demo-database-1"], "readers": ["demo-database-2"]},
         "nat_gateways": [("demo-nat-a", "nat-1")],
     }
-    alarms, _ = model.desired_alarms({"stack": "demo"}, found, model.TOPIC_PLACEHOLDER)
+    alarms = model.desired_alarms({"stack": "demo"}, found, model.TOPIC_PLACEHOLDER)[0]
     cw = client("cloudwatch")
     with Stubber(cw) as stub:
         for name, spec in alarms.items():

@@ -93,7 +93,7 @@ def test_every_alarm_of_a_full_stack():
 
 
 def test_missing_data_per_alarm_kind():
-    alarms, _ = model.desired_alarms(cfg(), found(), TOPIC)
+    alarms = model.desired_alarms(cfg(), found(), TOPIC)[0]
     assert alarms["demo-frontend-alb-5xx"]["treat_missing_data"] == "notBreaching"
     assert alarms["demo-frontend-target-5xx"]["treat_missing_data"] == "notBreaching"
     assert alarms["demo-frontend-healthy-hosts"]["treat_missing_data"] == "breaching"
@@ -103,7 +103,7 @@ def test_missing_data_per_alarm_kind():
 
 
 def test_latency_is_a_p99_and_agent_metrics_use_the_stack_namespace():
-    alarms, _ = model.desired_alarms(cfg(), found(), TOPIC)
+    alarms = model.desired_alarms(cfg(), found(), TOPIC)[0]
     latency = alarms["demo-backend-latency-p99"]
     assert latency["extended_statistic"] == "p99" and latency["statistic"] is None and latency["dimensions"] == [["LoadBalancer", "app/demo-alb-int/abc"]]
     memory = alarms["demo-frontend-memory-high"]
@@ -113,7 +113,7 @@ def test_latency_is_a_p99_and_agent_metrics_use_the_stack_namespace():
 
 def test_thresholds_shared_then_per_tier():
     settings = cfg(thresholds={"cpu_percent": 75, "backend": {"cpu_percent": 60}, "db_free_storage_gib": 5})
-    alarms, _ = model.desired_alarms(settings, found({"engine": "rds", "instance": "demo-database"}), TOPIC)
+    alarms = model.desired_alarms(settings, found({"engine": "rds", "instance": "demo-database"}), TOPIC)[0]
     assert alarms["demo-frontend-cpu-high"]["threshold"] == 75.0
     assert alarms["demo-backend-cpu-high"]["threshold"] == 60.0
     assert alarms["demo-database-free-storage-low"]["threshold"] == 5.0 * 1024**3
@@ -249,7 +249,7 @@ def as_described(want):
 
 
 def test_nothing_exists_plans_everything():
-    want, _ = model.desired_monitoring(cfg(subscriptions=[{"protocol": "email", "endpoint": "a@b.io"}]), found())
+    want = model.desired_monitoring(cfg(subscriptions=[{"protocol": "email", "endpoint": "a@b.io"}]), found())[0]
     have = model.actual_monitoring(STACK, {})
     plan = model.plan_monitoring(STACK, want, have)
     kinds = [c.kind for c in plan.changes]
@@ -259,23 +259,23 @@ def test_nothing_exists_plans_everything():
 
 
 def test_rerun_plans_nothing():
-    want, _ = model.desired_monitoring(cfg(), found({"engine": "rds", "instance": "demo-database"}), TOPIC)
+    want = model.desired_monitoring(cfg(), found({"engine": "rds", "instance": "demo-database"}), TOPIC)[0]
     assert model.plan_monitoring(STACK, want, as_described(want)).changes == []
 
 
 def test_one_threshold_one_update():
-    want, _ = model.desired_monitoring(cfg(), found(), TOPIC)
+    want = model.desired_monitoring(cfg(), found(), TOPIC)[0]
     have = as_described(want)
-    changed, _ = model.desired_monitoring(cfg(thresholds={"frontend": {"latency_p99_seconds": 0.5}}), found(), TOPIC)
+    changed = model.desired_monitoring(cfg(thresholds={"frontend": {"latency_p99_seconds": 0.5}}), found(), TOPIC)[0]
     plan = model.plan_monitoring(STACK, changed, have)
     assert [str(c) for c in plan.changes] == ["~ metric_alarm demo-frontend-latency-p99 (threshold)"]
     assert plan.diff()["after"]["metric_alarm/demo-frontend-latency-p99"]["threshold"] == 0.5
 
 
 def test_stale_alarms_deleted_only_when_tagged_ours():
-    want, _ = model.desired_monitoring(cfg(), found({"engine": "rds", "instance": "demo-database"}), TOPIC)
+    want = model.desired_monitoring(cfg(), found({"engine": "rds", "instance": "demo-database"}), TOPIC)[0]
     have = as_described(want)
-    smaller, _ = model.desired_monitoring(cfg(), found(), TOPIC)  # the database is gone
+    smaller = model.desired_monitoring(cfg(), found(), TOPIC)[0]  # the database is gone
     stale = model.stale_alarm_candidates(smaller, have)
     assert stale == sorted(name for name in want["metric_alarm"] if name.startswith("demo-database-"))
     tags = {name: OURS for name in stale}
@@ -286,7 +286,7 @@ def test_stale_alarms_deleted_only_when_tagged_ours():
 
 
 def test_topic_key_and_missing_tags_update_the_topic():
-    want, _ = model.desired_monitoring(cfg(kms_key="alias/demo-alarms"), found(), TOPIC)
+    want = model.desired_monitoring(cfg(kms_key="alias/demo-alarms"), found(), TOPIC)[0]
     have = as_described(want)
     have["sns_topic"]["demo-alarms"]["tags"].pop("hatrading:tier")
     plan = model.plan_monitoring(STACK, want, have)
@@ -294,9 +294,8 @@ def test_topic_key_and_missing_tags_update_the_topic():
 
 
 def test_subscriptions_added_and_removed_never_resubscribed():
-    want, _ = model.desired_monitoring(
-        cfg(subscriptions=[{"protocol": "email", "endpoint": "a@b.io"}, {"protocol": "https", "endpoint": "https://h"}]), found(), TOPIC
-    )
+    wanted = [{"protocol": "email", "endpoint": "a@b.io"}, {"protocol": "https", "endpoint": "https://h"}]
+    want = model.desired_monitoring(cfg(subscriptions=wanted), found(), TOPIC)[0]
     have = as_described(want)
     have["subscription"] = {
         "email:a@b.io": {"protocol": "email", "endpoint": "a@b.io", "arn": "PendingConfirmation"},
@@ -309,14 +308,14 @@ def test_subscriptions_added_and_removed_never_resubscribed():
 
 
 def test_managed_key_note():
-    want, _ = model.desired_monitoring(cfg(), found(), TOPIC)
+    want = model.desired_monitoring(cfg(), found(), TOPIC)[0]
     assert any(
         "alias/aws/sns" in note for note in model.plan_notes(model.plan_monitoring(STACK, want, as_described(want)), as_described(want), "alias/aws/sns")
     )
 
 
 def test_log_group_retention_and_tags():
-    want, _ = model.desired_monitoring(cfg(log_retention_days=90), found(), TOPIC)
+    want = model.desired_monitoring(cfg(log_retention_days=90), found(), TOPIC)[0]
     have = as_described(want)
     group = "/hatrading/demo/frontend/host"
     have["log_group"][group] = {"retention_days": None, "tags": {}}  # made by the agent: never expires, untagged
@@ -325,7 +324,7 @@ def test_log_group_retention_and_tags():
 
 
 def test_teardown_keeps_log_groups_unless_asked():
-    want, _ = model.desired_monitoring(cfg(subscriptions=[{"protocol": "email", "endpoint": "a@b.io"}]), found(), TOPIC)
+    want = model.desired_monitoring(cfg(subscriptions=[{"protocol": "email", "endpoint": "a@b.io"}]), found(), TOPIC)[0]
     have = as_described(want)
     have["subscription"] = {"email:a@b.io": {"protocol": "email", "endpoint": "a@b.io", "arn": TOPIC + ":1"}}
     tags = {name: OURS for name in have["metric_alarm"]}
@@ -338,7 +337,7 @@ def test_teardown_keeps_log_groups_unless_asked():
 
 
 def test_teardown_leaves_alarms_not_tagged_ours():
-    want, _ = model.desired_monitoring(cfg(), found(), TOPIC)
+    want = model.desired_monitoring(cfg(), found(), TOPIC)[0]
     have = as_described(want)
     plan = model.plan_teardown(STACK, have, {})
     assert plan.of("metric_alarm") == []
