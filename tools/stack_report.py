@@ -260,6 +260,27 @@ def print_compute(report):
         print("  %-28s port %s, health %s: %s" % (t["name"], t["port"], t["health_path"], "; ".join(t["targets"]) or "no targets"))
 
 
+def monitoring_report(session, stack):
+    """The stack's alarms (with their state), dashboard, alarm topic and app log group retention."""
+    cw = session.client("cloudwatch")
+    alarms = cw.get_paginator("describe_alarms").paginate(AlarmNamePrefix="%s-" % stack).build_full_result()["MetricAlarms"]
+    topic = next((t["TopicArn"] for t in session.client("sns").list_topics()["Topics"] if t["TopicArn"].endswith(":%s-alarms" % stack)), None)
+    dashboards = [d["DashboardName"] for d in cw.list_dashboards(DashboardNamePrefix=stack)["DashboardEntries"] if d["DashboardName"] == stack]
+    groups = session.client("logs").describe_log_groups(logGroupNamePrefix="/hatrading/%s/" % stack)["logGroups"]
+    return {
+        "topic_arn": topic,
+        "dashboard": dashboards[0] if dashboards else None,
+        "alarms": sorted("%s %s" % (a["AlarmName"], a["StateValue"]) for a in alarms),
+        "log_groups": sorted("%s retention %s" % (g["logGroupName"], g.get("retentionInDays", "never expires")) for g in groups),
+    }
+
+
+def print_monitoring(report):
+    print("Monitoring topic %s, dashboard %s, %d alarms" % (report["topic_arn"], report["dashboard"], len(report["alarms"])))
+    for line in report["alarms"] + report["log_groups"]:
+        print("  %s" % line)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--stack", required=True)
@@ -269,6 +290,7 @@ def main(argv=None):
     session = boto3.session.Session(region_name=args.region)
     report = {"stack": args.stack, "network": network_report(session, args.stack), "database": database_report(session, args.stack)}
     report["compute"] = compute_report(session, args.stack)
+    report["monitoring"] = monitoring_report(session, args.stack)
     if args.json:
         json.dump(report, sys.stdout, indent=2, default=str)
         print()
@@ -277,6 +299,7 @@ def main(argv=None):
         print_network(report["network"])
         print_database(report["database"])
         print_compute(report["compute"])
+        print_monitoring(report["monitoring"])
     return 0
 
 
