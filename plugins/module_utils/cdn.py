@@ -105,9 +105,13 @@ def content_type(path):
 def validate_bucket_name(name, variable):
     errors = []
     if not isinstance(name, str) or not BUCKET_NAME.match(name):
-        return ["%s: %r is not a valid S3 bucket name; use 3-63 lower-case letters, digits and dashes, starting and ending with a letter or digit" % (variable, name)]
+        return [
+            "%s: %r is not a valid S3 bucket name; use 3-63 lower-case letters, digits and dashes, "
+            "starting and ending with a letter or digit" % (variable, name)
+        ]
     if name.startswith(BUCKET_RESERVED_PREFIXES) or name.endswith(BUCKET_RESERVED_SUFFIXES):
-        errors.append("%s: %r uses a prefix or suffix S3 reserves (%s, %s)" % (variable, name, ", ".join(BUCKET_RESERVED_PREFIXES), ", ".join(BUCKET_RESERVED_SUFFIXES)))
+        reserved = ", ".join(BUCKET_RESERVED_PREFIXES + BUCKET_RESERVED_SUFFIXES)
+        errors.append("%s: %r uses a prefix or suffix S3 reserves (%s)" % (variable, name, reserved))
     return errors
 
 
@@ -126,7 +130,10 @@ def validate_cdn(settings, prefix=""):
         errors += validate_bucket_name(bucket, v("bucket_name") if settings.get("bucket_name") else v("bucket_name (derived from the stack and region)"))
     if settings.get("state", "present") == "absent":
         if settings.get("confirm_delete") != stack:
-            errors.append("%s: deleting the CDN of stack %s needs %s=%s (the bucket is kept unless %s=true)" % (v("confirm_delete"), stack, v("confirm_delete"), stack, v("delete_bucket")))
+            errors.append(
+                "%s: deleting the CDN of stack %s needs %s=%s (the bucket is kept unless %s=true)"
+                % (v("confirm_delete"), stack, v("confirm_delete"), stack, v("delete_bucket"))
+            )
         if settings.get("empty_bucket") and not settings.get("delete_bucket"):
             errors.append("%s: only means something with %s=true (the bucket is kept otherwise)" % (v("empty_bucket"), v("delete_bucket")))
         return errors
@@ -513,8 +520,8 @@ def disabled_config(config):
 def resolve(spec, oac_id=None, alb_domain=None):
     """The spec with the values only known after apply filled in."""
     origins = {}
-    for key, origin in spec["origins"].items():
-        origin = dict(origin)
+    for key, found in spec["origins"].items():
+        origin = dict(found)
         if origin.get("oac") == NEW and oac_id:
             origin["oac"] = oac_id
         if origin.get("domain") == NEW and alb_domain:
@@ -587,8 +594,9 @@ def plan_teardown(names_, have, delete_bucket=False, empty_bucket=False):
     plan = Plan()
     if have.get("distribution") is not None:
         plan.extend([Change(DELETE, "distribution", names_["distribution"], before=have["distribution"], ref=have["distribution"])])
-    if have.get("origin_access_control") is not None:
-        plan.extend([Change(DELETE, "origin_access_control", names_["origin_access_control"], before=have["origin_access_control"], ref=have["origin_access_control"])])
+    oac = have.get("origin_access_control")
+    if oac is not None:
+        plan.extend([Change(DELETE, "origin_access_control", names_["origin_access_control"], before=oac, ref=oac)])
     if delete_bucket and have.get("bucket") is not None:
         count = have.get("bucket_objects", 0)
         if count and not empty_bucket:

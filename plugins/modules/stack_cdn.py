@@ -388,7 +388,9 @@ class CdnApplier(Applier):
         if set(change.fields) - set(["tags"]):
             spec = model.resolve(self.spec, self.oac_id)
             config = model.distribution_config(spec, base=self.distribution["config"])
-            answer = self.cf.update_distribution(Id=self.distribution["summary"]["Id"], IfMatch=self.distribution["etag"], DistributionConfig=config, aws_retry=True)
+            answer = self.cf.update_distribution(
+                Id=self.distribution["summary"]["Id"], IfMatch=self.distribution["etag"], DistributionConfig=config, aws_retry=True
+            )
             self.distribution.update(summary=dict(self.distribution["summary"], Status=answer["Distribution"]["Status"]), etag=answer["ETag"])
         missing = missing_tags(change.after["tags"], change.before.get("tags", {}))
         if missing:

@@ -14,9 +14,11 @@ import json
 import os
 
 import pytest
+from moto.iam import access_control
 
 STACK = "cdnt"
 BUCKET = "hatrading-cdnt-cdn-us-east-1"
+EU_CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
 STATIC = os.path.join(os.path.dirname(__file__), "..", "..", "apps", "frontend", "static")
 
 
@@ -34,8 +36,6 @@ def distributions(moto):
 
 @pytest.fixture
 def over_tls(monkeypatch):
-    from moto.iam import access_control
-
     original = access_control.IAMPolicyStatement.is_action_permitted
 
     def is_action_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):
@@ -173,7 +173,7 @@ def test_a_non_empty_bucket_is_deleted_only_when_emptying_is_asked(built, moto, 
     "args, variable",
     [
         ({"bucket_name": "Bad_Bucket"}, "bucket_name"),
-        ({"certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f", "aliases": ["www.example.com"]}, "certificate_arn"),
+        ({"certificate_arn": EU_CERTIFICATE, "aliases": ["www.example.com"]}, "certificate_arn"),
         ({"aliases": ["www.example.com"]}, "aliases"),
         ({"encryption": "sse-kms"}, "kms_key_arn"),
         ({"stack": "Bad Stack"}, "stack"),
@@ -189,7 +189,9 @@ def test_bad_input_fails_before_any_call(fresh_moto, ansible, args, variable):
 def make_alb(moto, stack=STACK):
     ec2, elb = moto.client("ec2"), moto.client("elbv2")
     vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.30.%d.0/24" % i, AvailabilityZone="us-east-1" + az)["Subnet"]["SubnetId"] for i, az in enumerate("ab")]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock="10.30.%d.0/24" % i, AvailabilityZone="us-east-1" + az)["Subnet"]["SubnetId"] for i, az in enumerate("ab")
+    ]
     return elb.create_load_balancer(Name="%s-alb-pub" % stack, Subnets=subnets, Scheme="internet-facing", Type="application")["LoadBalancers"][0]["DNSName"]
 
 
@@ -221,7 +223,8 @@ def test_api_behavior_goes_to_the_public_alb_uncached(fresh_moto, ansible):
 def test_uploads_only_what_changed_and_invalidates_it(fresh_moto, ansible, over_tls, tmp_path):
     site = tmp_path / "site"
     (site / "assets").mkdir(parents=True)
-    (site / "index.html").write_bytes(open(os.path.join(STATIC, "index.html"), "rb").read())
+    with open(os.path.join(STATIC, "index.html"), "rb") as page:
+        (site / "index.html").write_bytes(page.read())
     (site / "assets" / "app.js").write_text("console.log('v1');\n")
     (site / "assets" / "app.css").write_text("body { color: black; }\n")
     (site / ".hidden").write_text("not uploaded\n")
@@ -244,7 +247,8 @@ def test_uploads_only_what_changed_and_invalidates_it(fresh_moto, ansible, over_
     (site / "assets" / "app.js").write_text("console.log('v2');\n")
     changed = cdn(ansible, upload_dir=str(site))
     assert changed["plan_text"][0] == "~ object assets/app.js (content)"
-    assert operations(fresh_moto.mutating_calls()) == ["PUT /%s/assets/app.js" % BUCKET, "POST /2020-05-31/distribution/%s/invalidation" % first["cdn"]["distribution_id"]]
+    invalidate = "POST /2020-05-31/distribution/%s/invalidation" % first["cdn"]["distribution_id"]
+    assert operations(fresh_moto.mutating_calls()) == ["PUT /%s/assets/app.js" % BUCKET, invalidate]
     invalidation = fresh_moto.client("cloudfront").get_invalidation(DistributionId=first["cdn"]["distribution_id"], Id=changed["cdn"]["invalidation_id"])
     assert invalidation["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] == ["/assets/app.js"]
 
