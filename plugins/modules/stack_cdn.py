@@ -497,7 +497,9 @@ def ensure_present(module, clients, cfg, names, have):
         local = local_files(params["upload_dir"])
         remote = remote_files(clients("s3"), names["bucket"], local) if have.get("bucket") else {}
         objects = model.plan_objects(local, remote)
-        plan.extend(objects)
+        # Before the bucket policy: the files are in place when CloudFront is first allowed to read them.
+        policy = [change for change in plan.changes if change.kind == "bucket_policy"]
+        plan.changes = [change for change in plan.changes if change.kind != "bucket_policy"] + objects + policy
     applier = CdnApplier(module, clients, cfg, names, have, spec)
     plan.apply(applier.handlers(), check_mode=module.check_mode)
     if not module.check_mode:
