@@ -85,7 +85,9 @@ options:
     type: bool
     default: true
   wait:
-    description: Wait until the distribution is deployed after a create or an update. A teardown always waits, since CloudFront deletes only a deployed, disabled distribution.
+    description:
+      - Wait until the distribution is deployed after a create or an update.
+      - A teardown always waits, since CloudFront deletes only a deployed, disabled distribution.
     type: bool
     default: false
   wait_timeout:
@@ -544,7 +546,7 @@ def main():
         tags=dict(type="dict", default={}),
         bucket_name=dict(type="str"),
         encryption=dict(type="str", choices=list(model.ENCRYPTIONS), default="sse-s3"),
-        kms_key_arn=dict(type="str"),
+        kms_key_arn=dict(type="str", no_log=False),  # an ARN, not a secret
         aliases=dict(type="list", elements="str", default=[]),
         certificate_arn=dict(type="str"),
         price_class=dict(type="str", choices=list(model.PRICE_CLASSES), default="PriceClass_100"),
