@@ -32,6 +32,9 @@ TIER = "cdn"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
+# Managed response headers policy "SecurityHeadersPolicy": HSTS, X-Content-Type-Options, X-Frame-Options,
+# Referrer-Policy, X-XSS-Protection on every response of the static content.
+SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 ENCRYPTIONS = ("sse-s3", "sse-kms")
 API_PROTOCOLS = ("http-only", "https-only")
@@ -328,12 +331,12 @@ def desired_distribution(cfg, bucket_domain, oac_id, alb_domain=None):
         "ipv6": True,
         "viewer_certificate": viewer,
         "origins": origins,
-        "default_behavior": _behavior("*", S3_ORIGIN, CACHING_OPTIMIZED, None, READ_METHODS),
+        "default_behavior": _behavior("*", S3_ORIGIN, CACHING_OPTIMIZED, None, READ_METHODS, SECURITY_HEADERS if cfg.get("security_headers", True) else None),
         "behaviors": behaviors,
     }
 
 
-def _behavior(path, origin, cache_policy, origin_request_policy, methods):
+def _behavior(path, origin, cache_policy, origin_request_policy, methods, response_headers_policy=None):
     return {
         "path": path,
         "origin": origin,
@@ -341,6 +344,7 @@ def _behavior(path, origin, cache_policy, origin_request_policy, methods):
         "compress": True,
         "cache_policy": cache_policy,
         "origin_request_policy": origin_request_policy,
+        "response_headers_policy": response_headers_policy,
         "methods": sorted(methods),
         "cached_methods": sorted(READ_METHODS),
     }
@@ -359,6 +363,7 @@ def _normalize_behavior(raw, path="*"):
         "compress": bool(raw.get("Compress")),
         "cache_policy": raw.get("CachePolicyId") or None,
         "origin_request_policy": raw.get("OriginRequestPolicyId") or None,
+        "response_headers_policy": raw.get("ResponseHeadersPolicyId") or None,
         "methods": sorted(_items(methods)),
         "cached_methods": sorted(_items(methods.get("CachedMethods"))),
     }
@@ -489,6 +494,8 @@ def distribution_config(spec, base=None, caller_reference=None):
         certificate = {"CloudFrontDefaultCertificate": True}
     default = _api_behavior(spec["default_behavior"])
     del default["PathPattern"]
+    if spec["default_behavior"].get("response_headers_policy"):
+        default["ResponseHeadersPolicyId"] = spec["default_behavior"]["response_headers_policy"]
     behaviors = []
     for behavior in spec["behaviors"]:
         item = _api_behavior(behavior)

@@ -20,7 +20,7 @@ description:
     (condition on C(AWS:SourceArn)).
   - The distribution reaches the bucket through an Origin Access Control (sigv4, always signing; not the legacy origin
     access identity), redirects HTTP viewers to HTTPS, serves O(default_root_object), compresses, and caches with the
-    managed C(CachingOptimized) policy. With O(api_origin=true), O(api_path_pattern) goes to the stack's public ALB
+    managed C(CachingOptimized) policy, and adds the managed C(SecurityHeadersPolicy) response headers. With O(api_origin=true), O(api_path_pattern) goes to the stack's public ALB
     C(<stack>-alb-pub) with caching disabled (managed C(CachingDisabled)) and every viewer header, cookie and query
     string forwarded (managed C(AllViewer)).
   - The distribution is compared with C(GetDistributionConfig) field by field in a normalised form; an update lays the
@@ -60,6 +60,12 @@ options:
     type: str
     choices: [PriceClass_100, PriceClass_200, PriceClass_All]
     default: PriceClass_100
+  security_headers:
+    description:
+      - Add the managed response headers policy C(SecurityHeadersPolicy) (HSTS, X-Content-Type-Options, X-Frame-Options,
+        Referrer-Policy, X-XSS-Protection) to the responses of the static content.
+    type: bool
+    default: true
   default_root_object:
     description: Object served for C(/).
     type: str
@@ -229,6 +235,7 @@ SETTINGS = (
     "certificate_arn",
     "price_class",
     "default_root_object",
+    "security_headers",
     "api_origin",
     "api_path_pattern",
     "api_origin_protocol",
@@ -551,6 +558,7 @@ def main():
         certificate_arn=dict(type="str"),
         price_class=dict(type="str", choices=list(model.PRICE_CLASSES), default="PriceClass_100"),
         default_root_object=dict(type="str", default="index.html"),
+        security_headers=dict(type="bool", default=True),
         api_origin=dict(type="bool", default=False),
         api_path_pattern=dict(type="str", default="/api/*"),
         api_origin_protocol=dict(type="str", choices=list(model.API_PROTOCOLS), default="http-only"),

@@ -106,6 +106,7 @@ def test_create_builds_a_private_bucket_behind_an_oac(built, moto):
     default = config["DefaultCacheBehavior"]
     assert default["ViewerProtocolPolicy"] == "redirect-to-https" and default["Compress"]
     assert default["CachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"  # managed CachingOptimized
+    assert default["ResponseHeadersPolicyId"] == "67f7725c-6f97-4210-82d7-5512b31e9d03"  # managed SecurityHeadersPolicy
     assert config["CacheBehaviors"]["Quantity"] == 0
     dist_tags = {t["Key"]: t["Value"] for t in cf.list_tags_for_resource(Resource=info["distribution_arn"])["Tags"]["Items"]}
     assert dist_tags == {"hatrading:stack": STACK, "hatrading:tier": "cdn", "Name": "%s-cdn" % STACK}
@@ -269,3 +270,16 @@ def test_sse_kms_and_a_drifted_bucket_are_reconciled(built, moto, ansible):
     moto.forget_calls()
     assert not cdn(ansible, encryption="sse-kms", kms_key_arn=key)["changed"]
     assert moto.mutating_calls() == []
+
+
+def test_the_playbook_checks_cdn_variables_before_any_call(fresh_moto, ansible):
+    result = ansible.playbook(
+        "playbooks/site.yml",
+        {"cdn_certificate_arn": EU_CERTIFICATE, "cdn_aliases": ["www.example.com"]},
+        tags="cdn",
+        extra_args=("-e", "@playbooks/vars/demo.yml"),
+    )
+    assert result["rc"] != 0
+    failed = result["tasks"]["hatrading.aws.cdn : Check the cdn variables against each other (no AWS call)"]
+    assert "cdn_certificate_arn: CloudFront only takes ACM certificates from us-east-1" in failed["msg"]
+    assert fresh_moto.calls() == []

@@ -160,6 +160,7 @@ def test_every_managed_field_is_compared():
     unreported = copy.deepcopy(found)
     del unreported["origins"][model.S3_ORIGIN]["oac"]  # moto 5.2.5 leaves the key out: not compared
     assert model.compare_distribution(wanted, unreported) == []
+    assert model.compare_distribution(spec(api_origin=True, security_headers=False), found) == ["default_behavior"]
     tagged = dict(wanted, tags={"Name": "prod-cdn"})
     assert model.compare_distribution(tagged, dict(found, tags={})) == ["tags"]
 
