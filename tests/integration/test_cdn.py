@@ -200,6 +200,9 @@ def test_api_behavior_goes_to_the_public_alb_uncached(fresh_moto, ansible):
     missing = cdn(ansible, api_origin=True)
     assert missing["rc"] != 0 and "api_origin" in missing["msg"] and "%s-alb-pub" % STACK in missing["msg"]
     assert fresh_moto.mutating_calls() == []
+    planned = cdn(ansible, check=True, api_origin=True)  # a first --check of the whole stack: compute not built yet
+    assert planned["rc"] == 0 and any("%s-alb-pub" % STACK in warning for warning in planned.get("warnings", [])), planned
+    assert fresh_moto.mutating_calls() == []
 
     dns = make_alb(fresh_moto)
     result = cdn(ansible, api_origin=True)
