@@ -20,9 +20,9 @@ description:
     (condition on C(AWS:SourceArn)).
   - The distribution reaches the bucket through an Origin Access Control (sigv4, always signing; not the legacy origin
     access identity), redirects HTTP viewers to HTTPS, serves O(default_root_object), compresses, and caches with the
-    managed C(CachingOptimized) policy, and adds the managed C(SecurityHeadersPolicy) response headers. With O(api_origin=true), O(api_path_pattern) goes to the stack's public ALB
-    C(<stack>-alb-pub) with caching disabled (managed C(CachingDisabled)) and every viewer header, cookie and query
-    string forwarded (managed C(AllViewer)).
+    managed C(CachingOptimized) policy, and adds the managed C(SecurityHeadersPolicy) response headers.
+    With O(api_origin=true), O(api_path_pattern) goes to the stack's public ALB C(<stack>-alb-pub) with caching
+    disabled (managed C(CachingDisabled)) and every viewer header, cookie and query string forwarded (managed C(AllViewer)).
   - The distribution is compared with C(GetDistributionConfig) field by field in a normalised form; an update lays the
     managed fields over the current configuration (settings this module does not manage, such as logging or a WAF,
     are kept) and is sent with the C(ETag) as C(IfMatch).
