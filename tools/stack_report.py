@@ -260,6 +260,62 @@ def print_compute(report):
         print("  %-28s port %s, health %s: %s" % (t["name"], t["port"], t["health_path"], "; ".join(t["targets"]) or "no targets"))
 
 
+def cdn_report(session, stack):
+    """The stack's distribution (by its comment and tags) and its bucket's guard rails."""
+    cloudfront = session.client("cloudfront")
+    found = None
+    for page in cloudfront.get_paginator("list_distributions").paginate():
+        for item in page.get("DistributionList", {}).get("Items") or []:
+            if item.get("Comment") != "hatrading %s cdn" % stack:
+                continue
+            tags = {t["Key"]: t["Value"] for t in cloudfront.list_tags_for_resource(Resource=item["ARN"])["Tags"].get("Items") or []}
+            if tags.get("hatrading:stack") == stack:
+                found = item
+    if found is None:
+        return {"distribution": None}
+    origins = found["Origins"]["Items"]
+    s3_origin = next((o["DomainName"] for o in origins if ".s3." in o["DomainName"]), None)
+    bucket = s3_origin.split(".s3.")[0] if s3_origin else None
+    report = {
+        "distribution": {
+            "id": found["Id"],
+            "domain_name": found["DomainName"],
+            "status": found["Status"],
+            "enabled": found["Enabled"],
+            "aliases": found["Aliases"].get("Items") or [],
+            "price_class": found["PriceClass"],
+            "behaviors": [b["PathPattern"] for b in found["CacheBehaviors"].get("Items") or []],
+        },
+        "bucket": None,
+    }
+    if bucket:
+        s3 = session.client("s3")
+        try:
+            block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+            versioning = s3.get_bucket_versioning(Bucket=bucket).get("Status", "Disabled")
+            rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+            encryption = rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        except s3.exceptions.ClientError:
+            block, versioning, encryption = {}, "?", "?"
+        report["bucket"] = {"name": bucket, "public_access_blocked": bool(block) and all(block.values()), "versioning": versioning, "encryption": encryption}
+    return report
+
+
+def print_cdn(report):
+    dist = report["distribution"]
+    if not dist:
+        print("cdn: nothing for this stack")
+        return
+    print("CDN")
+    aliases = ", ".join(dist["aliases"]) or "-"
+    print("  distribution %s %s (%s, %s), aliases: %s" % (dist["id"], dist["domain_name"], dist["status"], dist["price_class"], aliases))
+    print("  behaviors: default -> bucket%s" % "".join(", %s -> ALB" % b for b in dist["behaviors"]))
+    bucket = report["bucket"]
+    if bucket:
+        facts = (bucket["name"], bucket["public_access_blocked"], bucket["versioning"], bucket["encryption"])
+        print("  bucket %s: public access blocked %s, versioning %s, encryption %s" % facts)
+
+
 def monitoring_report(session, stack):
     """The stack's alarms (with their state), dashboard, alarm topic and app log group retention."""
     cw = session.client("cloudwatch")
@@ -290,6 +346,7 @@ def main(argv=None):
     session = boto3.session.Session(region_name=args.region)
     report = {"stack": args.stack, "network": network_report(session, args.stack), "database": database_report(session, args.stack)}
     report["compute"] = compute_report(session, args.stack)
+    report["cdn"] = cdn_report(session, args.stack)
     report["monitoring"] = monitoring_report(session, args.stack)
     if args.json:
         json.dump(report, sys.stdout, indent=2, default=str)
@@ -299,6 +356,7 @@ def main(argv=None):
         print_network(report["network"])
         print_database(report["database"])
         print_compute(report["compute"])
+        print_cdn(report["cdn"])
         print_monitoring(report["monitoring"])
     return 0
 

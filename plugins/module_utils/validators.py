@@ -6,12 +6,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn import validate_cdn
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import validate_compute
 from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import validate_monitoring
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
 
-VALIDATORS = {"network": validate_network, "database": validate_database, "compute": validate_compute, "monitoring": validate_monitoring}
+VALIDATORS = {
+    "network": validate_network,
+    "database": validate_database,
+    "compute": validate_compute,
+    "cdn": validate_cdn,
+    "monitoring": validate_monitoring,
+}
 ARGUMENT_SPEC = dict(
     tier=dict(type="str", required=True, choices=sorted(VALIDATORS)),
     settings=dict(type="dict", required=True),
