@@ -54,8 +54,8 @@ def percentile(sorted_values, fraction):
     return round(sorted_values[index], 2)
 
 
-def run(url, count=100, duration=10.0, concurrency=2, method="GET", body=None, by_header=None, timeout=5.0, headers=None):
-    """Send at most `count` requests for at most `duration` seconds; return the report dict."""
+def run(url, count=100, duration=10.0, concurrency=2, method="GET", body=None, by_header=None, timeout=5.0, headers=None, stop=None):
+    """Send at most `count` requests for at most `duration` seconds (or until the `stop` event is set); return the report dict."""
     if not 0 < count <= MAX_COUNT:
         raise ValueError("count: 1..%d" % MAX_COUNT)
     if not 0 < duration <= MAX_DURATION:
@@ -75,7 +75,7 @@ def run(url, count=100, duration=10.0, concurrency=2, method="GET", body=None, b
 
     def take():
         with lock:
-            if state["issued"] >= count or time.monotonic() >= deadline:
+            if state["issued"] >= count or time.monotonic() >= deadline or (stop is not None and stop.is_set()):
                 return False
             state["issued"] += 1
             return True
