@@ -58,6 +58,21 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 REGISTRY_AUTH = ("auto", "ecr", "secret", "none")
 SUBNET_LAYERS = ("app", "public")
 WARM_POOL_STATES = ("Stopped", "Running", "Hibernated")
+METRICS_GRANULARITY = "1Minute"  # the only granularity Auto Scaling offers
+GROUP_METRICS = tuple(
+    sorted(
+        (
+            "GroupDesiredCapacity",
+            "GroupInServiceInstances",
+            "GroupMaxSize",
+            "GroupMinSize",
+            "GroupPendingInstances",
+            "GroupStandbyInstances",
+            "GroupTerminatingInstances",
+            "GroupTotalInstances",
+        )
+    )
+)
 
 
 class ComputeError(Exception):
@@ -836,6 +851,8 @@ def desired_group(spec, template, subnet_ids, target_group_names):
         "target_groups": sorted(target_group_names),
         "instance_types": sorted(set([spec["instance_type"]] + list(spec.get("spot_instance_types") or []))) if spot else None,
         "instances_distribution": instances_distribution(spot) if spot else None,
+        # the group metrics each minute: the monitoring tier's dashboard charts GroupInServiceInstances
+        "metrics": list(GROUP_METRICS),
         "tags": spec["tags"],
     }
     return want
@@ -869,6 +886,8 @@ def actual_group(group, group_names):
         "tags": dict((t["Key"], t.get("Value", "")) for t in group.get("Tags") or []),
         "instances": len(group.get("Instances") or []),
         "status": group.get("Status"),
+        # ours among the enabled ones: metrics someone else enabled are left alone
+        "metrics": sorted(set(m["Metric"] for m in group.get("EnabledMetrics") or []) & set(GROUP_METRICS)),
     }
 
 
@@ -882,6 +901,7 @@ GROUP_FIELDS = (
     "health_check_grace_period",
     "instance_types",
     "instances_distribution",
+    "metrics",
 )
 
 

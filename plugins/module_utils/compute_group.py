@@ -79,6 +79,7 @@ class GroupApplier(Applier):
             aws_retry=True,
             **self._template(want),
         )
+        self._collect_metrics(change.name)
         self.group = dict(want)
         if self.params["wait"]:
             autoscaling.wait(self.client, "GroupInService", self.params["wait_timeout"], AutoScalingGroupNames=[change.name])
@@ -102,6 +103,8 @@ class GroupApplier(Applier):
             params["VPCZoneIdentifier"] = ",".join(want["subnets"])
         if params:
             self.client.update_auto_scaling_group(AutoScalingGroupName=change.name, aws_retry=True, **params)
+        if "metrics" in fields:
+            self._collect_metrics(change.name)
         if "target_groups" in fields:
             arns = [self.refs["target_groups"][name] for name in want["target_groups"]]
             self.client.attach_load_balancer_target_groups(AutoScalingGroupName=change.name, TargetGroupARNs=arns, aws_retry=True)
@@ -114,6 +117,12 @@ class GroupApplier(Applier):
             self.refresh_id, warning = autoscaling.start_instance_refresh(self.client, change.name, model.refresh_preferences(self.params))
             if warning:
                 self.warnings.append(warning)
+
+    def _collect_metrics(self, name):
+        # never disabled by a rerun (moto lacks DisableMetricsCollection; collecting costs nothing)
+        self.client.enable_metrics_collection(
+            AutoScalingGroupName=name, Metrics=list(model.GROUP_METRICS), Granularity=model.METRICS_GRANULARITY, aws_retry=True
+        )
 
     def delete_auto_scaling_group(self, change):
         self.client.delete_auto_scaling_group(AutoScalingGroupName=change.name, ForceDelete=True, aws_retry=True)

@@ -85,6 +85,9 @@ def test_both_tiers_in_one_run(fresh_moto, ansible):
     env = user_data_files(ec2, "it-stack-compute-frontend")["/etc/hatrading/frontend.env"]
     assert "BACKEND_URL=http://%s:80\n" % internal["DNSName"] in env and "LOG_LEVEL=info\n" in env
 
+    # group metrics each minute (the monitoring dashboard charts GroupInServiceInstances)
+    for group in asg.describe_auto_scaling_groups(AutoScalingGroupNames=["it-stack-compute-backend", "it-stack-compute-frontend"])["AutoScalingGroups"]:
+        assert {(m["Metric"], m["Granularity"]) for m in group["EnabledMetrics"]} >= {("GroupInServiceInstances", "1Minute")}
     pool = asg.describe_warm_pool(AutoScalingGroupName="it-stack-compute-backend")["WarmPoolConfiguration"]
     assert (pool["MinSize"], pool["PoolState"]) == (1, "Stopped")
     assert not asg.describe_warm_pool(AutoScalingGroupName="it-stack-compute-frontend").get("WarmPoolConfiguration")

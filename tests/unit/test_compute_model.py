@@ -382,6 +382,7 @@ def _have_group(**overrides):
         "TargetGroupARNs": ["arn:tg"],
         "Tags": [{"Key": "Name", "Value": "demo-frontend"}],
         "Instances": [{}, {}],
+        "EnabledMetrics": [{"Metric": metric, "Granularity": "1Minute"} for metric in compute.GROUP_METRICS],
     }
     group.update(overrides)
     return compute.actual_group(group, {"arn:tg": "demo-tg-fe"})
@@ -393,6 +394,13 @@ def _want(**overrides):
 
 def test_matching_group_plans_nothing():
     assert compute.plan_group("demo-frontend", _want(), _have_group()) == []
+
+
+def test_group_metrics_are_enabled_when_missing_and_others_left_alone():
+    [change] = compute.plan_group("demo-frontend", _want(), _have_group(EnabledMetrics=[]))
+    assert change.fields == ["metrics"] and change.after["metrics"] == list(compute.GROUP_METRICS)
+    more = [{"Metric": m, "Granularity": "1Minute"} for m in compute.GROUP_METRICS + ("GroupInServiceCapacity",)]
+    assert compute.plan_group("demo-frontend", _want(), _have_group(EnabledMetrics=more)) == []
 
 
 def test_scaled_out_group_keeps_its_capacity():
