@@ -31,7 +31,8 @@ TIER = "cdn"
 # "Use managed cache policies" / "Use managed origin request policies").
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
+# everything the viewer sent but Host: CloudFront then asks the ALB by the ALB's own name, which its certificate covers
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 # Managed response headers policy "SecurityHeadersPolicy": HSTS, X-Content-Type-Options, X-Frame-Options,
 # Referrer-Policy, X-XSS-Protection on every response of the static content.
 SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
@@ -320,7 +321,7 @@ def desired_distribution(cfg, bucket_domain, oac_id, alb_domain=None):
             "oac": "",
             "custom": {"http_port": 80, "https_port": 443, "protocol": cfg.get("api_origin_protocol", "http-only"), "ssl_protocols": ["TLSv1.2"]},
         }
-        behaviors.append(_behavior(cfg.get("api_path_pattern", "/api/*"), API_ORIGIN, CACHING_DISABLED, ALL_VIEWER, ALL_METHODS))
+        behaviors.append(_behavior(cfg.get("api_path_pattern", "/api/*"), API_ORIGIN, CACHING_DISABLED, ALL_VIEWER_EXCEPT_HOST, ALL_METHODS))
     return {
         "comment": names(stack, cfg.get("region") or "us-east-1")["comment"],
         "enabled": True,

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import json
 import re
 
@@ -82,7 +83,7 @@ def names(stack):
     """Every name the monitoring tier uses, and the names of what it watches, in one place."""
     return {
         "topic": "%s-alarms" % stack,
-        "dashboard": stack,
+        "dashboard": "hatrading-%s" % stack,  # dashboards carry no tags: a prefixed name and a marker in the body say whose
         "alarm_prefix": "%s-" % stack,
         "namespace": "hatrading/%s" % stack,
         "load_balancer": {"frontend": "%s-alb-pub" % stack, "backend": "%s-alb-int" % stack},
@@ -159,8 +160,9 @@ def validate_monitoring(settings, prefix=""):
     errors += _check_thresholds(thresholds, v("thresholds"), allow_tiers=True)
 
     period = settings.get("period", 60)
-    if not isinstance(period, int) or isinstance(period, bool) or period < 10 or (period not in (10, 30) and period % 60):
-        errors.append("%s: %r seconds; use 10, 30 or a multiple of 60" % (v("period"), period))
+    if not isinstance(period, int) or isinstance(period, bool) or period < 60 or period % 60:
+        # ALB, Auto Scaling, RDS, NAT and the agent all publish each minute: a shorter period never fills
+        errors.append("%s: %r seconds; use a multiple of 60 (every watched metric has a 1-minute resolution)" % (v("period"), period))
     evaluations = settings.get("evaluation_periods", 5)
     datapoints = settings.get("datapoints_to_alarm", 3)
     if not isinstance(evaluations, int) or evaluations < 1:
@@ -393,7 +395,7 @@ def desired_monitoring(cfg, found, topic_arn=None):
     want = dict((kind, {}) for kind in KINDS)
     want["sns_topic"][n["topic"]] = {"kms_key": cfg["kms_key"] or "", "tags": stack_tags(stack, TIER, n["topic"], cfg.get("tags"))}
     for item in cfg["subscriptions"]:
-        want["subscription"]["%s:%s" % (item["protocol"], item["endpoint"])] = {"protocol": item["protocol"], "endpoint": item["endpoint"]}
+        want["subscription"][subscription_key(item["protocol"], item["endpoint"])] = {"protocol": item["protocol"], "endpoint": item["endpoint"]}
     for group in n["log_groups"]:
         want["log_group"][group] = {"retention_days": cfg["log_retention_days"], "tags": stack_tags(stack, TIER, group, cfg.get("tags"))}
     want["metric_alarm"], notes = desired_alarms(cfg, found, topic_arn)
@@ -501,7 +503,32 @@ def dashboard_body(stack, region, found, alarm_names, account=ACCOUNT_PLACEHOLDE
         height = 2 + (len(arns) + 3) // 4
         properties = {"title": "%s alarms" % stack, "alarms": arns, "sortBy": "stateUpdatedTimestamp"}
         widgets.append({"type": "alarm", "x": 0, "y": y + 1, "width": 24, "height": height, "properties": properties})
+        y += 1 + height
+    widgets.append({"type": "text", "x": 0, "y": y, "width": 24, "height": 1, "properties": {"markdown": dashboard_marker(stack)}})
     return {"start": "-PT3H", "periodOverride": "inherit", "widgets": widgets}
+
+
+def dashboard_marker(stack):
+    return "managed by hatrading.aws.monitoring for stack %s" % stack
+
+
+def dashboard_is_ours(body, stack):
+    """Whether a dashboard body carries this stack's marker (dashboards have no tags to tell)."""
+    widgets = body.get("widgets", []) if isinstance(body, dict) else []
+    return any((w.get("properties") or {}).get("markdown") == dashboard_marker(stack) for w in widgets if isinstance(w, dict))
+
+
+def subscription_key(protocol, endpoint):
+    """How a subscription is named in plans: an http(s) endpoint by scheme, host and a hash (its URL may carry a token)."""
+    if protocol in ("http", "https"):
+        scheme, _sep, rest = str(endpoint).partition("://")
+        host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+        return "%s:%s://%s/#%s" % (protocol, scheme, host, hashlib.sha256(str(endpoint).encode("utf-8")).hexdigest()[:12])
+    return "%s:%s" % (protocol, endpoint)
+
+
+class MonitoringError(Exception):
+    """The monitoring tier cannot go on without harming something that is not its own; the message says what."""
 
 
 # ---------------------------------------------------------------- actual state
@@ -543,7 +570,7 @@ def actual_monitoring(stack, raw):
     if topic:
         have["sns_topic"][n["topic"]] = {"kms_key": topic.get("attributes", {}).get("KmsMasterKeyId", ""), "tags": topic.get("tags", {}), "arn": topic["arn"]}
         for sub in topic.get("subscriptions", []):
-            key = "%s:%s" % (sub.get("Protocol"), sub.get("Endpoint"))
+            key = subscription_key(sub.get("Protocol"), sub.get("Endpoint"))
             have["subscription"][key] = {"protocol": sub.get("Protocol"), "endpoint": sub.get("Endpoint"), "arn": sub.get("SubscriptionArn")}
     for alarm in raw.get("alarms", []):
         if alarm["AlarmName"].startswith(n["alarm_prefix"]):
@@ -593,6 +620,11 @@ def ours(tags, stack):
     return belongs_to(tags or {}, stack, TIER)
 
 
+def topic_is_ours(tags, stack):
+    """The stack tag decides (a missing tier tag is added back): a topic of another stack or of nobody is never adopted."""
+    return belongs_to(tags or {}, stack)
+
+
 def plan_monitoring(stack, want, have, alarm_tags=None):
     """The changes that make ``have`` into ``want``, in apply order.
 
@@ -600,6 +632,16 @@ def plan_monitoring(stack, want, have, alarm_tags=None):
     alarms (``alarm_tags``: {name: tags} of the candidates); others sharing the name prefix are left.
     """
     alarm_tags = alarm_tags or {}
+    n = names(stack)
+    for topic in have["sns_topic"].values():
+        if not topic_is_ours(topic.get("tags"), stack):
+            raise MonitoringError(
+                "topic %s exists but is not this stack's (no tag hatrading:stack=%s): its subscribers are left alone; "
+                "delete or rename it, or tag it" % (n["topic"], stack)
+            )
+    for name, dashboard in have["dashboard"].items():
+        if not dashboard_is_ours(dashboard.get("body"), stack):
+            raise MonitoringError("dashboard %s exists but was not made by this tier (no marker widget): it is left alone; rename or delete it" % name)
     plan = Plan()
     plan.extend(diff_resources("sns_topic", want["sns_topic"], have["sns_topic"], compare=_compare_tagged, delete_extra=False))
     plan.extend(diff_resources("subscription", want["subscription"], have["subscription"], compare=_compare_subscription))
@@ -626,9 +668,12 @@ def plan_teardown(stack, have, alarm_tags, delete_log_groups=False):
     for name in sorted(have["metric_alarm"]):
         if ours(alarm_tags.get(name), stack):
             plan.extend([Change(DELETE, "metric_alarm", name, before=have["metric_alarm"][name], ref=have["metric_alarm"][name])])
+    owned = all(topic_is_ours(spec.get("tags"), stack) for spec in have["sns_topic"].values())
     for kind in ("dashboard", "subscription", "sns_topic") + (("log_group",) if delete_log_groups else ()):
         for name, spec in sorted(have[kind].items()):
-            if kind == "sns_topic" and not ours(spec.get("tags"), stack):
+            if kind in ("sns_topic", "subscription") and not owned:
+                continue  # someone else's topic and its subscribers
+            if kind == "dashboard" and not dashboard_is_ours(spec.get("body"), stack):
                 continue
             plan.extend([Change(DELETE, kind, name, before=spec, ref=spec)])
     return plan

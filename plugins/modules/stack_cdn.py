@@ -348,9 +348,16 @@ class CdnApplier(Applier):
 
     def delete_bucket(self, change):
         bucket = self.names["bucket"]
-        versions = s3.list_object_versions(self.s3, bucket) if change.ref.get("objects") else []
+        # listed again here, whatever the plan counted: an upload since then would make DeleteBucket fail half-way
+        versions = s3.list_object_versions(self.s3, bucket)
         for start in range(0, len(versions), 1000):
-            self.s3.delete_objects(Bucket=bucket, Delete={"Objects": versions[start : start + 1000], "Quiet": True}, aws_retry=True)
+            answer = self.s3.delete_objects(Bucket=bucket, Delete={"Objects": versions[start : start + 1000], "Quiet": True}, aws_retry=True)
+            if answer.get("Errors"):
+                first = answer["Errors"][0]
+                raise model.CdnPlanError(
+                    "bucket %s: %d objects could not be deleted (%s: %s, %s); the bucket is kept"
+                    % (bucket, len(answer["Errors"]), first.get("Key"), first.get("Code"), first.get("Message"))
+                )
         self.s3.delete_bucket(Bucket=bucket, aws_retry=True)
 
     # -- bucket policy (needs the distribution's ARN)
@@ -580,7 +587,8 @@ def main():
         module.fail_json(msg="Invalid cdn settings: " + "; ".join(errors), errors=errors)
     names = model.names(params["stack"], params["region"], params.get("bucket_name"))
 
-    retries = {"s3": RETRY, "cloudfront": AWSRetry.jittered_backoff(retries=8)}
+    # an OAC stays "in use" for a while after its distribution is deleted
+    retries = {"s3": RETRY, "cloudfront": AWSRetry.jittered_backoff(retries=8, catch_extra_error_codes=["OriginAccessControlInUse"])}
     clients = ClientCache(module, retries)
     try:
         have = read_state(module, clients, cfg, names)

@@ -15,7 +15,7 @@ description:
     target groups C(<stack>-tg-fe) and C(<stack>-tg-be), Auto Scaling groups C(<stack>-frontend) and C(<stack>-backend),
     the RDS instance or Aurora cluster C(<stack>-database), the network tier's NAT gateways) and watches them.
   - Owns the SNS topic C(<stack>-alarms) (KMS-encrypted) and its e-mail/https subscriptions, the CloudWatch alarms
-    C(<stack>-<tier>-<metric>) (each with alarm and OK actions to the topic), the dashboard C(<stack>), and the retention
+    C(<stack>-<tier>-<metric>) (each with alarm and OK actions to the topic), the dashboard C(hatrading-<stack>), and the retention
     and tags of the app log groups C(/hatrading/<stack>/<tier>/host) and C(/hatrading/<stack>/<tier>/container).
   - Alarms of resources that do not exist (no database tier, no NAT gateway) are skipped and said so in RV(notes).
   - Reads everything in a few batched calls (one DescribeAlarms for every alarm of the stack), compares normalised
@@ -49,7 +49,7 @@ options:
         required: true
         choices: [email, https]
       endpoint:
-        description: The e-mail address or https URL.
+        description: The e-mail address or https URL (never shown in the output: a webhook URL may carry a token).
         type: str
         required: true
   thresholds:
@@ -61,7 +61,7 @@ options:
     type: dict
     default: {}
   period:
-    description: Seconds of each evaluated period (10, 30 or a multiple of 60).
+    description: Seconds of each evaluated period, a multiple of 60 (every watched metric is per minute).
     type: int
     default: 60
   evaluation_periods:
@@ -77,7 +77,7 @@ options:
     type: int
     default: 30
   dashboard:
-    description: Keep the CloudWatch dashboard C(<stack>).
+    description: Keep the CloudWatch dashboard C(hatrading-<stack>).
     type: bool
     default: true
   confirm_delete:
@@ -284,7 +284,15 @@ class MonitoringApplier(Applier):
     # -- log groups
     def create_log_group(self, change):
         logs = self.clients("logs")
-        logs.create_log_group(logGroupName=change.name, tags=change.after["tags"], aws_retry=True)
+        try:
+            logs.create_log_group(logGroupName=change.name, tags=change.after["tags"], aws_retry=True)
+        except botocore.exceptions.ClientError as error:
+            # the CloudWatch agent or Docker's awslogs driver may create it between our read and this call
+            if error.response.get("Error", {}).get("Code") != "ResourceAlreadyExistsException":
+                raise
+            found = logs.describe_log_groups(logGroupNamePrefix=change.name, aws_retry=True)["logGroups"]
+            arn = [g for g in found if g["logGroupName"] == change.name][0]["arn"].rstrip("*").rstrip(":")
+            logs.tag_resource(resourceArn=arn, tags=change.after["tags"], aws_retry=True)
         logs.put_retention_policy(logGroupName=change.name, retentionInDays=change.after["retention_days"], aws_retry=True)
 
     def update_log_group(self, change):
@@ -368,7 +376,8 @@ def main():
             type="list",
             elements="dict",
             default=[],
-            options=dict(protocol=dict(type="str", required=True, choices=list(model.PROTOCOLS)), endpoint=dict(type="str", required=True)),
+            # an https endpoint may carry a token (webhooks): never in the output
+            options=dict(protocol=dict(type="str", required=True, choices=list(model.PROTOCOLS)), endpoint=dict(type="str", required=True, no_log=True)),
         ),
         thresholds=dict(type="dict", default={}),
         period=dict(type="int", default=60),
@@ -405,6 +414,8 @@ def main():
             notes += model.plan_notes(plan, have, None)
         applier = MonitoringApplier(clients, stack, topic_arn, raw["log_groups"])
         plan.apply(applier.handlers(), applier.finishers(), check_mode=module.check_mode)
+    except model.MonitoringError as error:
+        module.fail_json(msg=str(error))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         module.fail_json_aws(error, msg="Failed to reconcile the monitoring of stack %s" % stack)
 

@@ -214,7 +214,7 @@ def test_api_behavior_goes_to_the_public_alb_uncached(fresh_moto, ansible):
     (api,) = config["CacheBehaviors"]["Items"]
     assert api["PathPattern"] == "/api/*" and api["TargetOriginId"] == "api-alb"
     assert api["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # managed CachingDisabled
-    assert api["OriginRequestPolicyId"] == "216adef6-5c7f-47e4-b989-5492eafa07d3"  # managed AllViewer
+    assert api["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # managed AllViewerExceptHostHeader
     assert set(api["AllowedMethods"]["Items"]) == {"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}
 
     fresh_moto.forget_calls()

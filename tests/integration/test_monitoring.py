@@ -102,7 +102,7 @@ def test_check_create_rerun_change_delete(moto, ansible, stack):
     subs = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
     assert [(s["Protocol"], s["Endpoint"]) for s in subs] == [("email", "oncall@example.com")]
 
-    body = json.loads(cw.get_dashboard(DashboardName=STACK)["DashboardBody"])
+    body = json.loads(cw.get_dashboard(DashboardName="hatrading-" + STACK)["DashboardBody"])
     alarm_widget = [w for w in body["widgets"] if w["type"] == "alarm"][0]
     assert sorted(alarm_widget["properties"]["alarms"]) == sorted(a["AlarmArn"] for a in alarms.values())
     titles = [w["properties"].get("title") for w in body["widgets"] if w["type"] == "metric"]
@@ -171,7 +171,7 @@ def test_check_create_rerun_change_delete(moto, ansible, stack):
     gone = ansible.module(MODULE, {"stack": STACK, "state": "absent", "confirm_delete": STACK})
     assert gone["rc"] == 0 and gone["changed"], gone
     assert set(alarms_by_name(moto)) == {STACK + "-someone-elses"}
-    assert cw.list_dashboards(DashboardNamePrefix=STACK)["DashboardEntries"] == []
+    assert cw.list_dashboards(DashboardNamePrefix="hatrading-" + STACK)["DashboardEntries"] == []
     assert [t for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":%s-alarms" % STACK)] == []
     kept = logs.describe_log_groups(logGroupNamePrefix="/hatrading/%s/" % STACK)["logGroups"]
     assert sorted(g["logGroupName"] for g in kept) == LOG_GROUPS

@@ -181,7 +181,11 @@ def test_api_behavior_shape():
     config = model.distribution_config(spec(api_origin=True, api_path_pattern="/v1/*"), caller_reference="r")
     (behavior,) = config["CacheBehaviors"]["Items"]
     assert behavior["PathPattern"] == "/v1/*" and behavior["CachePolicyId"] == model.CACHING_DISABLED
-    assert behavior["OriginRequestPolicyId"] == model.ALL_VIEWER and behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert (
+        # managed AllViewerExceptHostHeader
+        behavior["OriginRequestPolicyId"] == model.ALL_VIEWER_EXCEPT_HOST == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+        and behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    )
     assert "OriginRequestPolicyId" not in config["DefaultCacheBehavior"]
     assert config["DefaultCacheBehavior"]["CachePolicyId"] == model.CACHING_OPTIMIZED
     assert "ForwardedValues" not in config["DefaultCacheBehavior"]  # a cache policy and legacy settings exclude each other

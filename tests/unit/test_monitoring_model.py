@@ -55,6 +55,7 @@ def test_defaults_are_valid():
         ({"thresholds": {"frontend": {"nope": 1}}}, "monitoring_thresholds.frontend.nope"),
         ({"thresholds": {"frontend": 3}}, "monitoring_thresholds.frontend"),
         ({"period": 45}, "monitoring_period"),
+        ({"period": 30}, "monitoring_period"),
         ({"evaluation_periods": 0}, "monitoring_evaluation_periods"),
         ({"period": 3600, "evaluation_periods": 25}, "monitoring_evaluation_periods"),
         ({"datapoints_to_alarm": 6}, "monitoring_datapoints_to_alarm"),
@@ -178,7 +179,8 @@ def test_dashboard_rows_per_tier_and_the_alarms():
     db = {"engine": "rds", "instance": "demo-database"}
     body = model.dashboard_body(STACK, "eu-west-1", found(db), ["demo-b", "demo-a"], "123456789012")
     rows = [w["properties"]["markdown"] for w in body["widgets"] if w["type"] == "text"]
-    assert rows == ["## frontend", "## backend", "## database", "## network", "## alarms"]
+    assert rows == ["## frontend", "## backend", "## database", "## network", "## alarms", model.dashboard_marker(STACK)]
+    assert model.dashboard_is_ours(body, STACK) and not model.dashboard_is_ours(body, "demo-2")
     metrics = [w for w in body["widgets"] if w["type"] == "metric"]
     assert {w["properties"]["region"] for w in metrics} == {"eu-west-1"}
     titles = [w["properties"]["title"] for w in metrics]
@@ -201,7 +203,7 @@ def test_dashboard_is_deterministic_and_json():
 def test_dashboard_skips_what_is_missing():
     body = model.dashboard_body(STACK, "us-east-1", found(nats=(), tiers=("backend",)), [], "1")
     rows = [w["properties"]["markdown"] for w in body["widgets"] if w["type"] == "text"]
-    assert rows == ["## backend"]
+    assert rows == ["## backend", model.dashboard_marker(STACK)]
 
 
 def test_aurora_dashboard_shows_replica_lag():
@@ -241,7 +243,7 @@ def as_described(want):
     raw = {
         "topic": {"arn": TOPIC, "attributes": {"KmsMasterKeyId": ""}, "tags": dict(want["sns_topic"]["demo-alarms"]["tags"]), "subscriptions": []},
         "alarms": alarms,
-        "dashboard": json.dumps(want["dashboard"]["demo"]["body"]),
+        "dashboard": json.dumps(want["dashboard"]["hatrading-demo"]["body"]),
         "log_groups": [{"logGroupName": name, "retentionInDays": spec["retention_days"]} for name, spec in want["log_group"].items()],
         "log_group_tags": {name: spec["tags"] for name, spec in want["log_group"].items()},
     }
@@ -282,7 +284,7 @@ def test_stale_alarms_deleted_only_when_tagged_ours():
     tags[stale[0]] = {"hatrading:stack": "demo-2", "hatrading:tier": "monitoring"}  # demo-2's alarms share the prefix demo-
     plan = model.plan_monitoring(STACK, smaller, have, tags)
     assert sorted(c.name for c in plan.of("metric_alarm", "delete")) == stale[1:]
-    assert [c.name for c in plan.of("dashboard", "update")] == ["demo"]
+    assert [c.name for c in plan.of("dashboard", "update")] == ["hatrading-demo"]
 
 
 def test_topic_key_and_missing_tags_update_the_topic():
@@ -302,7 +304,7 @@ def test_subscriptions_added_and_removed_never_resubscribed():
         "email:old@b.io": {"protocol": "email", "endpoint": "old@b.io", "arn": TOPIC + ":1"},
     }
     plan = model.plan_monitoring(STACK, want, have)
-    assert [str(c) for c in plan.changes] == ["+ subscription https:https://h", "- subscription email:old@b.io"]
+    assert [str(c) for c in plan.changes] == ["+ subscription %s" % model.subscription_key("https", "https://h"), "- subscription email:old@b.io"]
     notes = model.plan_notes(plan, have, "alias/x")
     assert notes == ["subscriptions waiting for their owner to confirm: email:a@b.io"]
 
@@ -342,3 +344,26 @@ def test_teardown_leaves_alarms_not_tagged_ours():
     have = as_described(want)
     plan = model.plan_teardown(STACK, have, {})
     assert plan.of("metric_alarm") == []
+
+
+def test_webhook_tokens_stay_out_of_plan_names():
+    key = model.subscription_key("https", "https://user:s3cret@hooks.example.com/services/T000/B000/XXXXSECRET")
+    assert key.startswith("https:https://hooks.example.com/#") and "s3cret" not in key and "XXXXSECRET" not in key
+    assert model.subscription_key("email", "oncall@example.com") == "email:oncall@example.com"
+
+
+def test_someone_elses_topic_and_dashboard_are_never_taken_over_or_deleted():
+    want = model.desired_monitoring(cfg(), found(), TOPIC)[0]
+    foreign_topic = as_described(want)
+    foreign_topic["sns_topic"]["demo-alarms"]["tags"] = {"team": "payments"}
+    with pytest.raises(model.MonitoringError, match="topic demo-alarms exists but is not this stack's"):
+        model.plan_monitoring(STACK, want, foreign_topic)
+    teardown = model.plan_teardown(STACK, foreign_topic, {})
+    assert [c.kind for c in teardown.changes if c.kind in ("sns_topic", "subscription")] == []
+
+    foreign_dashboard = as_described(want)
+    foreign_dashboard["dashboard"]["hatrading-demo"] = {"body": {"widgets": [{"type": "text", "properties": {"markdown": "# the payments team"}}]}}
+    with pytest.raises(model.MonitoringError, match="dashboard hatrading-demo exists but was not made by this tier"):
+        model.plan_monitoring(STACK, want, foreign_dashboard)
+    assert [c.kind for c in model.plan_teardown(STACK, foreign_dashboard, {}).changes if c.kind == "dashboard"] == []
+    assert [c.kind for c in model.plan_teardown(STACK, as_described(want), {}).changes if c.kind == "dashboard"] == ["dashboard"]
