@@ -321,7 +321,8 @@ def monitoring_report(session, stack):
     cw = session.client("cloudwatch")
     alarms = cw.get_paginator("describe_alarms").paginate(AlarmNamePrefix="%s-" % stack).build_full_result()["MetricAlarms"]
     topic = next((t["TopicArn"] for t in session.client("sns").list_topics()["Topics"] if t["TopicArn"].endswith(":%s-alarms" % stack)), None)
-    dashboards = [d["DashboardName"] for d in cw.list_dashboards(DashboardNamePrefix="hatrading-" + stack)["DashboardEntries"] if d["DashboardName"] == "hatrading-" + stack]
+    name = "hatrading-" + stack
+    dashboards = [d["DashboardName"] for d in cw.list_dashboards(DashboardNamePrefix=name)["DashboardEntries"] if d["DashboardName"] == name]
     groups = session.client("logs").describe_log_groups(logGroupNamePrefix="/hatrading/%s/" % stack)["logGroups"]
     return {
         "topic_arn": topic,
