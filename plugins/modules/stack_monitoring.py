@@ -49,7 +49,7 @@ options:
         required: true
         choices: [email, https]
       endpoint:
-        description: The e-mail address or https URL (never shown in the output: a webhook URL may carry a token).
+        description: The e-mail address or https URL (never shown in the output, since a webhook URL may carry a token).
         type: str
         required: true
   thresholds:
