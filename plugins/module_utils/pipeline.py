@@ -16,7 +16,6 @@ import base64
 import json
 import re
 
-from ansible_collections.hatrading.aws.plugins.module_utils.cdn import actual_bucket  # noqa: F401  (re-exported for the module)
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn import compare_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn import validate_bucket_name
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import canonical_json

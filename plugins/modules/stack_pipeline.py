@@ -222,6 +222,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils import iam
 from ansible_collections.hatrading.aws.plugins.module_utils import iam_compute
 from ansible_collections.hatrading.aws.plugins.module_utils import pipeline as model
 from ansible_collections.hatrading.aws.plugins.module_utils import s3
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn import actual_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
 from ansible_collections.hatrading.aws.plugins.module_utils.plan import Applier
 from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
@@ -304,7 +305,7 @@ def read_state(clients, n):
                 repo, aws.get_lifecycle_policy(ecr, repo["repositoryName"]), aws.list_repository_tags(ecr, repo["repositoryArn"])
             )
     have["code_repository"] = aws.get_code_repository(clients("codecommit"), n["code_repository"])
-    have["bucket"] = model.actual_bucket(s3.read_bucket(clients("s3"), n["bucket"]))
+    have["bucket"] = actual_bucket(s3.read_bucket(clients("s3"), n["bucket"]))
     group = cloudwatch_logs.describe_log_group(clients("logs"), n["log_group"])
     have["log_group"] = model.actual_log_group(group, cloudwatch_logs.list_tags(clients("logs"), group) if group else None)
     for kind in ROLE_KINDS:
