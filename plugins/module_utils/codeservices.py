@@ -111,6 +111,20 @@ def get_deployment_group(client, application, name):
     return answer.get("deploymentGroupInfo") if answer else None
 
 
+# ---------------------------------------------------------------- EventBridge
+
+
+@RETRY
+def describe_rule(client, name):
+    return ignore_not_found(client.describe_rule, Name=name)
+
+
+@RETRY
+def list_targets_by_rule(client, name):
+    answer = ignore_not_found(client.list_targets_by_rule, Rule=name)
+    return answer.get("Targets", []) if answer else []
+
+
 # ---------------------------------------------------------------- CodePipeline
 
 

@@ -18,6 +18,7 @@ import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn import compare_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn import validate_bucket_name
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import SECRET_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import canonical_json
 from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
@@ -32,6 +33,9 @@ TIER = "pipeline"
 APP_TIERS = ("frontend", "backend")
 DEPLOY_ORDER = ("backend", "frontend")  # the API first: a new front-end never calls an old back-end
 SHORT = {"frontend": "fe", "backend": "be"}
+REGISTRIES = ("ecr", "dockerhub")
+DOCKERHUB_USER = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,29}$")
+DOCKERHUB_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*/[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 DEPLOYMENT_CONFIGS = {"one-at-a-time": "CodeDeployDefault.OneAtATime", "half": "CodeDeployDefault.HalfAtATime"}
 COMPUTE_TYPES = ("BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE")
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -40,7 +44,8 @@ BRANCH = re.compile(r"^[A-Za-z0-9._/-]{1,255}$")
 KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|key/mrk-[0-9a-f]{32}|alias/[A-Za-z0-9/_-]+)$")
 HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 NEW = "(known after apply)"
-APPSPEC_DIR = "deploy"  # inside the build artifact: appspec.yml at its root, hooks under deploy/
+APPSPEC_DIR = "deploy"
+ROLE_KINDS = ("build_role", "deploy_role", "pipeline_role", "events_role")  # inside the build artifact: appspec.yml at its root, hooks under deploy/
 
 
 class PipelinePlanError(Exception):
@@ -65,6 +70,8 @@ def names(stack, region, repositories=None, bucket_name=None):
         "auto_scaling_groups": dict((tier, "%s-%s" % (stack, tier)) for tier in APP_TIERS),
         "target_groups": dict((tier, "%s-tg-%s" % (stack, SHORT[tier])) for tier in APP_TIERS),
         "pipeline": stack,
+        "trigger_rule": "%s-pipeline-trigger" % stack,
+        "events_role": "%s-pipeline-events" % stack,
     }
 
 
@@ -84,15 +91,36 @@ def validate_pipeline(settings, prefix=""):
     bucket = settings.get("bucket_name") or (names(stack, region)["bucket"] if not errors else None)
     if bucket:
         errors += validate_bucket_name(bucket, v("bucket_name") if settings.get("bucket_name") else v("bucket_name (derived from the stack and region)"))
+    registry = settings.get("registry") or "ecr"
+    if registry not in REGISTRIES:
+        errors.append("%s: %r is not a registry; use ecr or dockerhub" % (v("registry"), registry))
     repositories = settings.get("repositories") or {}
     if not isinstance(repositories, dict):
-        errors.append("%s: must be a mapping of app tier (frontend, backend) to ECR repository name" % v("repositories"))
+        errors.append("%s: must be a mapping of app tier (frontend, backend) to repository name" % v("repositories"))
         repositories = {}
     for tier, name in sorted(repositories.items()):
         if tier not in APP_TIERS:
             errors.append("%s: %r is not an app tier; use frontend or backend" % (v("repositories"), tier))
-        elif name and (not isinstance(name, str) or not ECR_NAME.match(name) or not 2 <= len(name) <= 256):
+        elif registry == "dockerhub" and name and (not isinstance(name, str) or not DOCKERHUB_NAME.match(name)):
+            errors.append("%s.%s: %r is not a Docker Hub repository (<namespace>/<name>, lower case)" % (v("repositories"), tier, name))
+        elif registry != "dockerhub" and name and (not isinstance(name, str) or not ECR_NAME.match(name) or not 2 <= len(name) <= 256):
             errors.append("%s.%s: %r is not an ECR repository name (lower case, digits, . _ - and /)" % (v("repositories"), tier, name))
+    secret = settings.get("dockerhub_secret_arn") or ""
+    if registry == "dockerhub":
+        for tier in APP_TIERS:
+            if not repositories.get(tier):
+                errors.append("%s.%s: with %s=dockerhub name the Docker Hub repository (<namespace>/<name>)" % (v("repositories"), tier, v("registry")))
+        if not SECRET_ARN.match(secret):
+            errors.append(
+                "%s: with %s=dockerhub give the ARN of the Secrets Manager secret holding the password or access token "
+                "(never the password itself), got %r" % (v("dockerhub_secret_arn"), v("registry"), secret)
+            )
+        if not DOCKERHUB_USER.match(settings.get("dockerhub_username") or ""):
+            errors.append("%s: with %s=dockerhub give the Docker Hub user name" % (v("dockerhub_username"), v("registry")))
+    else:
+        for option in ("dockerhub_secret_arn", "dockerhub_username"):
+            if settings.get(option):
+                errors.append("%s: only used with %s=dockerhub" % (v(option), v("registry")))
     if not errors:
         found = names(stack, region, repositories)["repositories"]
         if found["frontend"] == found["backend"]:
@@ -141,10 +169,17 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool) or (isinstance(value, str) and value.isdigit())
 
 
+def image_uris(registry, registry_host, n):
+    """tier -> where the build pushes the tier's image (without the tag)."""
+    if registry == "dockerhub":
+        return dict((tier, "docker.io/%s" % n["repositories"][tier]) for tier in APP_TIERS)
+    return dict((tier, "%s/%s" % (registry_host, n["repositories"][tier])) for tier in APP_TIERS)
+
+
 # ---------------------------------------------------------------- build: buildspec and appspec
 
 
-def hook_scripts(stack, region, health_paths):
+def hook_scripts(stack, region, health_paths, dockerhub_secret_arn=None, dockerhub_username=None):
     """The CodeDeploy hooks that replace the app container in place; the tier comes from the deployment group.
 
     The instance's own env file (/etc/hatrading/<tier>.env, written by the compute tier's user data) gives the port;
@@ -169,8 +204,13 @@ def hook_scripts(stack, region, health_paths):
         "# BeforeInstall: log in to the registry and pull the new image by its commit tag",
         'REGISTRY="${IMAGE%%/*}"',
         'case "$REGISTRY" in *.dkr.ecr.*) aws ecr get-login-password --region %s | docker login --username AWS --password-stdin "$REGISTRY";; esac' % region,
-        'docker pull "$IMAGE"',
     ]
+    if dockerhub_secret_arn:  # the secret's string is the password (an access token), as for compute_registry_secret_arn
+        pull += [
+            "aws secretsmanager get-secret-value --region %s --secret-id %s --query SecretString --output text \\" % (region, dockerhub_secret_arn),
+            "  | docker login --username %s --password-stdin" % dockerhub_username,
+        ]
+    pull += ['docker pull "$IMAGE"']
     start = common + [
         "# ApplicationStart: run the new image as the tier's container, as the compute tier's user data does",
         'docker run --detach --name "$TIER" --restart unless-stopped \\',
@@ -214,20 +254,25 @@ def _b64(text):
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def buildspec(stack, region, repository_uris, health_paths):
+def buildspec(stack, region, repository_uris, health_paths, dockerhub_secret_arn=None, dockerhub_username=None):
     """The CodeBuild buildspec (YAML text): build both images, tag them with the short commit, push them, and
     write the artifact CodeDeploy deploys (appspec.yml, the hooks, images/<tier>.txt) plus imagedefinitions.json.
 
     ``repository_uris``: tier -> repository URI (``<account>.dkr.ecr.<region>.amazonaws.com/<name>``).
     The appspec and hooks are embedded base64-encoded so no character of theirs needs YAML quoting.
+    With ``dockerhub_secret_arn`` (Docker Hub), CodeBuild reads the secret (the password, an access token) into the
+    build's environment (masked in the logs) and the build logs in as ``dockerhub_username``.
     """
     registry = repository_uris["frontend"].split("/", 1)[0]
-    files = [("appspec.yml", appspec())] + [("%s/%s" % (APPSPEC_DIR, name), text) for name, text in sorted(hook_scripts(stack, region, health_paths).items())]
-    pre = [
-        'TAG="$(echo "$CODEBUILD_RESOLVED_SOURCE_VERSION" | cut -c1-12)"',
-        'test -n "$TAG"',
-        "aws ecr get-login-password --region %s | docker login --username AWS --password-stdin %s" % (region, registry),
-    ]
+    hooks = hook_scripts(stack, region, health_paths, dockerhub_secret_arn, dockerhub_username)
+    files = [("appspec.yml", appspec())] + [("%s/%s" % (APPSPEC_DIR, name), text) for name, text in sorted(hooks.items())]
+    pre = ['TAG="$(echo "$CODEBUILD_RESOLVED_SOURCE_VERSION" | cut -c1-12)"', 'test -n "$TAG"']
+    env = ""
+    if dockerhub_secret_arn:
+        pre.append('echo "$DOCKERHUB_PASSWORD" | docker login --username %s --password-stdin' % dockerhub_username)
+        env = "env:\n  secrets-manager:\n    DOCKERHUB_PASSWORD: %s\n" % json.dumps(dockerhub_secret_arn)
+    else:
+        pre.append("aws ecr get-login-password --region %s | docker login --username AWS --password-stdin %s" % (region, registry))
     build = []
     for tier in APP_TIERS:
         uri = repository_uris[tier]
@@ -245,8 +290,7 @@ def buildspec(stack, region, repository_uris, health_paths):
         return "".join("      - %s\n" % json.dumps(command) for command in commands)
 
     return (
-        "version: 0.2\n"
-        "phases:\n"
+        "version: 0.2\n" + env + "phases:\n"
         "  pre_build:\n    commands:\n"
         + block(pre)
         + "  build:\n    commands:\n"
@@ -270,8 +314,9 @@ def trust_policy(service):
     }
 
 
-def build_policy(partition, region, account, n, code_source=True, kms_key_arn=None):
-    """CodeBuild: push to the two repositories only, write its own log group only, the artifact bucket only."""
+def build_policy(partition, region, account, n, code_source=True, kms_key_arn=None, dockerhub_secret_arn=None):
+    """CodeBuild: push to the two repositories only (or read the Docker Hub secret only), write its own log group
+    only, the artifact bucket only."""
     repos = ["arn:%s:ecr:%s:%s:repository/%s" % (partition, region, account, n["repositories"][tier]) for tier in APP_TIERS]
     log_group = "arn:%s:logs:%s:%s:log-group:%s" % (partition, region, account, n["log_group"])
     bucket = "arn:%s:s3:::%s" % (partition, n["bucket"])
@@ -295,11 +340,15 @@ def build_policy(partition, region, account, n, code_source=True, kms_key_arn=No
         {"Sid": "ArtifactBucket", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], "Resource": [bucket + "/*"]},
         {"Sid": "ArtifactBucketLocation", "Effect": "Allow", "Action": ["s3:GetBucketAcl", "s3:GetBucketLocation"], "Resource": [bucket]},
     ]
+    if dockerhub_secret_arn:
+        statements = [
+            {"Sid": "DockerHubSecret", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [dockerhub_secret_arn]}
+        ] + statements[2:]
     if code_source:
         repo = "arn:%s:codecommit:%s:%s:%s" % (partition, region, account, n["code_repository"])
         statements.append({"Sid": "PullCode", "Effect": "Allow", "Action": ["codecommit:GitPull"], "Resource": [repo]})
     if kms_key_arn:
-        statements.append({"Sid": "EcrKmsKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [kms_key_arn]})
+        statements.append({"Sid": "KmsKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [kms_key_arn]})
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -399,7 +448,12 @@ def pipeline_policy(partition, region, account, n, role_arns):
 
 def desired_roles(n, tags, documents):
     """role kind -> {"name", "service", "trust", "policy", "tags"}; ``documents``: role kind -> inline policy."""
-    services = {"build_role": "codebuild.amazonaws.com", "deploy_role": "codedeploy.amazonaws.com", "pipeline_role": "codepipeline.amazonaws.com"}
+    services = {
+        "build_role": "codebuild.amazonaws.com",
+        "deploy_role": "codedeploy.amazonaws.com",
+        "pipeline_role": "codepipeline.amazonaws.com",
+        "events_role": "events.amazonaws.com",
+    }
     return dict(
         (
             kind,
@@ -410,7 +464,7 @@ def desired_roles(n, tags, documents):
                 "tags": stack_tags(tags["stack"], TIER, n[kind], tags["extra"]),
             },
         )
-        for kind in ("build_role", "deploy_role", "pipeline_role")
+        for kind in ROLE_KINDS
         if kind in documents
     )
 
@@ -730,6 +784,55 @@ def compare_pipeline(want, have):
     return sorted(fields)
 
 
+# ---------------------------------------------------------------- the push trigger (EventBridge)
+
+
+def events_policy(partition, region, account, n):
+    """EventBridge may start this pipeline, nothing else."""
+    arn = "arn:%s:codepipeline:%s:%s:%s" % (partition, region, account, n["pipeline"])
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "StartThisPipeline", "Effect": "Allow", "Action": ["codepipeline:StartPipelineExecution"], "Resource": [arn]}],
+    }
+
+
+def desired_trigger(cfg, n, partition, region, account, role_arn):
+    """A push to the branch starts the pipeline (the source action does not poll: AWS recommends events)."""
+    repository = "arn:%s:codecommit:%s:%s:%s" % (partition, region, account, n["code_repository"])
+    return {
+        "pattern": {
+            "source": ["aws.codecommit"],
+            "detail-type": ["CodeCommit Repository State Change"],
+            "resources": [repository],
+            "detail": {"event": ["referenceCreated", "referenceUpdated"], "referenceType": ["branch"], "referenceName": [cfg.get("branch", "main")]},
+        },
+        "state": "ENABLED",
+        "targets": [{"Id": "pipeline", "Arn": "arn:%s:codepipeline:%s:%s:%s" % (partition, region, account, n["pipeline"]), "RoleArn": role_arn}],
+    }
+
+
+def actual_trigger(rule, targets):
+    if rule is None:
+        return None
+    pattern = rule.get("EventPattern")
+    return {
+        "pattern": json.loads(pattern) if pattern else None,
+        "state": rule.get("State"),
+        "targets": [dict((key, t.get(key)) for key in ("Id", "Arn", "RoleArn")) for t in targets or []],
+    }
+
+
+def compare_trigger(want, have):
+    fields = []
+    if have.get("pattern") is None or canonical_json(want["pattern"]) != canonical_json(have["pattern"]):
+        fields.append("pattern")
+    if want["state"] != have.get("state"):
+        fields.append("state")
+    if want["targets"] != have.get("targets"):
+        fields.append("targets")
+    return fields
+
+
 # ---------------------------------------------------------------- plans
 
 
@@ -760,7 +863,7 @@ def plan_pipeline(want, have):
     plan.extend(_one("bucket", name, spec, have.get("bucket"), compare_bucket))
     name, spec = want["log_group"]
     plan.extend(_one("log_group", name, spec, have.get("log_group"), compare_log_group))
-    for kind in ("build_role", "deploy_role", "pipeline_role"):
+    for kind in ROLE_KINDS:
         if kind in want["roles"]:
             role, document = have["roles"].get(kind, (None, None))
             plan.extend(plan_role(want["roles"][kind]["name"], want["roles"][kind], role, document, want["policy_name"]))
@@ -775,6 +878,8 @@ def plan_pipeline(want, have):
             plan.extend(_one("deployment_group", name, spec, have["deployment_groups"].get(tier), compare_deployment_group, ref={"tier": tier}))
     name, spec = want["pipeline"]
     plan.extend(_one("pipeline", name, spec, have.get("pipeline"), compare_pipeline))
+    name, spec = want["trigger"]
+    plan.extend(_one("trigger_rule", name, spec, have.get("trigger"), compare_trigger))
     return plan
 
 
@@ -782,6 +887,8 @@ def plan_teardown(n, have, delete_repositories=False, delete_bucket=False, force
     """Pipeline, deployment groups, application, build project, roles; repositories, code and bucket only when asked
     (and, holding anything, only with ``force``). The build log group is kept: its retention expires it."""
     plan = Plan()
+    if have.get("trigger") is not None:
+        plan.extend([Change(DELETE, "trigger_rule", n["trigger_rule"], before=have["trigger"])])
     if have.get("pipeline") is not None:
         plan.extend([Change(DELETE, "pipeline", n["pipeline"], before=have["pipeline"])])
     for tier in DEPLOY_ORDER:
@@ -791,7 +898,7 @@ def plan_teardown(n, have, delete_repositories=False, delete_bucket=False, force
         plan.extend([Change(DELETE, "application", n["application"], before=have["application"])])
     if have.get("project") is not None:
         plan.extend([Change(DELETE, "build_project", n["build_project"], before=have["project"])])
-    for kind in ("pipeline_role", "deploy_role", "build_role"):
+    for kind in reversed(ROLE_KINDS):
         role, _document = have["roles"].get(kind, (None, None))
         if role is not None:
             plan.extend([Change(DELETE, "role", n[kind], before={"arn": role.get("Arn")})])

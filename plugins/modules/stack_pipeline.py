@@ -28,17 +28,38 @@ description:
     rollback on failure). Without the compute tier the deployment groups are skipped and RV(pipeline.notes) says so.
   - The CodePipeline C(<stack>) Source (CodeCommit) -> Build (CodeBuild) -> Deploy (backend, then frontend), compared
     with a normalised GetPipeline (version and metadata ignored), so a rerun makes no UpdatePipeline.
-  - Three IAM service roles (C(<stack>-pipeline-build), C(<stack>-pipeline-deploy), C(<stack>-pipeline)) with inline
-    least-privilege policies compared as canonical JSON.
-  - O(state=absent) refuses unless O(confirm_delete) equals O(stack). It deletes the pipeline, the deployment groups,
+  - The EventBridge rule C(<stack>-pipeline-trigger) that starts the pipeline on a push to O(branch) (the source
+    action does not poll).
+  - Four IAM service roles (C(<stack>-pipeline-build), C(<stack>-pipeline-deploy), C(<stack>-pipeline),
+    C(<stack>-pipeline-events)) with inline least-privilege policies compared as canonical JSON.
+  - O(state=absent) refuses unless O(confirm_delete) equals O(stack). It deletes the trigger, the pipeline, the deployment groups,
     the application, the build project and the roles. The ECR repositories, the CodeCommit repository, the build log
     group and the artifact bucket are KEPT unless O(delete_repositories=true) / O(delete_bucket=true); a repository
     holding images or code, or a bucket holding objects, is refused unless O(force=true).
 author:
   - hatrading.aws maintainers (@hatrading)
 options:
+  registry:
+    description:
+      - Where the images go. V(ecr) makes the two ECR repositories. V(dockerhub) makes none; the build pushes to the
+        Docker Hub repositories named in O(repositories) and logs in with O(dockerhub_secret_arn).
+    type: str
+    choices: [ecr, dockerhub]
+    default: ecr
+  dockerhub_secret_arn:
+    description:
+      - With O(registry=dockerhub), the ARN of the Secrets Manager secret whose string is the Docker Hub password or
+        access token (the same kind of secret as the compute tier's C(registry_secret_arn)). CodeBuild reads it into
+        the build (masked in the logs) and the BeforeInstall hook reads it on the instance; the password itself never
+        passes through Ansible.
+    type: str
+  dockerhub_username:
+    description: With O(registry=dockerhub), the Docker Hub user the build and the instances log in as.
+    type: str
   repositories:
-    description: ECR repository name per app tier (keys V(frontend), V(backend)); unset ones are C(hatrading/<stack>/<tier>).
+    description:
+      - Repository name per app tier (keys V(frontend), V(backend)). With V(ecr), unset ones are C(hatrading/<stack>/<tier>);
+        with V(dockerhub), both are required as C(<namespace>/<name>).
     type: dict
     default: {}
   scan_on_push:
@@ -132,6 +153,14 @@ EXAMPLES = r"""
     branch: release
     kms_key_arn: arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f
 
+- name: Images to Docker Hub, the build logs in with a Secrets Manager secret (never a password in a variable)
+  hatrading.aws.stack_pipeline:
+    stack: prod
+    registry: dockerhub
+    repositories: {frontend: example/trading-frontend, backend: example/trading-backend}
+    dockerhub_username: example
+    dockerhub_secret_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:hatrading/dockerhub-AbCdEf
+
 - name: Delete the pipeline, keep the images, the code and the artifacts
   hatrading.aws.stack_pipeline:
     stack: prod
@@ -160,7 +189,7 @@ pipeline:
   type: dict
   contains:
     repositories:
-      description: Repository URI per app tier.
+      description: Where the build pushes each app tier's image (without the tag).
       type: dict
       sample: {"frontend": "123456789012.dkr.ecr.us-east-1.amazonaws.com/hatrading/prod/frontend"}
     code_repository:
@@ -232,6 +261,9 @@ SETTINGS = (
     "stack",
     "state",
     "tags",
+    "registry",
+    "dockerhub_secret_arn",
+    "dockerhub_username",
     "repositories",
     "scan_on_push",
     "kms_key_arn",
@@ -251,7 +283,7 @@ SETTINGS = (
     "delete_bucket",
     "force",
 )
-ROLE_KINDS = ("build_role", "deploy_role", "pipeline_role")
+ROLE_KINDS = model.ROLE_KINDS
 
 
 class RolePropagationRetry(AWSRetry):
@@ -294,9 +326,9 @@ class Context:
         return "%s.dkr.ecr.%s.amazonaws.com%s" % (self.account, self.region, ".cn" if self.partition == "aws-cn" else "")
 
 
-def read_state(clients, n):
+def read_state(clients, n, ecr_repositories=True):
     ecr = clients("ecr")
-    repos = aws.describe_repositories(ecr, [n["repositories"][tier] for tier in model.APP_TIERS])
+    repos = aws.describe_repositories(ecr, [n["repositories"][tier] for tier in model.APP_TIERS]) if ecr_repositories else {}
     have = {"repositories": {}, "roles": {}, "deployment_groups": {}}
     for tier in model.APP_TIERS:
         repo = repos.get(n["repositories"][tier])
@@ -319,6 +351,8 @@ def read_state(clients, n):
             found = aws.get_deployment_group(clients("codedeploy"), n["application"], n["deployment_groups"][tier])
             if found is not None:
                 have["deployment_groups"][tier] = model.actual_deployment_group(found)
+    rule = aws.describe_rule(clients("events"), n["trigger_rule"])
+    have["trigger"] = model.actual_trigger(rule, aws.list_targets_by_rule(clients("events"), n["trigger_rule"]) if rule else None)
     raw = aws.get_pipeline(clients("codepipeline"), n["pipeline"])
     have["pipeline"] = None
     if raw is not None:
@@ -352,18 +386,23 @@ def compute_targets(clients, n):
 def wanted(cfg, n, ctx, tiers):
     tag_base = {"stack": cfg["stack"], "extra": cfg.get("tags")}
     arns = dict((kind, ctx.role_arn(n[kind])) for kind in ROLE_KINDS)
-    uris = dict((tier, "%s/%s" % (ctx.registry(), n["repositories"][tier])) for tier in model.APP_TIERS)
+    registry = cfg.get("registry", "ecr")
+    secret = cfg.get("dockerhub_secret_arn") if registry == "dockerhub" else None
+    uris = model.image_uris(registry, ctx.registry(), n)
     health = dict((tier, cfg.get("%s_health_path" % tier, "/health")) for tier in model.APP_TIERS)
     documents = {
-        "build_role": model.build_policy(ctx.partition, ctx.region, ctx.account, n, kms_key_arn=cfg.get("kms_key_arn")),
+        "build_role": model.build_policy(ctx.partition, ctx.region, ctx.account, n, kms_key_arn=cfg.get("kms_key_arn"), dockerhub_secret_arn=secret),
         "pipeline_role": model.pipeline_policy(ctx.partition, ctx.region, ctx.account, n, arns),
+        "events_role": model.events_policy(ctx.partition, ctx.region, ctx.account, n),
     }
     if tiers:
         documents["deploy_role"] = model.deploy_policy(ctx.partition, ctx.region, ctx.account, n)
-    spec_text = model.buildspec(cfg["stack"], ctx.region, uris, health)
+    spec_text = model.buildspec(cfg["stack"], ctx.region, uris, health, secret, cfg.get("dockerhub_username"))
     return {
         "uris": uris,
-        "repositories": dict((tier, (n["repositories"][tier], model.desired_repository(cfg, n["repositories"][tier]))) for tier in model.APP_TIERS),
+        "repositories": dict(
+            (tier, (n["repositories"][tier], model.desired_repository(cfg, n["repositories"][tier]))) for tier in model.APP_TIERS if registry == "ecr"
+        ),
         "code_repository": (n["code_repository"], {"description": "hatrading %s: the trading apps (frontend, backend)" % cfg["stack"]}),
         "bucket": (n["bucket"], model.desired_bucket(cfg, n["bucket"])),
         "log_group": (n["log_group"], model.desired_log_group(cfg, n["log_group"])),
@@ -372,6 +411,7 @@ def wanted(cfg, n, ctx, tiers):
         "project": (n["build_project"], model.desired_project(cfg, n, arns["build_role"], spec_text)),
         "application": (n["application"], {"computePlatform": "Server"}),
         "deployment_groups": dict((tier, (n["deployment_groups"][tier], model.desired_deployment_group(cfg, tier, n, arns["deploy_role"]))) for tier in tiers),
+        "trigger": (n["trigger_rule"], model.desired_trigger(cfg, n, ctx.partition, ctx.region, ctx.account, arns["events_role"])),
         "pipeline": (
             n["pipeline"],
             dict(model.desired_pipeline(cfg, n, arns["pipeline_role"], tiers), tags=model.stack_tags(cfg["stack"], model.TIER, n["pipeline"], cfg.get("tags"))),
@@ -565,6 +605,36 @@ class PipelineApplier(Applier):
             missing = missing_tags(change.after["tags"], change.before.get("tags") or {})
             client.tag_resource(resourceArn=change.before["arn"], tags=[{"key": k, "value": v} for k, v in sorted(missing.items())], aws_retry=True)
 
+    # -- EventBridge: a push starts the pipeline
+    def create_trigger_rule(self, change):
+        tags = tag_list(model.stack_tags(self.cfg["stack"], model.TIER, change.name, self.cfg.get("tags")))
+        self._put_rule(change, tags)
+        _create_after_role(self.clients("events").put_targets, Rule=change.name, Targets=change.after["targets"])
+
+    def update_trigger_rule(self, change):
+        if set(change.fields) & set(["pattern", "state"]):
+            self._put_rule(change, None)
+        if "targets" in change.fields:
+            _create_after_role(self.clients("events").put_targets, Rule=change.name, Targets=change.after["targets"])
+
+    def _put_rule(self, change, tags):
+        params = dict(
+            Name=change.name,
+            EventPattern=json.dumps(change.after["pattern"], sort_keys=True),
+            State=change.after["state"],
+            Description="hatrading %s: a push to the branch starts the pipeline" % self.cfg["stack"],
+        )
+        if tags:
+            params["Tags"] = tags
+        self.clients("events").put_rule(aws_retry=True, **params)
+
+    def delete_trigger_rule(self, change):
+        events = self.clients("events")
+        ids = [target["Id"] for target in change.before.get("targets") or []]
+        if ids:
+            aws.ignore_not_found(events.remove_targets, Rule=change.name, Ids=ids, aws_retry=True)
+        aws.ignore_not_found(events.delete_rule, Name=change.name, aws_retry=True)
+
     def delete_pipeline(self, change):
         aws.ignore_not_found(self.clients("codepipeline").delete_pipeline, name=change.name, aws_retry=True)
 
@@ -622,6 +692,9 @@ def main():
         stack=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         tags=dict(type="dict", default={}),
+        registry=dict(type="str", choices=list(model.REGISTRIES), default="ecr"),
+        dockerhub_secret_arn=dict(type="str", no_log=False),  # an ARN, not a secret
+        dockerhub_username=dict(type="str"),
         repositories=dict(type="dict", default={}),
         scan_on_push=dict(type="bool", default=True),
         kms_key_arn=dict(type="str", no_log=False),  # an ARN, not a secret
@@ -655,7 +728,7 @@ def main():
     clients = ClientCache(module, retries)
     try:
         ctx = Context(clients, params["region"])
-        have = read_state(clients, n)
+        have = read_state(clients, n, ecr_repositories=params["state"] == "absent" or params["registry"] == "ecr")
         if params["state"] == "present":
             plan, result = ensure_present(module, clients, cfg, n, ctx, have)
         else:

@@ -10,6 +10,7 @@ moto 5.2.5 gaps (docs/pipeline.md; the AWS-shaped calls are covered in tests/uni
 import json
 
 import pytest
+import yaml
 
 STACK = "pipet"
 BUCKET = "hatrading-pipet-pipeline-us-east-1"
@@ -56,7 +57,7 @@ def test_check_mode_plans_and_creates_nothing(fresh_moto, ansible):
     assert result["rc"] == 0 and result["changed"], result
     kinds = [(step["action"], step["kind"]) for step in result["plan"]]
     assert kinds[:4] == [("create", "repository"), ("create", "repository"), ("create", "code_repository"), ("create", "bucket")]
-    assert kinds[-1] == ("create", "pipeline") and ("create", "build_project") in kinds
+    assert kinds[-2:] == [("create", "pipeline"), ("create", "trigger_rule")] and ("create", "build_project") in kinds
     assert "deployment_group" not in [kind for _action, kind in kinds]  # no compute tier
     assert "pipeline/%s" % STACK in result["diff"]["after"]
     assert fresh_moto.mutating_calls() == []
@@ -108,6 +109,15 @@ def test_without_compute_builds_source_and_build_and_notes_the_skip(fresh_moto, 
     assert [stage["name"] for stage in declared["stages"]] == ["Source", "Build"]
     assert declared["artifactStore"] == {"type": "S3", "location": BUCKET}
     assert declared["stages"][0]["actions"][0]["configuration"]["RepositoryName"] == "%s-trading" % STACK
+    events = moto.client("events")
+    rule = events.describe_rule(Name="%s-pipeline-trigger" % STACK)
+    pattern = json.loads(rule["EventPattern"])
+    assert rule["State"] == "ENABLED" and pattern["detail"]["referenceName"] == ["main"]
+    assert pattern["resources"] == ["arn:aws:codecommit:us-east-1:%s:%s-trading" % (ACCOUNT, STACK)]
+    targets = events.list_targets_by_rule(Rule="%s-pipeline-trigger" % STACK)["Targets"]
+    assert [(t["Arn"], t["RoleArn"]) for t in targets] == [
+        ("arn:aws:codepipeline:us-east-1:%s:%s" % (ACCOUNT, STACK), "arn:aws:iam::%s:role/%s-pipeline-events" % (ACCOUNT, STACK))
+    ]
 
     moto.forget_calls()
     again = pipeline(ansible)
@@ -121,12 +131,15 @@ def test_without_compute_builds_source_and_build_and_notes_the_skip(fresh_moto, 
     gone = pipeline(ansible, state="absent", confirm_delete=STACK)
     assert gone["rc"] == 0 and gone["changed"], gone
     assert [(s["action"], s["kind"]) for s in gone["plan"]] == [
+        ("delete", "trigger_rule"),
         ("delete", "pipeline"),
         ("delete", "application"),
         ("delete", "build_project"),
         ("delete", "role"),
         ("delete", "role"),
+        ("delete", "role"),
     ]
+    assert moto.client("events").list_rules(NamePrefix=STACK)["Rules"] == []
     assert "bucket %s" % BUCKET in gone["pipeline"]["kept"]
     assert moto.client("codepipeline").list_pipelines()["pipelines"] == []
     assert moto.client("codebuild").list_projects()["projects"] == []
@@ -165,8 +178,12 @@ def test_with_compute_deploys_backend_then_frontend(compute_stack, moto, ansible
 
     moto.forget_calls()
     changed = pipeline(ansible, deployment_config="half", branch="release", diff=True)
-    assert changed["rc"] == 0 and changed["plan"] == [{"action": "update", "kind": "pipeline", "name": STACK, "fields": ["stages"]}], changed
-    assert operations(moto.mutating_calls()) == ["UpdatePipeline"]
+    assert changed["rc"] == 0, changed
+    assert changed["plan"] == [
+        {"action": "update", "kind": "pipeline", "name": STACK, "fields": ["stages"]},
+        {"action": "update", "kind": "trigger_rule", "name": "%s-pipeline-trigger" % STACK, "fields": ["pattern"]},
+    ]
+    assert operations(moto.mutating_calls()) == ["PutRule", "UpdatePipeline"]
     declared = moto.client("codepipeline").get_pipeline(name=STACK)["pipeline"]
     assert declared["stages"][0]["actions"][0]["configuration"]["BranchName"] == "release"
     assert declared["version"] == 2
@@ -181,12 +198,38 @@ def test_with_compute_deploys_backend_then_frontend(compute_stack, moto, ansible
     gone = pipeline(ansible, state="absent", confirm_delete=STACK, delete_repositories=True, delete_bucket=True, force=True)
     assert gone["rc"] == 0 and gone["changed"], gone
     kinds = [s["kind"] for s in gone["plan"]]
-    assert kinds[:4] == ["pipeline", "deployment_group", "deployment_group", "application"]
+    assert kinds[:5] == ["trigger_rule", "pipeline", "deployment_group", "deployment_group", "application"]
     assert kinds.count("repository") == 2 and "bucket" in kinds and "code_repository" in kinds
     assert moto.client("ecr").describe_repositories()["repositories"] == []
     assert BUCKET not in [b["Name"] for b in moto.client("s3").list_buckets()["Buckets"]]
     assert moto.client("codedeploy").list_applications()["applications"] == []
     assert [r for r in moto.client("iam").list_roles()["Roles"] if r["RoleName"].startswith("%s-pipeline" % STACK)] == []
+
+
+def test_dockerhub_makes_no_ecr_repository_and_logs_in_with_the_secret(fresh_moto, ansible):
+    moto = fresh_moto
+    secret = "arn:aws:secretsmanager:us-east-1:%s:secret:hatrading/dockerhub-AbCdEf" % ACCOUNT
+    args = {
+        "registry": "dockerhub",
+        "repositories": {"frontend": "example/trading-frontend", "backend": "example/trading-backend"},
+        "dockerhub_username": "example",
+        "dockerhub_secret_arn": secret,
+    }
+    result = pipeline(ansible, **args)
+    assert result["rc"] == 0 and result["changed"], result
+    assert "repository" not in [step["kind"] for step in result["plan"]]
+    assert result["pipeline"]["repositories"]["backend"] == "docker.io/example/trading-backend"
+    assert moto.client("ecr").describe_repositories()["repositories"] == []
+    project = moto.client("codebuild").batch_get_projects(names=["%s-images" % STACK])["projects"][0]
+    assert 'DOCKERHUB_PASSWORD: "%s"' % secret in project["source"]["buildspec"]
+    assert 'docker push "docker.io/example/trading-frontend:$TAG"' in yaml.safe_load(project["source"]["buildspec"])["phases"]["post_build"]["commands"]
+    policy = moto.client("iam").get_role_policy(RoleName="%s-pipeline-build" % STACK, PolicyName="least-privilege")["PolicyDocument"]
+    assert {"Sid": "DockerHubSecret", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [secret]} in policy["Statement"]
+    assert not [s for s in policy["Statement"] if s["Sid"].startswith("Ecr")]
+    moto.forget_calls()
+    again = pipeline(ansible, **args)
+    assert again["rc"] == 0 and not again["changed"], again
+    assert moto.mutating_calls() == []
 
 
 @pytest.mark.parametrize(
@@ -199,6 +242,7 @@ def test_with_compute_deploys_backend_then_frontend(compute_stack, moto, ansible
         ({"branch": "a..b"}, "branch"),
         ({"kms_key_arn": "alias/mine"}, "kms_key_arn"),
         ({"frontend_health_path": "health"}, "frontend_health_path"),
+        ({"registry": "dockerhub", "repositories": {"frontend": "a/b", "backend": "c/d"}, "dockerhub_username": "me"}, "dockerhub_secret_arn"),
         ({"state": "absent", "confirm_delete": "other"}, "confirm_delete"),
     ],
 )

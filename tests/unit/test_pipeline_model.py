@@ -199,6 +199,7 @@ def test_plan_pipeline_orders_dependencies_and_skips_what_matches():
         "application": ("prod", {}),
         "deployment_groups": {"backend": ("prod-backend", model.desired_deployment_group(cfg, "backend", N, "arn"))},
         "pipeline": ("prod", model.desired_pipeline(cfg, N, "arn", ["backend"])),
+        "trigger": ("prod-pipeline-trigger", model.desired_trigger(cfg, N, "aws", "us-east-1", "123456789012", "arn:role")),
     }
     plan = model.plan_pipeline(want, _have())
     assert [c.kind for c in plan.changes] == [
@@ -211,6 +212,7 @@ def test_plan_pipeline_orders_dependencies_and_skips_what_matches():
         "application",
         "deployment_group",
         "pipeline",
+        "trigger_rule",
     ]
     have = _have(
         repositories=dict((t, dict(want["repositories"][t][1])) for t in model.APP_TIERS),
@@ -221,5 +223,75 @@ def test_plan_pipeline_orders_dependencies_and_skips_what_matches():
         application={"applicationName": "prod"},
         deployment_groups={"backend": dict(want["deployment_groups"]["backend"][1])},
         pipeline=dict(want["pipeline"][1]),
+        trigger=model.actual_trigger(
+            {"EventPattern": json.dumps(want["trigger"][1]["pattern"], indent=2), "State": "ENABLED"}, [dict(want["trigger"][1]["targets"][0], Input=None)]
+        ),
     )
     assert [(c.kind, c.fields) for c in model.plan_pipeline(want, have).changes] == [("log_group", ["retention"])]
+
+
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hatrading/dockerhub-AbCdEf"
+HUB = {"frontend": "example/trading-frontend", "backend": "example/trading-backend"}
+
+
+@pytest.mark.parametrize(
+    "settings, variable",
+    [
+        ({"registry": "quay"}, "pipeline_registry"),
+        ({"registry": "dockerhub", "dockerhub_username": "example", "dockerhub_secret_arn": SECRET}, "pipeline_repositories.frontend"),
+        ({"registry": "dockerhub", "repositories": HUB, "dockerhub_username": "example"}, "pipeline_dockerhub_secret_arn"),
+        ({"registry": "dockerhub", "repositories": HUB, "dockerhub_username": "example", "dockerhub_secret_arn": "hunter2"}, "pipeline_dockerhub_secret_arn"),
+        ({"registry": "dockerhub", "repositories": HUB, "dockerhub_secret_arn": SECRET}, "pipeline_dockerhub_username"),
+        ({"registry": "dockerhub", "repositories": {"frontend": "a/b/c", "backend": "x/y"}}, "pipeline_repositories.frontend"),
+        ({"dockerhub_secret_arn": SECRET}, "pipeline_dockerhub_secret_arn"),
+    ],
+)
+def test_dockerhub_validation_names_the_variable(settings, variable):
+    errors = model.validate_pipeline(dict({"stack": "prod"}, **settings), "pipeline_")
+    assert any(error.startswith(variable + ":") for error in errors), errors
+
+
+def test_dockerhub_build_logs_in_with_the_secret_and_pushes_to_docker_hub():
+    settings = {"stack": "prod", "registry": "dockerhub", "repositories": HUB, "dockerhub_username": "example", "dockerhub_secret_arn": SECRET}
+    assert model.validate_pipeline(settings) == []
+    n = model.names("prod", "us-east-1", HUB)
+    uris = model.image_uris("dockerhub", "ignored", n)
+    assert uris == {"frontend": "docker.io/example/trading-frontend", "backend": "docker.io/example/trading-backend"}
+    text = model.buildspec("prod", "us-east-1", uris, HEALTH, SECRET, "example")
+    spec = yaml.safe_load(text)
+    assert spec["env"] == {"secrets-manager": {"DOCKERHUB_PASSWORD": SECRET}}
+    pre = spec["phases"]["pre_build"]["commands"]
+    assert pre[-1] == 'echo "$DOCKERHUB_PASSWORD" | docker login --username example --password-stdin'
+    assert "ecr" not in " ".join(pre)
+    assert 'docker push "docker.io/example/trading-backend:$TAG"' in spec["phases"]["post_build"]["commands"]
+    pull = model.hook_scripts("prod", "us-east-1", HEALTH, SECRET, "example")["pull.sh"]
+    assert "--secret-id %s --query SecretString --output text" % SECRET in pull and "docker login --username example --password-stdin" in pull
+    policy = model.build_policy("aws", "us-east-1", "123456789012", n, dockerhub_secret_arn=SECRET)
+    sids = [s["Sid"] for s in policy["Statement"]]
+    assert sids[0] == "DockerHubSecret" and not [sid for sid in sids if sid.startswith("Ecr")]
+    assert _statement(policy, "DockerHubSecret")["Resource"] == [SECRET]
+
+
+def test_a_push_to_the_branch_starts_the_pipeline_through_eventbridge():
+    want = model.desired_trigger(
+        {"stack": "prod", "branch": "release"}, N, "aws", "us-east-1", "123456789012", "arn:aws:iam::123456789012:role/prod-pipeline-events"
+    )
+    assert want["pattern"]["resources"] == ["arn:aws:codecommit:us-east-1:123456789012:prod-trading"]
+    assert want["pattern"]["detail"]["referenceName"] == ["release"]
+    assert want["targets"] == [
+        {"Id": "pipeline", "Arn": "arn:aws:codepipeline:us-east-1:123456789012:prod", "RoleArn": "arn:aws:iam::123456789012:role/prod-pipeline-events"}
+    ]
+    policy = model.events_policy("aws", "us-east-1", "123456789012", N)
+    assert policy["Statement"] == [
+        {
+            "Sid": "StartThisPipeline",
+            "Effect": "Allow",
+            "Action": ["codepipeline:StartPipelineExecution"],
+            "Resource": ["arn:aws:codepipeline:us-east-1:123456789012:prod"],
+        }
+    ]
+    other = model.desired_trigger({"stack": "prod", "branch": "main"}, N, "aws", "us-east-1", "123456789012", "x")
+    assert model.compare_trigger(other, model.actual_trigger({"EventPattern": json.dumps(want["pattern"]), "State": "ENABLED"}, want["targets"])) == [
+        "pattern",
+        "targets",
+    ]

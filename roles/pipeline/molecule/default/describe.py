@@ -23,6 +23,9 @@ def main():
     found["code_repository"] = boto3.client("codecommit").get_repository(repositoryName="%s-trading" % STACK)["repositoryMetadata"]["repositoryName"]
     found["buckets"] = [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
     found["roles"] = sorted(r["RoleName"] for r in boto3.client("iam").list_roles()["Roles"] if r["RoleName"].startswith(STACK))
+    events = boto3.client("events")
+    rules = [r["Name"] for r in events.list_rules(NamePrefix=STACK)["Rules"]]
+    found["trigger_targets"] = [t["Arn"] for t in events.list_targets_by_rule(Rule=rules[0])["Targets"]] if rules else []
     print(json.dumps(found, default=str))
 
 
