@@ -34,6 +34,9 @@ APP_TIERS = ("frontend", "backend")
 DEPLOY_ORDER = ("backend", "frontend")  # the API first: a new front-end never calls an old back-end
 SHORT = {"frontend": "fe", "backend": "be"}
 REGISTRIES = ("ecr", "dockerhub")
+SOURCES = ("codecommit", "codestar")
+CONNECTION_ARN = re.compile(r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$")
+FULL_REPOSITORY_ID = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$")
 DOCKERHUB_USER = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,29}$")
 DOCKERHUB_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*/[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 DEPLOYMENT_CONFIGS = {"one-at-a-time": "CodeDeployDefault.OneAtATime", "half": "CodeDeployDefault.HalfAtATime"}
@@ -135,6 +138,24 @@ def validate_pipeline(settings, prefix=""):
         if settings.get("force") and not (settings.get("delete_repositories") or settings.get("delete_bucket")):
             errors.append("%s: only means something with %s=true or %s=true" % (v("force"), v("delete_repositories"), v("delete_bucket")))
         return errors
+    source = settings.get("source") or "codecommit"
+    if source not in SOURCES:
+        errors.append("%s: %r is not a source; use codecommit or codestar" % (v("source"), source))
+    elif source == "codestar":
+        if not CONNECTION_ARN.match(settings.get("codestar_connection_arn") or ""):
+            errors.append(
+                "%s: with %s=codestar give the ARN of an available CodeStar connection "
+                "(arn:aws:codestar-connections:<region>:<account>:connection/<id>), got %r"
+                % (v("codestar_connection_arn"), v("source"), settings.get("codestar_connection_arn"))
+            )
+        if not FULL_REPOSITORY_ID.match(settings.get("source_repository") or ""):
+            errors.append(
+                "%s: with %s=codestar give the repository as <owner>/<name>, got %r" % (v("source_repository"), v("source"), settings.get("source_repository"))
+            )
+    else:
+        for option in ("codestar_connection_arn", "source_repository"):
+            if settings.get(option):
+                errors.append("%s: only used with %s=codestar" % (v(option), v("source")))
     branch = settings.get("branch", "main")
     if not isinstance(branch, str) or not BRANCH.match(branch) or ".." in branch or branch.endswith("/"):
         errors.append("%s: %r is not a branch name" % (v("branch"), branch))
@@ -398,8 +419,9 @@ def deploy_policy(partition, region, account, n):
     }
 
 
-def pipeline_policy(partition, region, account, n, role_arns):
-    """CodePipeline: the artifact bucket, pull from the code repository, start this build, deploy this application."""
+def pipeline_policy(partition, region, account, n, role_arns, connection_arn=None):
+    """CodePipeline: the artifact bucket, pull from the code repository (or use the connection), start this build,
+    deploy this application."""
     bucket = "arn:%s:s3:::%s" % (partition, n["bucket"])
     application = "arn:%s:codedeploy:%s:%s:application:%s" % (partition, region, account, n["application"])
     groups = ["arn:%s:codedeploy:%s:%s:deploymentgroup:%s/%s" % (partition, region, account, n["application"], n["deployment_groups"][t]) for t in APP_TIERS]
@@ -421,6 +443,13 @@ def pipeline_policy(partition, region, account, n, role_arns):
                     "codecommit:UploadArchive",
                 ],
                 "Resource": ["arn:%s:codecommit:%s:%s:%s" % (partition, region, account, n["code_repository"])],
+            }
+            if not connection_arn
+            else {
+                "Sid": "Source",
+                "Effect": "Allow",
+                "Action": ["codeconnections:UseConnection", "codestar-connections:UseConnection"],
+                "Resource": [connection_arn],
             },
             {
                 "Sid": "Build",
@@ -594,7 +623,7 @@ def desired_project(cfg, n, service_role_arn, spec_text):
     return {
         "description": "hatrading %s: build and push the frontend and backend images" % cfg["stack"],
         "source": {"type": "CODEPIPELINE", "buildspec": spec_text},
-        "source_location": n["code_repository"],
+        "source_location": cfg.get("source_repository") or n["code_repository"],
         "artifacts_location": n["bucket"],
         "artifacts": {"type": "CODEPIPELINE"},
         "environment": {
@@ -699,14 +728,26 @@ def compare_deployment_group(want, have):
 
 def desired_pipeline(cfg, n, role_arn, deploy_tiers):
     """The pipeline declaration (as GetPipeline returns it, without version and metadata)."""
+    if cfg.get("source") == "codestar":  # the connection detects the pushes itself
+        provider = "CodeStarSourceConnection"
+        configuration = {
+            "ConnectionArn": cfg["codestar_connection_arn"],
+            "FullRepositoryId": cfg["source_repository"],
+            "BranchName": cfg.get("branch", "main"),
+            "OutputArtifactFormat": "CODE_ZIP",
+            "DetectChanges": "true",
+        }
+    else:  # the EventBridge rule starts it on a push (desired_trigger)
+        provider = "CodeCommit"
+        configuration = {"RepositoryName": n["code_repository"], "BranchName": cfg.get("branch", "main"), "PollForSourceChanges": "false"}
     source = {
         "name": "Source",
         "actions": [
             {
                 "name": "Source",
-                "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "CodeCommit", "version": "1"},
+                "actionTypeId": {"category": "Source", "owner": "AWS", "provider": provider, "version": "1"},
                 "runOrder": 1,
-                "configuration": {"RepositoryName": n["code_repository"], "BranchName": cfg.get("branch", "main"), "PollForSourceChanges": "false"},
+                "configuration": configuration,
                 "outputArtifacts": [{"name": "Code"}],
                 "inputArtifacts": [],
             }
@@ -856,9 +897,10 @@ def plan_pipeline(want, have):
         if tier in want["repositories"]:
             name, spec = want["repositories"][tier]
             plan.extend(_one("repository", name, spec, have["repositories"].get(tier), compare_repository, ref={"tier": tier}))
-    name, spec = want["code_repository"]
-    if have.get("code_repository") is None:
-        plan.extend([Change(CREATE, "code_repository", name, after=spec)])
+    if want.get("code_repository"):  # None with an external source
+        name, spec = want["code_repository"]
+        if have.get("code_repository") is None:
+            plan.extend([Change(CREATE, "code_repository", name, after=spec)])
     name, spec = want["bucket"]
     plan.extend(_one("bucket", name, spec, have.get("bucket"), compare_bucket))
     name, spec = want["log_group"]
@@ -878,8 +920,9 @@ def plan_pipeline(want, have):
             plan.extend(_one("deployment_group", name, spec, have["deployment_groups"].get(tier), compare_deployment_group, ref={"tier": tier}))
     name, spec = want["pipeline"]
     plan.extend(_one("pipeline", name, spec, have.get("pipeline"), compare_pipeline))
-    name, spec = want["trigger"]
-    plan.extend(_one("trigger_rule", name, spec, have.get("trigger"), compare_trigger))
+    if want.get("trigger"):
+        name, spec = want["trigger"]
+        plan.extend(_one("trigger_rule", name, spec, have.get("trigger"), compare_trigger))
     return plan
 
 

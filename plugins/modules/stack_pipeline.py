@@ -56,6 +56,20 @@ options:
   dockerhub_username:
     description: With O(registry=dockerhub), the Docker Hub user the build and the instances log in as.
     type: str
+  source:
+    description:
+      - Where the code comes from. V(codecommit) makes C(<stack>-trading) and an EventBridge rule that starts the
+        pipeline on a push. V(codestar) uses an external repository (GitHub, GitLab, Bitbucket) through an existing,
+        available CodeStar connection O(codestar_connection_arn); the connection detects the pushes.
+    type: str
+    choices: [codecommit, codestar]
+    default: codecommit
+  codestar_connection_arn:
+    description: With O(source=codestar), the ARN of the connection (it must have been made available in the console).
+    type: str
+  source_repository:
+    description: With O(source=codestar), the repository as C(<owner>/<name>).
+    type: str
   repositories:
     description:
       - Repository name per app tier (keys V(frontend), V(backend)). With V(ecr), unset ones are C(hatrading/<stack>/<tier>);
@@ -193,11 +207,11 @@ pipeline:
       type: dict
       sample: {"frontend": "123456789012.dkr.ecr.us-east-1.amazonaws.com/hatrading/prod/frontend"}
     code_repository:
-      description: Name of the CodeCommit repository.
+      description: Name of the CodeCommit repository (with O(source=codestar), the external repository).
       type: str
       sample: prod-trading
     clone_url_http:
-      description: HTTPS clone URL of the CodeCommit repository.
+      description: HTTPS clone URL of the CodeCommit repository (none with O(source=codestar)).
       type: str
       sample: https://git-codecommit.us-east-1.amazonaws.com/v1/repos/prod-trading
     bucket:
@@ -262,6 +276,9 @@ SETTINGS = (
     "state",
     "tags",
     "registry",
+    "source",
+    "codestar_connection_arn",
+    "source_repository",
     "dockerhub_secret_arn",
     "dockerhub_username",
     "repositories",
@@ -390,11 +407,16 @@ def wanted(cfg, n, ctx, tiers):
     secret = cfg.get("dockerhub_secret_arn") if registry == "dockerhub" else None
     uris = model.image_uris(registry, ctx.registry(), n)
     health = dict((tier, cfg.get("%s_health_path" % tier, "/health")) for tier in model.APP_TIERS)
+    codecommit = cfg.get("source", "codecommit") == "codecommit"
+    connection = None if codecommit else cfg["codestar_connection_arn"]
     documents = {
-        "build_role": model.build_policy(ctx.partition, ctx.region, ctx.account, n, kms_key_arn=cfg.get("kms_key_arn"), dockerhub_secret_arn=secret),
-        "pipeline_role": model.pipeline_policy(ctx.partition, ctx.region, ctx.account, n, arns),
-        "events_role": model.events_policy(ctx.partition, ctx.region, ctx.account, n),
+        "build_role": model.build_policy(
+            ctx.partition, ctx.region, ctx.account, n, code_source=codecommit, kms_key_arn=cfg.get("kms_key_arn"), dockerhub_secret_arn=secret
+        ),
+        "pipeline_role": model.pipeline_policy(ctx.partition, ctx.region, ctx.account, n, arns, connection),
     }
+    if codecommit:
+        documents["events_role"] = model.events_policy(ctx.partition, ctx.region, ctx.account, n)
     if tiers:
         documents["deploy_role"] = model.deploy_policy(ctx.partition, ctx.region, ctx.account, n)
     spec_text = model.buildspec(cfg["stack"], ctx.region, uris, health, secret, cfg.get("dockerhub_username"))
@@ -403,7 +425,7 @@ def wanted(cfg, n, ctx, tiers):
         "repositories": dict(
             (tier, (n["repositories"][tier], model.desired_repository(cfg, n["repositories"][tier]))) for tier in model.APP_TIERS if registry == "ecr"
         ),
-        "code_repository": (n["code_repository"], {"description": "hatrading %s: the trading apps (frontend, backend)" % cfg["stack"]}),
+        "code_repository": (n["code_repository"], {"description": "hatrading %s: the trading apps (frontend, backend)" % cfg["stack"]}) if codecommit else None,
         "bucket": (n["bucket"], model.desired_bucket(cfg, n["bucket"])),
         "log_group": (n["log_group"], model.desired_log_group(cfg, n["log_group"])),
         "roles": model.desired_roles(n, tag_base, documents),
@@ -411,7 +433,7 @@ def wanted(cfg, n, ctx, tiers):
         "project": (n["build_project"], model.desired_project(cfg, n, arns["build_role"], spec_text)),
         "application": (n["application"], {"computePlatform": "Server"}),
         "deployment_groups": dict((tier, (n["deployment_groups"][tier], model.desired_deployment_group(cfg, tier, n, arns["deploy_role"]))) for tier in tiers),
-        "trigger": (n["trigger_rule"], model.desired_trigger(cfg, n, ctx.partition, ctx.region, ctx.account, arns["events_role"])),
+        "trigger": (n["trigger_rule"], model.desired_trigger(cfg, n, ctx.partition, ctx.region, ctx.account, arns["events_role"])) if codecommit else None,
         "pipeline": (
             n["pipeline"],
             dict(model.desired_pipeline(cfg, n, arns["pipeline_role"], tiers), tags=model.stack_tags(cfg["stack"], model.TIER, n["pipeline"], cfg.get("tags"))),
@@ -653,8 +675,8 @@ def ensure_present(module, clients, cfg, n, ctx, have):
     plan.apply(applier.handlers(), check_mode=module.check_mode)
     result = {
         "repositories": want["uris"],
-        "code_repository": n["code_repository"],
-        "clone_url_http": "https://git-codecommit.%s.amazonaws.com/v1/repos/%s" % (ctx.region, n["code_repository"]),
+        "code_repository": n["code_repository"] if want["code_repository"] else cfg["source_repository"],
+        "clone_url_http": "https://git-codecommit.%s.amazonaws.com/v1/repos/%s" % (ctx.region, n["code_repository"]) if want["code_repository"] else None,
         "bucket": n["bucket"],
         "build_project": n["build_project"],
         "application": n["application"],
@@ -693,6 +715,9 @@ def main():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         tags=dict(type="dict", default={}),
         registry=dict(type="str", choices=list(model.REGISTRIES), default="ecr"),
+        source=dict(type="str", choices=list(model.SOURCES), default="codecommit"),
+        codestar_connection_arn=dict(type="str"),
+        source_repository=dict(type="str"),
         dockerhub_secret_arn=dict(type="str", no_log=False),  # an ARN, not a secret
         dockerhub_username=dict(type="str"),
         repositories=dict(type="dict", default={}),

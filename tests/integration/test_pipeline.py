@@ -232,6 +232,29 @@ def test_dockerhub_makes_no_ecr_repository_and_logs_in_with_the_secret(fresh_mot
     assert moto.mutating_calls() == []
 
 
+def test_an_external_source_makes_no_codecommit_repository_and_no_trigger(fresh_moto, ansible):
+    moto = fresh_moto
+    connection = "arn:aws:codestar-connections:us-east-1:%s:connection/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f" % ACCOUNT
+    args = {"source": "codestar", "codestar_connection_arn": connection, "source_repository": "example/trading"}
+    result = pipeline(ansible, **args)
+    assert result["rc"] == 0 and result["changed"], result
+    kinds = [step["kind"] for step in result["plan"]]
+    assert "code_repository" not in kinds and "trigger_rule" not in kinds
+    assert result["pipeline"]["code_repository"] == "example/trading" and result["pipeline"]["clone_url_http"] is None
+    with pytest.raises(moto.client("codecommit").exceptions.RepositoryDoesNotExistException):
+        moto.client("codecommit").get_repository(repositoryName="%s-trading" % STACK)
+    assert moto.client("events").list_rules(NamePrefix=STACK)["Rules"] == []
+    action = moto.client("codepipeline").get_pipeline(name=STACK)["pipeline"]["stages"][0]["actions"][0]
+    assert action["actionTypeId"]["provider"] == "CodeStarSourceConnection"
+    assert action["configuration"]["ConnectionArn"] == connection and action["configuration"]["FullRepositoryId"] == "example/trading"
+    roles = sorted(r["RoleName"] for r in moto.client("iam").list_roles()["Roles"])
+    assert roles == ["%s-pipeline" % STACK, "%s-pipeline-build" % STACK]
+    moto.forget_calls()
+    again = pipeline(ansible, **args)
+    assert again["rc"] == 0 and not again["changed"], again
+    assert moto.mutating_calls() == []
+
+
 @pytest.mark.parametrize(
     "args, variable",
     [
@@ -242,6 +265,7 @@ def test_dockerhub_makes_no_ecr_repository_and_logs_in_with_the_secret(fresh_mot
         ({"branch": "a..b"}, "branch"),
         ({"kms_key_arn": "alias/mine"}, "kms_key_arn"),
         ({"frontend_health_path": "health"}, "frontend_health_path"),
+        ({"source": "codestar", "source_repository": "example/trading"}, "codestar_connection_arn"),
         ({"registry": "dockerhub", "repositories": {"frontend": "a/b", "backend": "c/d"}, "dockerhub_username": "me"}, "dockerhub_secret_arn"),
         ({"state": "absent", "confirm_delete": "other"}, "confirm_delete"),
     ],

@@ -295,3 +295,40 @@ def test_a_push_to_the_branch_starts_the_pipeline_through_eventbridge():
         "pattern",
         "targets",
     ]
+
+
+CONNECTION = "arn:aws:codestar-connections:us-east-1:123456789012:connection/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
+
+
+@pytest.mark.parametrize(
+    "settings, variable",
+    [
+        ({"source": "github"}, "pipeline_source"),
+        ({"source": "codestar", "source_repository": "example/trading"}, "pipeline_codestar_connection_arn"),
+        ({"source": "codestar", "codestar_connection_arn": CONNECTION}, "pipeline_source_repository"),
+        ({"source": "codestar", "codestar_connection_arn": CONNECTION, "source_repository": "trading"}, "pipeline_source_repository"),
+        ({"codestar_connection_arn": CONNECTION}, "pipeline_codestar_connection_arn"),
+    ],
+)
+def test_codestar_validation_names_the_variable(settings, variable):
+    errors = model.validate_pipeline(dict({"stack": "prod"}, **settings), "pipeline_")
+    assert any(error.startswith(variable + ":") for error in errors), errors
+
+
+def test_an_external_source_uses_the_connection_and_no_codecommit():
+    cfg = {"stack": "prod", "source": "codestar", "codestar_connection_arn": CONNECTION, "source_repository": "example/trading", "branch": "release"}
+    assert model.validate_pipeline(cfg) == []
+    declared = model.desired_pipeline(cfg, N, "arn:role", [])
+    action = declared["stages"][0]["actions"][0]
+    assert action["actionTypeId"]["provider"] == "CodeStarSourceConnection"
+    assert action["configuration"] == {
+        "ConnectionArn": CONNECTION,
+        "FullRepositoryId": "example/trading",
+        "BranchName": "release",
+        "OutputArtifactFormat": "CODE_ZIP",
+        "DetectChanges": "true",
+    }
+    policy = model.pipeline_policy("aws", "us-east-1", "123456789012", N, {"deploy_role": "arn:deploy"}, CONNECTION)
+    assert _statement(policy, "Source")["Resource"] == [CONNECTION] and not [a for s in policy["Statement"] for a in s["Action"] if "codecommit" in a]
+    build = model.build_policy("aws", "us-east-1", "123456789012", N, code_source=False)
+    assert "PullCode" not in [s["Sid"] for s in build["Statement"]]
