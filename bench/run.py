@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO / "lab"))
 import moto_server  # noqa: E402
 
 # Tiers in deploy order; each needs bench/baseline/<tier>.yml to be compared.
-TIERS = ["network", "database", "compute", "cdn", "monitoring"]
+TIERS = ["network", "database", "compute", "cdn", "monitoring", "pipeline"]
 VARS = REPO / "playbooks" / "vars" / "demo.yml"
 
 

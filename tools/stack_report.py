@@ -338,6 +338,49 @@ def print_monitoring(report):
         print("  %s" % line)
 
 
+def pipeline_report(session, stack):
+    """The stack's image repositories (settings, image count), build project, deployment groups and pipeline stages."""
+    ecr = session.client("ecr")
+    names = ["hatrading/%s/frontend" % stack, "hatrading/%s/backend" % stack]
+    repos = []
+    for name in names:
+        try:
+            repo = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
+        except ecr.exceptions.RepositoryNotFoundException:
+            continue
+        images = sum(len(page["imageIds"]) for page in ecr.get_paginator("list_images").paginate(repositoryName=name))
+        scan = repo.get("imageScanningConfiguration", {}).get("scanOnPush")
+        repos.append("%s: %s tags, scan on push %s, %d image(s)" % (name, repo.get("imageTagMutability"), scan, images))
+    projects = session.client("codebuild").batch_get_projects(names=["%s-images" % stack])["projects"]
+    report = {"repositories": repos, "build_project": projects[0]["name"] if projects else None, "deployment_groups": [], "stages": []}
+    deploy = session.client("codedeploy")
+    try:
+        groups = deploy.list_deployment_groups(applicationName=stack)["deploymentGroups"]
+    except deploy.exceptions.ApplicationDoesNotExistException:
+        groups = []
+    for name in sorted(groups):
+        info = deploy.get_deployment_group(applicationName=stack, deploymentGroupName=name)["deploymentGroupInfo"]
+        targets = [g.get("name") for g in info.get("autoScalingGroups", [])]
+        report["deployment_groups"].append("%s -> %s (%s)" % (name, ", ".join(t for t in targets if t) or "-", info.get("deploymentConfigName")))
+    pipelines = session.client("codepipeline")
+    try:
+        declared = pipelines.get_pipeline(name=stack)["pipeline"]
+        report["stages"] = ["%s: %s" % (s["name"], ", ".join(a["name"] for a in s["actions"])) for s in declared["stages"]]
+    except pipelines.exceptions.PipelineNotFoundException:
+        pass
+    return report
+
+
+def print_pipeline(report):
+    if not (report["repositories"] or report["build_project"] or report["stages"]):
+        print("pipeline: nothing for this stack")
+        return
+    print("Pipeline: build project %s" % report["build_project"])
+    for line in report["repositories"] + report["deployment_groups"]:
+        print("  %s" % line)
+    print("  stages: %s" % (" -> ".join(report["stages"]) or "-"))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--stack", required=True)
@@ -349,6 +392,7 @@ def main(argv=None):
     report["compute"] = compute_report(session, args.stack)
     report["cdn"] = cdn_report(session, args.stack)
     report["monitoring"] = monitoring_report(session, args.stack)
+    report["pipeline"] = pipeline_report(session, args.stack)
     if args.json:
         json.dump(report, sys.stdout, indent=2, default=str)
         print()
@@ -359,6 +403,7 @@ def main(argv=None):
         print_compute(report["compute"])
         print_cdn(report["cdn"])
         print_monitoring(report["monitoring"])
+        print_pipeline(report["pipeline"])
     return 0
 
 

@@ -21,7 +21,7 @@ options:
     description: The tier whose settings are checked.
     type: str
     required: true
-    choices: [cdn, compute, database, monitoring, network]
+    choices: [cdn, compute, database, monitoring, network, pipeline]
   settings:
     description: The tier's settings, keyed by option name without the role prefix (V(vpc_cidr), not V(network_vpc_cidr)).
     type: dict
