@@ -55,6 +55,7 @@ CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:(acm|iam):[a-z0-9-]*:\d{12}:(cert
 SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$")
 IMAGE_REF = re.compile(r"^(?P<repo>[a-z0-9][a-z0-9._/:-]*?)(:(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@sha256:[0-9a-f]{64})?$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 REGISTRY_AUTH = ("auto", "ecr", "secret", "none")
 SUBNET_LAYERS = ("app", "public")
 WARM_POOL_STATES = ("Stopped", "Running", "Hibernated")
@@ -191,6 +192,9 @@ def validate_tier(settings, name):
     secret = settings.get("registry_secret_arn")
     if auth == "secret" and not (isinstance(secret, str) and SECRET_ARN.match(secret)):
         errors.append("%s: %r is not a Secrets Manager secret ARN; registry_auth=secret needs one" % (name("registry_secret_arn"), secret))
+    bucket = settings.get("codedeploy_bucket")
+    if bucket and not (isinstance(bucket, str) and S3_BUCKET.match(bucket) and ".." not in bucket):
+        errors.append("%s: %r is not an S3 bucket name (the pipeline tier's artifact bucket)" % (name("codedeploy_bucket"), bucket))
     for key in settings.get("environment") or {}:
         if not ENV_NAME.match(str(key)):
             errors.append("%s: %r is not an environment variable name" % (name("environment"), key))
@@ -252,6 +256,7 @@ SHARED_OPTIONS = (
     "metadata_hop_limit",
     "registry_auth",
     "registry_secret_arn",
+    "codedeploy_bucket",
     "healthy_threshold",
     "unhealthy_threshold",
     "health_check_interval",
@@ -390,7 +395,8 @@ def render_user_data(spec):
     """cloud-init user data (``#cloud-config``) for one tier, readable in the console and deterministic.
 
     ``spec``: stack, tier, region, image, port, health_path, log_group, registry_auth,
-    registry_secret_arn, registry_username, environment. Same spec, same bytes.
+    registry_secret_arn, registry_username, environment, codedeploy_bucket (adds the CodeDeploy agent).
+    Same spec, same bytes.
     """
     script = "/usr/local/bin/hatrading-%s" % spec["tier"]
     files = [
@@ -403,15 +409,22 @@ def render_user_data(spec):
         ["/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl", "-a", "fetch-config", "-m", "ec2", "-s", "-c", "file:" + AGENT_CONFIG_PATH],
         [script],
     ]
+    packages = ["docker", "amazon-cloudwatch-agent"]
+    if spec.get("codedeploy_bucket"):
+        # the pipeline tier deploys new images in place through CodeDeploy: its agent, from the region's own bucket
+        packages.append("ruby")
+        installer = "https://aws-codedeploy-%s.s3.%s.amazonaws.com/latest/install" % (spec["region"], spec["region"])
+        commands.append(
+            ["bash", "-c", "curl -fsSL -o /tmp/codedeploy-install %s && chmod +x /tmp/codedeploy-install && /tmp/codedeploy-install auto" % installer]
+        )
     lines = [
         "#cloud-config",
         "# hatrading %s %s: Docker, the CloudWatch agent, the tier's container" % (spec["stack"], spec["tier"]),
         "package_update: true",
         "packages:",
-        "  - docker",
-        "  - amazon-cloudwatch-agent",
-        "write_files:",
     ]
+    lines += ["  - %s" % package for package in packages]
+    lines.append("write_files:")
     text = "\n".join(lines) + "\n"
     for path, mode, content in files:
         text += "  - path: %s\n    permissions: %s\n    owner: root:root\n    content: %s" % (json.dumps(path), json.dumps(mode), _literal(content, 6, 4))
@@ -473,6 +486,22 @@ def instance_policy(spec):
             "Resource": ["arn:aws:logs:*:*:log-group:%s/*" % log_group, "arn:aws:logs:*:*:log-group:%s/*:log-stream:*" % log_group],
         },
     ]
+    if spec.get("codedeploy_bucket"):
+        statements.append(
+            {
+                "Sid": "DeploymentRevisions",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                "Resource": "arn:aws:s3:::%s/*" % spec["codedeploy_bucket"],
+            }
+        )
+        agent = [
+            "codedeploy-commands-secure:GetDeploymentSpecification",
+            "codedeploy-commands-secure:PollHostCommand",
+            "codedeploy-commands-secure:PutHostCommandAcknowledgement",
+            "codedeploy-commands-secure:PutHostCommandComplete",
+        ]
+        statements.append({"Sid": "DeploymentAgent", "Effect": "Allow", "Action": agent, "Resource": "*"})
     auth = registry_auth_for(spec["image"], spec.get("registry_auth", "auto"))
     if auth == "ecr":
         host, path, _tag = image_parts(spec["image"])

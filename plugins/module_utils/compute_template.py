@@ -37,6 +37,7 @@ TIER_SETTINGS = (
     "registry_auth",
     "registry_secret_arn",
     "environment",
+    "codedeploy_bucket",
 )
 
 
@@ -153,6 +154,7 @@ ARGUMENT_SPEC = dict(
     registry_secret_arn=dict(type="str", no_log=False),  # an ARN, not the secret
     environment=dict(type="dict", default={}),
     key_name=dict(type="str", no_log=False),
+    codedeploy_bucket=dict(type="str"),
 )
 REQUIRED_IF = [("state", "present", ["image", "port"])]
 # a launch template naming an instance profile IAM has not yet propagated to EC2

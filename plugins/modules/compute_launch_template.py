@@ -81,6 +81,12 @@ options:
   key_name:
     description: EC2 key pair for SSH; leave unset and use Session Manager.
     type: str
+  codedeploy_bucket:
+    description:
+      - The pipeline tier's artifact bucket. When set, the user data installs the CodeDeploy agent (from the region's
+        own installer bucket) and the instance role may read deployment revisions from this bucket only, so the
+        pipeline's in-place deployments can reach the instances.
+    type: str
 extends_documentation_fragment:
   - hatrading.aws.stack
   - amazon.aws.common.modules

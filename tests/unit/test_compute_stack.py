@@ -4,7 +4,7 @@ view and the retry that waits out IAM propagation (real AWS only; moto has no pr
 import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
-from ansible_collections.hatrading.aws.plugins.module_utils import autoscaling, compute
+from ansible_collections.hatrading.aws.plugins.module_utils import autoscaling, compute, compute_template
 from ansible_collections.hatrading.aws.plugins.module_utils.compute_network import NetworkView
 from ansible_collections.hatrading.aws.plugins.module_utils.compute_stack import step_params
 from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE, DELETE, UPDATE
@@ -136,3 +136,19 @@ def test_launch_retry_raises_other_validation_errors_at_once(monkeypatch):
         stub.add_client_error("create_auto_scaling_group", service_error_code="ValidationError", service_message=mistake, http_status_code=400)
         with pytest.raises(ClientError):
             call(AutoScalingGroupName="demo-backend", MinSize=2, MaxSize=1)
+
+
+def test_codedeploy_bucket_adds_the_agent_and_read_access_to_revisions_only():
+    params = {"stack": "demo", "tier": "backend", "tags": {}, "image": IMAGE, "port": 8081, "health_path": "/health", "registry_auth": "auto"}
+    params.update(instance_type="t3.micro", metadata_hop_limit=1, root_volume_size=20, registry_secret_arn=None, environment={})
+    plain = compute_template.tier_spec(dict(params, codedeploy_bucket=None), "eu-west-1")
+    deploying = compute_template.tier_spec(dict(params, codedeploy_bucket="hatrading-demo-pipeline-eu-west-1"), "eu-west-1")
+    assert "codedeploy" not in compute.render_user_data(plain) and "ruby" not in compute.render_user_data(plain)
+    text = compute.render_user_data(deploying)
+    assert "  - ruby\n" in text and "https://aws-codedeploy-eu-west-1.s3.eu-west-1.amazonaws.com/latest/install" in text
+    sids = {s["Sid"]: s for s in compute.instance_policy(deploying)["Statement"]}
+    assert sids["DeploymentRevisions"]["Resource"] == "arn:aws:s3:::hatrading-demo-pipeline-eu-west-1/*"
+    assert sids["DeploymentRevisions"]["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert "DeploymentRevisions" not in {s["Sid"] for s in compute.instance_policy(plain)["Statement"]}
+    errors = compute.validate_tier({"codedeploy_bucket": "Not_A_Bucket"}, lambda option: "compute_" + option)
+    assert errors == ["compute_codedeploy_bucket: 'Not_A_Bucket' is not an S3 bucket name (the pipeline tier's artifact bucket)"]
