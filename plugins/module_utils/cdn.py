@@ -249,6 +249,19 @@ def bucket_policy(bucket, distribution_arn):
     }
 
 
+def with_foreign_statements(ours, found):
+    """Our statements plus every statement of the policy found that is not ours (by Sid): log delivery,
+    replication or audit grants someone else added stay, and do not make every rerun an update."""
+    if isinstance(found, str):
+        try:
+            found = json.loads(found)
+        except ValueError:
+            found = None
+    mine = set(s.get("Sid") for s in ours["Statement"])
+    foreign = [s for s in (found or {}).get("Statement") or [] if not s.get("Sid") or s.get("Sid") not in mine]
+    return dict(ours, Statement=list(ours["Statement"]) + foreign)
+
+
 def canonical_policy(policy):
     """A policy in a comparable form: parsed, one-element lists as scalars, statements by Sid."""
     if policy is None:
@@ -590,6 +603,7 @@ def plan_cdn(want, have):
             plan.extend([Change(UPDATE, kind, name, before=found, after=wanted, fields=fields, ref=found)])
     name, policy = want["bucket_policy"]
     found = have.get("bucket_policy")
+    policy = with_foreign_statements(policy, found)
     if found is None:
         plan.extend([Change(CREATE, "bucket_policy", name, after=policy)])
     elif canonical_policy(policy) != canonical_policy(found):

@@ -362,7 +362,7 @@ class CdnApplier(Applier):
 
     # -- bucket policy (needs the distribution's ARN)
     def create_bucket_policy(self, change):
-        policy = model.bucket_policy(self.names["bucket"], self.distribution["summary"]["ARN"])
+        policy = model.with_foreign_statements(model.bucket_policy(self.names["bucket"], self.distribution["summary"]["ARN"]), change.before)
         self.s3.put_bucket_policy(Bucket=self.names["bucket"], Policy=json.dumps(policy), aws_retry=True)
 
     update_bucket_policy = create_bucket_policy

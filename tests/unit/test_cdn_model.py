@@ -258,3 +258,17 @@ def test_invalidation_paths():
     assert model.invalidation_paths(["app.js"]) == ["/app.js"]
     assert model.invalidation_paths(["index.html", "app.js"]) == ["/", "/app.js", "/index.html"]
     assert model.invalidation_paths(["f%d.js" % i for i in range(20)]) == ["/*"]
+
+
+def test_someone_elses_bucket_policy_statements_are_kept_and_do_not_make_reruns_update():
+    ours = model.bucket_policy("b1", ARN)
+    logs = {"Sid": "AllowLogDelivery", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "x"}
+    found = dict(ours, Statement=ours["Statement"] + [logs])
+    merged = model.with_foreign_statements(ours, json.dumps(found))
+    assert [s["Sid"] for s in merged["Statement"]] == ["DenyInsecureTransport", "AllowCloudFrontOriginAccessControl", "AllowLogDelivery"]
+    assert model.canonical_policy(merged) == model.canonical_policy(found)  # a rerun: nothing to do
+    stale = copy.deepcopy(found)
+    stale["Statement"][1]["Condition"]["StringEquals"]["AWS:SourceArn"] = ARN + "-old"
+    again = model.with_foreign_statements(ours, stale)
+    assert again["Statement"][1]["Condition"]["StringEquals"]["AWS:SourceArn"] == ARN and again["Statement"][2] == logs  # ours fixed, theirs kept
+    assert model.with_foreign_statements(ours, None) == ours
