@@ -16,12 +16,16 @@ except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
 from ansible_collections.hatrading.aws.plugins.module_utils import compute_balancer
 from ansible_collections.hatrading.aws.plugins.module_utils import compute_group
 from ansible_collections.hatrading.aws.plugins.module_utils import compute_template
+from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
 from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
+from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
 
 # tiers[].<part> -> the step that reconciles it; the dict's order is the order of a deploy
 STEPS = {
@@ -136,3 +140,28 @@ def reconcile_stack(clients, network, params, steps, check_mode, region):
             outcome.plan.extend(plan.changes)
             outcome.tiers[tier].update(result)
     return outcome
+
+
+def run_one_tier(step, what, reconcile):
+    """main() of the one-tier modules (compute_load_balancer, compute_launch_template, compute_autoscaling).
+
+    ``reconcile(clients, params, module)`` runs ``step`` and returns (plan, result) or (plan, result, warnings).
+    """
+    module = AnsibleAWSModule(argument_spec=dict(COMMON_SPEC, **step.ARGUMENT_SPEC), supports_check_mode=True, required_if=step.REQUIRED_IF)
+    params = module.params
+    errors = validate_stack_name(params["stack"]) + validate_tags(params["tags"], "tags") + step.validate(params)
+    if errors:  # before any AWS call
+        module.fail_json(msg="Invalid %s settings: " % what + "; ".join(errors), errors=errors)
+    try:
+        answer = reconcile(ClientCache(module, step.RETRIES), params, module)
+    except model.ComputeError as error:
+        module.fail_json(msg=str(error))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, botocore.exceptions.WaiterError) as error:
+        module.fail_json_aws(error, msg="Failed to reconcile the %s %s of stack %s" % (params["tier"], what, params["stack"]))
+    plan, result = answer[0], answer[1]
+    for warning in answer[2] if len(answer) > 2 else []:
+        module.warn(warning)
+    result.update(changed=plan.changed, plan=plan.as_list(), plan_text=plan.render())
+    if module._diff:
+        result["diff"] = plan.diff()
+    module.exit_json(**result)

@@ -170,47 +170,12 @@ instance_refresh_id:
   type: str
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
 from ansible_collections.hatrading.aws.plugins.module_utils import compute_group
-from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.compute_stack import run_one_tier
 
 
 def main():
-    argument_spec = dict(
-        stack=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        tags=dict(type="dict", default={}),
-        **compute_group.ARGUMENT_SPEC,
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, required_if=compute_group.REQUIRED_IF)
-    params = module.params
-    errors = validate_stack_name(params["stack"]) + validate_tags(params["tags"], "tags") + compute_group.validate(params)
-    if errors:  # before any AWS call
-        module.fail_json(msg="Invalid Auto Scaling settings: " + "; ".join(errors), errors=errors)
-
-    clients = ClientCache(module, compute_group.RETRIES)
-    try:
-        plan, result, warnings = compute_group.reconcile(clients, params, module.check_mode)
-    except model.ComputeError as error:
-        module.fail_json(msg=str(error))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, botocore.exceptions.WaiterError) as error:
-        module.fail_json_aws(error, msg="Failed to reconcile the %s Auto Scaling group of stack %s" % (params["tier"], params["stack"]))
-
-    for warning in warnings:
-        module.warn(warning)
-    result.update(changed=plan.changed, plan=plan.as_list(), plan_text=plan.render())
-    if module._diff:
-        result["diff"] = plan.diff()
-    module.exit_json(**result)
+    run_one_tier(compute_group, "Auto Scaling group", lambda clients, params, module: compute_group.reconcile(clients, params, module.check_mode))
 
 
 if __name__ == "__main__":

@@ -164,45 +164,12 @@ url:
   sample: http://prod-alb-int-1234.us-east-1.elb.amazonaws.com:80
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
 from ansible_collections.hatrading.aws.plugins.module_utils import compute_balancer
-from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.compute_stack import run_one_tier
 
 
 def main():
-    argument_spec = dict(
-        stack=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        tags=dict(type="dict", default={}),
-        **compute_balancer.ARGUMENT_SPEC,
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, required_if=compute_balancer.REQUIRED_IF)
-    params = module.params
-    errors = validate_stack_name(params["stack"]) + validate_tags(params["tags"], "tags") + compute_balancer.validate(params)
-    if errors:  # before any AWS call
-        module.fail_json(msg="Invalid load balancer settings: " + "; ".join(errors), errors=errors)
-
-    clients = ClientCache(module, compute_balancer.RETRIES)
-    try:
-        plan, result = compute_balancer.reconcile(clients, params, module.check_mode)
-    except model.ComputeError as error:
-        module.fail_json(msg=str(error))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, botocore.exceptions.WaiterError) as error:
-        module.fail_json_aws(error, msg="Failed to reconcile the %s load balancer of stack %s" % (params["tier"], params["stack"]))
-
-    result.update(changed=plan.changed, plan=plan.as_list(), plan_text=plan.render())
-    if module._diff:
-        result["diff"] = plan.diff()
-    module.exit_json(**result)
+    run_one_tier(compute_balancer, "load balancer", lambda clients, params, module: compute_balancer.reconcile(clients, params, module.check_mode))
 
 
 if __name__ == "__main__":
