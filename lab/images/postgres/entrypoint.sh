@@ -9,8 +9,10 @@ set -eu
 user="${POSTGRES_USER:-trading}"
 db="${POSTGRES_DB:-trading}"
 export PGPASSFILE=/tmp/.pgpass
+: "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is required}"
+pgpass_escape() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/:/\\:/g'; }  # .pgpass: backslash and colon escaped
 umask 077
-printf '*:*:*:%s:%s\n' "$user" "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is required}" >"$PGPASSFILE"
+printf '*:*:*:%s:%s\n' "$(pgpass_escape "$user")" "$(pgpass_escape "$POSTGRES_PASSWORD")" >"$PGPASSFILE"
 umask 022
 
 if [ -n "${PRIMARY_HOST:-}" ]; then
