@@ -297,8 +297,8 @@ def failover(stack, state, login):
         engine.docker("exec", node_name(stack, new), "pg_ctl", "promote", "-w", "-t", "60", "-D", PGDATA, timeout=90)
     set_synchronous(stack, new, False)
     state.update(primary=new, synchronous=False)
-    save_state(stack, state)
     route(api, state)
+    save_state(stack, state)  # after the name moved: a reader of the state finds the name on the new primary
     opened = time.monotonic()
     _ensure_standby(stack, state, login, 180)
     rebuilt = "pg_basebackup" if "copying the primary afresh" in engine.container_logs(node_name(stack, old), 200) else "pg_rewind"

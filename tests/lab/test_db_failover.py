@@ -172,7 +172,7 @@ def test_force_failover_moves_the_name_with_rto_and_rpo(aws, stack):
 
 def through_front(stack, node, sql):
     """SQL through the stable name (the haproxy front), from inside a node's container, with the login it keeps."""
-    script = 'PGPASSFILE=/tmp/.pgpass psql -X "host=$1 port=5432 user=$POSTGRES_USER dbname=$POSTGRES_DB connect_timeout=5" -v ON_ERROR_STOP=1 -tAc "$2"'
+    script = 'PGPASSFILE=/tmp/.pgpass psql -X -q "host=$1 port=5432 user=$POSTGRES_USER dbname=$POSTGRES_DB connect_timeout=5" -v ON_ERROR_STOP=1 -tAc "$2"'
     return engine.docker("exec", database.node_name(stack, node), "sh", "-c", script, "psql", "postgres", sql)
 
 
@@ -195,7 +195,7 @@ def test_aurora_failover_db_cluster_promotes_the_reader(aws, stack):
     rds.failover_db_cluster(DBClusterIdentifier="aurora-db")
     wait_until("the plane to promote the reader", lambda: database.load_state(stack)["primary"] == "aurora-db-1", timeout=60)
     assert database.psql(stack, "aurora-db-1", "SELECT pg_is_in_recovery()") == "f"
-    assert through_front(stack, "aurora-db-0", "INSERT INTO marks VALUES (2) RETURNING id") == "2"  # the name moved to the new writer
+    assert through_front(stack, "aurora-db-1", "INSERT INTO marks VALUES (2) RETURNING id") == "2"  # the name moved to the new writer
     wait_until("the old writer back as the synchronous standby", lambda: database.load_state(stack)["synchronous"], timeout=120)
     wait_until("the standby to replay", lambda: database.psql(stack, "aurora-db-0", "SELECT count(*) FROM marks") == "2", timeout=30)
     assert database.psql(stack, "aurora-db-0", "SELECT pg_is_in_recovery()") == "t"
