@@ -1,11 +1,15 @@
 """The local data plane: real containers and load balancers that follow what the control plane (moto) says.
 
     python lab/dataplane.py images                    # base image (debootstrap, cached), app images, pushed to 127.0.0.1:5001
-    python lab/dataplane.py up --stack demo           # engine, registry, images, network, PostgreSQL, reconcile, watcher; prints the front door
+    python lab/dataplane.py up --stack demo           # engine, registry, images, network, PostgreSQL pair, reconcile, watcher; prints the front door
+                                                      # (--no-database-standby: one PostgreSQL, no failover)
     python lab/dataplane.py reconcile --stack demo [--watch SECONDS] [--interval 0.5]
     python lab/dataplane.py status --stack demo [--json]
     python lab/dataplane.py url --stack demo          # the front door's URL only
     python lab/dataplane.py down --stack demo         # watcher, containers, network; then registry and dockerd (by pid)
+
+The database tier is a PostgreSQL primary and synchronous standby behind one stable name; a round
+fails it over when moto says so (RebootDBInstance ForceFailover, FailoverDBCluster): lab/plane/database.py.
 
 The control plane is reached with boto3 the usual way: AWS_ENDPOINT_URL (moto on loopback),
 AWS_DEFAULT_REGION, credentials from the environment. If AWS_ENDPOINT_URL is unset and
