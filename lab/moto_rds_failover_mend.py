@@ -57,13 +57,13 @@ def reboot_db_instance(original):
             instance._lab_secondary_az, instance.availability_zone = instance.availability_zone, standby
         return original(self)
 
-    reboot.lab_rds_mend = True
+    reboot.lab_rds_failover_mend = True
     return reboot
 
 
-def install_rds_mend():
+def install_rds_failover_mend():
     """Idempotent: SecondaryAvailabilityZone on Multi-AZ instances and a ForceFailover that swaps it."""
-    if getattr(RDSResponse.reboot_db_instance, "lab_rds_mend", False):
+    if getattr(RDSResponse.reboot_db_instance, "lab_rds_failover_mend", False):
         return
     DBInstance.secondary_availability_zone = property(secondary_availability_zone)
     RDSResponse.reboot_db_instance = reboot_db_instance(RDSResponse.reboot_db_instance)
