@@ -116,7 +116,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils import ec2
 from ansible_collections.hatrading.aws.plugins.module_utils import elbv2
 from ansible_collections.hatrading.aws.plugins.module_utils import rds
 from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_filters
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_filters
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
 
 
