@@ -7,6 +7,7 @@ from botocore.stub import Stubber
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws import base
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import SERVICES
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.cloudfront import CloudFront
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ec2 import EC2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.rds import RDS
@@ -122,8 +123,6 @@ def test_a_caller_may_accept_not_found_for_one_read():
 
 
 def test_nested_list_keys_are_followed():
-    from ansible_collections.hatrading.aws.plugins.module_utils._aws.cloudfront import CloudFront
-
     cloudfront = CloudFront(client("cloudfront"))
     with Stubber(cloudfront.client) as stub:
         page = {"Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 0}
