@@ -9,9 +9,9 @@ __metaclass__ = type
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
 
 
-def read_snapshot(clients, stack, tiers):
-    """The raw describe records :func:`audit.model.audit` checks, as a plain dict."""
-    view = StackView(clients, stack)
+def read_snapshot(clients, stack, tiers, view=None):
+    """The raw describe records :func:`audit.model.audit` checks, as a plain dict (``view``: a StackView to share)."""
+    view = view or StackView(clients, stack)
     snapshot = {"stack": stack, "vpcs": [], "subnets": view.subnets(), "nat_gateways": [], "route_tables": [], "flow_logs": []}
     snapshot.update(auto_scaling_groups=[], load_balancers=[], target_groups=[], target_health={}, db_instances=[], db_clusters=[])
     if "network" in tiers:
