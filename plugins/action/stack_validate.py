@@ -59,7 +59,8 @@ class ActionModule(ActionBase):
         if not errors:
             _message, errors = check(args["tier"], settings, args["prefix"])
         errors = [self._renamed(error) for error in errors]
-        result.update(changed=False, errors=errors)
+        # later steps of the play (the cost estimate) read each tier's checked settings from here
+        result.update(changed=False, errors=errors, ansible_facts={"__hatrading_settings_%s" % args["tier"]: settings})
         if errors:
             result.update(failed=True, msg="Invalid %s settings:\n- %s" % (args["tier"], "\n- ".join(errors)))
         return result

@@ -16,7 +16,7 @@ description:
   - The page draws the architecture as SVG from what AWS reports now, the VPC with one column per AZ and its subnets
     by layer, a NAT gateway per AZ, both ALBs, the Auto Scaling groups with each instance coloured by its target
     health, the database primary and standby, CloudFront and its S3 bucket, and the delivery pipeline, followed by the
-    details of every tier and, with O(audit=true), the HA audit.
+    details of every tier, the month's cost estimate of what is deployed and, with O(audit=true), the HA audit.
   - Read only; never reads a secret's value (the database secret is shown by its ARN).
 author:
   - hatrading.aws maintainers (@hatrading)
@@ -65,6 +65,12 @@ html:
   description: The report as one self-contained HTML page (inline SVG, no script).
   returned: always
   type: str
+cost:
+  description:
+    - The month of what is deployed in dollars, priced as M(hatrading.aws.stack_cost) prices settings (items, on-demand and
+      committed totals), beside the other resilience profile.
+  returned: always
+  type: dict
 audit:
   description: The HA audit's findings and summary, when O(audit=true).
   returned: when O(audit=true)
@@ -79,6 +85,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.audit.read import re
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import aws_errors
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
+from ansible_collections.hatrading.aws.plugins.module_utils.cost import model as cost
 from ansible_collections.hatrading.aws.plugins.module_utils.report import html
 from ansible_collections.hatrading.aws.plugins.module_utils.report import text
 from ansible_collections.hatrading.aws.plugins.module_utils.report.read import read_report
@@ -100,12 +107,15 @@ def main():
         findings = audit.audit(read_snapshot(clients, stack, AUDITED, view)) if module.params["audit"] else None
     except aws_errors() as error:
         module.fail_json_aws(error, msg="Failed to read stack %s for its report" % stack)
-    result = dict(changed=False, report=report, lines=text.render(report))
+    usage = cost.usage_from_report(report)
+    comparison = cost.compare(usage, cost.profile_of(usage))
+    cost_lines = cost.render(comparison, usage["traffic"])
+    result = dict(changed=False, report=report, lines=text.render(report) + [""] + cost_lines, cost=comparison)
     audit_lines = None
     if findings is not None:
         audit_lines = audit.render(findings)
         result["audit"] = dict(findings=findings, summary=audit.summary(findings))
-    result["html"] = html.render(report, audit_lines)
+    result["html"] = html.render(report, audit_lines, cost_lines)
     module.exit_json(**result)
 
 

@@ -32,7 +32,8 @@ pre{background:#fff;border:1px solid #d5dde6;border-radius:8px;padding:12px;over
 .db{fill:#b55d0b;stroke:#7c3f05} .standby{fill:#fff3e4;stroke:#b55d0b;stroke-dasharray:5 3}
 .ok{fill:#2e7d32;stroke:#1b5e20} .bad{fill:#c62828;stroke:#8e1b1b} .wait{fill:#f2a900;stroke:#b07b00} .idle{fill:#8493a5;stroke:#5f6d7e}
 .pipe{fill:#fff;stroke:#56657a} text{font-family:system-ui,sans-serif;font-size:12px;fill:#1d2733}
-text.w{fill:#fff} text.h{font-weight:600;font-size:13px} text.id{font-size:11px;font-weight:500} text.s{font-size:11px;fill:#4a5a6c} text.sw{font-size:11px;fill:#fff}
+text.w{fill:#fff} text.h{font-weight:600;font-size:13px} text.id{font-size:11px;font-weight:500}
+text.s{font-size:11px;fill:#4a5a6c} text.sw{font-size:11px;fill:#fff}
 line{stroke:#56657a;stroke-width:1.5}
 """
 
@@ -208,11 +209,13 @@ class Drawing:
             x += 150
 
 
-def render(report, audit_lines=None):
+def render(report, audit_lines=None, cost_lines=None):
     """The whole page."""
     sections = []
     for tier, lines_of in text.SECTIONS:
         sections.append("<h2>%s</h2><pre>%s</pre>" % (tier, escape("\n".join(lines_of(report[tier])))))
+    if cost_lines:
+        sections.append("<h2>cost</h2><pre>%s</pre>" % escape("\n".join(cost_lines)))
     if audit_lines:
         sections.append("<h2>HA audit</h2><pre>%s</pre>" % escape("\n".join(audit_lines)))
     title = "Stack %s (%s)" % (report["stack"], report["region"])
