@@ -81,6 +81,12 @@ class Postgres:
         done = self._run(_psql(), "-h", "127.0.0.1", "-p", str(self.port), "-U", "trading", "-d", dbname, "-v", "ON_ERROR_STOP=1", "-tAc", sql)
         return done.stdout.strip()
 
+    def new_database(self, name):
+        """A fresh, empty database in this cluster; its URL."""
+        self.psql('DROP DATABASE IF EXISTS "%s"' % name, dbname="postgres")
+        self.psql('CREATE DATABASE "%s"' % name, dbname="postgres")
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
     def stop(self, mode="fast"):
         self._run(postgres_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop", check=False)
 

@@ -86,6 +86,9 @@ def test_duplicate_id_rejected():
         ({"symbol": "A", "side": "buy", "price": "1", "quantity": 0}, "quantity"),
         ({"symbol": "A", "side": "buy", "price": "1", "quantity": 1.5}, "quantity"),
         ({"symbol": "A", "side": "buy", "price": "1", "quantity": True}, "quantity"),
+        ({"symbol": "A", "side": "buy", "price": "1.000000001", "quantity": 1}, "price"),
+        ({"symbol": "A", "side": "buy", "price": "1e12", "quantity": 1}, "price"),
+        ({"symbol": "A", "side": "buy", "price": "1", "quantity": 2**31}, "quantity"),
     ],
 )
 def test_bad_orders_name_the_field(payload, field):
@@ -95,7 +98,8 @@ def test_bad_orders_name_the_field(payload, field):
 
 def test_as_dict_is_json_ready():
     new = orderbook.parse_order({"symbol": " acme ", "side": "sell", "price": 12.25, "quantity": 4}, "o1")
-    assert new.as_dict() == {"id": "o1", "client_order_id": None, "symbol": "ACME", "side": "sell", "price": "12.25", "quantity": 4, "remaining": 4, "status": "open"}
+    expected = {"id": "o1", "client_order_id": None, "symbol": "ACME", "side": "sell", "price": "12.25", "quantity": 4, "remaining": 4, "status": "open"}
+    assert new.as_dict() == expected
 
 
 def test_client_order_id_is_kept_and_checked():
