@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -61,7 +62,7 @@ class Postgres:
 
     def start(self):
         if not self.data.exists():
-            self._run(postgres_bin("initdb"), "-D", str(self.data), "-U", "trading", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+            self._run(postgres_bin("initdb"), "-D", str(self.data), "-N", "-U", "trading", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
             with open(self.data / "postgresql.conf", "a") as conf:
                 conf.write("listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\nmax_connections = 200\n" % (self.port, self.dir))
                 conf.write("fsync = on\nsynchronous_commit = on\nshared_buffers = 64MB\n")
@@ -166,8 +167,8 @@ def start_frontend(backend_url, port=None):
     return _start([sys.executable, str(FRONTEND)], env, port, "/health", "frontend-")
 
 
-def request(url, method="GET", body=None, timeout=10, headers=None):
-    """One HTTP request to a loopback URL: (status, headers, parsed JSON body or text)."""
+def request(url, method="GET", body=None, timeout=10, headers=None, raw=False):
+    """One HTTP request to a loopback URL: (status, headers, parsed JSON body or text; the bytes with raw=True)."""
     parts = url.split("/", 3)
     host, port = parts[2].split(":")
     if host not in ("127.0.0.1", "localhost"):
@@ -180,11 +181,56 @@ def request(url, method="GET", body=None, timeout=10, headers=None):
             send.setdefault("Content-Type", "application/json")
         conn.request(method, "/" + (parts[3] if len(parts) > 3 else ""), body=data, headers=send)
         answer = conn.getresponse()
-        raw = answer.read()
+        raw_body = answer.read()
     finally:
         conn.close()
+    if raw:
+        return answer.status, dict(answer.getheaders()), raw_body
     try:
-        parsed = json.loads(raw)
+        parsed = json.loads(raw_body)
     except ValueError:
-        parsed = raw.decode(errors="replace")
+        parsed = raw_body.decode(errors="replace")
     return answer.status, dict(answer.getheaders()), parsed
+
+
+class RoundRobin:
+    """A tiny load balancer on 127.0.0.1: each request goes to the next back-end (the ALB's alternation, in-process)."""
+
+    def __init__(self, urls, port=None):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: PLC0415
+        from itertools import count  # noqa: PLC0415
+
+        targets, turn = [u.rstrip("/") for u in urls], count()
+
+        class Forward(BaseHTTPRequestHandler):
+            def log_message(self, *_args):
+                pass
+
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                target = targets[next(turn) % len(targets)]
+                headers = {"Content-Type": self.headers.get("Content-Type", "application/json")}
+                try:
+                    status, answer_headers, data = request(target + self.path, self.command, body, headers=headers, raw=True)
+                except OSError as exc:
+                    status, answer_headers, data = 502, {}, json.dumps({"error": "backend unreachable: %s" % exc}).encode()
+                self.send_response(status)
+                for name, value in answer_headers.items():
+                    if name.lower() not in ("connection", "transfer-encoding", "content-length", "date", "server"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port or 0), Forward)
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
