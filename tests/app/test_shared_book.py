@@ -185,6 +185,22 @@ def test_database_outage_is_a_fast_503_and_the_backend_reconnects_by_itself():
             assert backend.stop() == 0
 
 
+def test_pooled_connections_left_dead_by_a_restart_cost_no_request():
+    """A failover between two requests: the pool's idle connections are dead; the next order still goes through at once."""
+    with appkit.Postgres() as pg:
+        backend = appkit.start_backend(pg.url, "shared")
+        try:
+            with concurrent.futures.ThreadPoolExecutor(4) as pool:  # several pooled connections
+                list(pool.map(lambda i: appkit.request(backend.url + "/book/S%d" % i), range(8)))
+            pg.stop("fast")
+            pg.start()
+            status, headers, placed = appkit.request(backend.url + "/orders", "POST", {"symbol": "S1", "side": "buy", "price": "2", "quantity": 1})
+            assert status == 201, placed
+            assert appkit.request(backend.url + "/book/S1")[2]["buy"] == [["2", 1]]
+        finally:
+            assert backend.stop() == 0
+
+
 def test_a_database_in_the_first_release_schema_is_moved_aside(postgres):
     url = postgres.new_database("t_legacy")
     dbname = url.rsplit("/", 1)[1]

@@ -17,7 +17,7 @@ import uuid
 from decimal import Decimal
 
 from orderbook import Order, OrderBook, OrderError, parse_order, same_request
-from store import Unavailable
+from store import Unavailable, retry_stale
 
 LOCKSPACE = 8151  # first key of pg_advisory_xact_lock(int, int): the symbol's lock
 FETCH = 64  # resting orders read per round trip while an incoming order still has quantity left
@@ -145,7 +145,7 @@ class SharedBook:
     def place(self, payload):
         order = new_order(payload)
         try:
-            return self._place(order)
+            return retry_stale(lambda: self._place(order))
         except self.db.psycopg2.errors.UniqueViolation:
             # the same client_order_id committed meanwhile under another symbol's lock
             first = self._first(order.client_order_id)
@@ -189,6 +189,7 @@ class SharedBook:
                 )
                 statements.append(_insert_trades(cur, trades))
             statements.append("COMMIT")
+            conn.committing = True  # from here a lost connection leaves the outcome unknown: no silent retry
             try:
                 cur.execute(";\n".join(statements))
             except self.db.psycopg2.errors.UniqueViolation:
@@ -214,6 +215,9 @@ class SharedBook:
             last = (rows[-1][4] if order.side == "buy" else -rows[-1][4], rows[-1][8])
 
     def _first(self, client_order_id):
+        return retry_stale(lambda: self._first_once(client_order_id))
+
+    def _first_once(self, client_order_id):
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute("SELECT " + ORDER_COLUMNS + ", ack FROM orders WHERE client_order_id = %s", (client_order_id,))
             row = cur.fetchone()
@@ -223,33 +227,39 @@ class SharedBook:
         found = self.find_many([order_id])
         return found[0] if found else None
 
+    def _read(self, query, params):
+        """Rows of one read-only query (run again on a fresh connection if the pooled one was stale)."""
+
+        def once():
+            with self.db.connection() as conn, conn.cursor() as cur:
+                cur.execute(query, params)
+                return cur.fetchall()
+
+        return retry_stale(once)
+
     def find_many(self, ids):
-        with self.db.connection() as conn, conn.cursor() as cur:
-            cur.execute("SELECT " + ORDER_COLUMNS + " FROM orders WHERE id = ANY(%s) ORDER BY seq", (list(ids),))
-            return [_order(row).as_dict() for row in cur.fetchall()]
+        rows = self._read("SELECT " + ORDER_COLUMNS + " FROM orders WHERE id = ANY(%s) ORDER BY seq", (list(ids),))
+        return [_order(row).as_dict() for row in rows]
 
     def depth(self, symbol, levels):
         """Price levels with their total quantity, best first, from one snapshot of both sides."""
-        with self.db.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                "(SELECT 'buy', price, sum(remaining) FROM orders WHERE symbol = %(s)s AND side = 'buy' AND remaining > 0"
-                " GROUP BY price ORDER BY price DESC LIMIT %(n)s)"
-                " UNION ALL (SELECT 'sell', price, sum(remaining) FROM orders WHERE symbol = %(s)s AND side = 'sell' AND remaining > 0"
-                " GROUP BY price ORDER BY price LIMIT %(n)s)",
-                {"s": symbol.upper(), "n": levels},
-            )
-            sides = {"buy": [], "sell": []}
-            for side, price, quantity in cur.fetchall():
-                sides[side].append([str(price), int(quantity)])
+        rows = self._read(
+            "(SELECT 'buy', price, sum(remaining) FROM orders WHERE symbol = %(s)s AND side = 'buy' AND remaining > 0"
+            " GROUP BY price ORDER BY price DESC LIMIT %(n)s)"
+            " UNION ALL (SELECT 'sell', price, sum(remaining) FROM orders WHERE symbol = %(s)s AND side = 'sell' AND remaining > 0"
+            " GROUP BY price ORDER BY price LIMIT %(n)s)",
+            {"s": symbol.upper(), "n": levels},
+        )
+        sides = {"buy": [], "sell": []}
+        for side, price, quantity in rows:
+            sides[side].append([str(price), int(quantity)])
         return {"symbol": symbol.upper(), **sides}
 
     def trades(self, symbol, limit):
-        with self.db.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                "SELECT id, buy_order_id, sell_order_id, symbol, price, quantity, created FROM trades WHERE symbol = %s ORDER BY id DESC LIMIT %s",
-                (symbol.upper(), limit),
-            )
-            rows = cur.fetchall()
+        rows = self._read(
+            "SELECT id, buy_order_id, sell_order_id, symbol, price, quantity, created FROM trades WHERE symbol = %s ORDER BY id DESC LIMIT %s",
+            (symbol.upper(), limit),
+        )
         keys = ("id", "buy_order_id", "sell_order_id", "symbol", "price", "quantity", "time")
         return [dict(zip(keys, (r[0], r[1], r[2], r[3], str(r[4]), r[5], r[6].isoformat()))) for r in rows]
 

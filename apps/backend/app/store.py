@@ -58,7 +58,26 @@ END $$"""
 
 
 class Unavailable(Exception):
-    """The database cannot be reached (or is read-only) now: answer 503, the client may retry."""
+    """The database cannot be reached (or is read-only) now: answer 503, the client may retry.
+
+    ``retry_safe``: the connection was an idle one from the pool that turned out dead (the server
+    restarted or failed over meanwhile) and nothing that could commit had been sent on it, so the
+    caller may run the whole unit again at once on a fresh connection.
+    """
+
+    def __init__(self, message, retry_safe=False):
+        super().__init__(message)
+        self.retry_safe = retry_safe
+
+
+def retry_stale(work):
+    """Run `work()`; if it failed on a stale pooled connection before anything could commit, run it once more."""
+    try:
+        return work()
+    except Unavailable as exc:
+        if not exc.retry_safe:
+            raise
+    return work()
 
 
 def _env_float(name, default):
@@ -75,6 +94,7 @@ class Database:
         import psycopg2.errors  # noqa: PLC0415
 
         self.psycopg2 = psycopg2
+        self.factory = type("PooledConnection", (psycopg2.extensions.connection,), {"reused": False, "committing": False})
         self.url = url
         self.size = int(size or os.environ.get("DB_POOL_SIZE") or 16)
         self.pool_wait = _env_float("DB_POOL_WAIT", 5.0)
@@ -108,7 +128,7 @@ class Database:
             if now < self.retry_at:
                 raise Unavailable("database unreachable (%s); next try in %.2f s" % (self.last_error, self.retry_at - now))
         try:
-            conn = self.psycopg2.connect(self.url, **self.connect_args)
+            conn = self.psycopg2.connect(self.url, connection_factory=self.factory, **self.connect_args)
             conn.autocommit = True
             if not self.schema_ready:
                 self._ensure_schema(conn)
@@ -151,6 +171,9 @@ class Database:
             except BaseException:
                 self.slots.release()
                 raise
+        else:
+            conn.reused = True
+        conn.committing = False
         return conn
 
     def _give_back(self, conn, broken):
@@ -168,10 +191,13 @@ class Database:
             self.slots.release()
 
     def ping(self):
-        try:
+        def once():
             with self.connection() as conn, conn.cursor() as cur:
                 cur.execute("SELECT 1")
             return True
+
+        try:
+            return retry_stale(once)
         except Unavailable:
             return False
 
@@ -183,7 +209,10 @@ class Database:
 
 
 class _Lease:
-    """`with db.connection() as conn:` a pooled connection; a connection error becomes Unavailable."""
+    """`with db.connection() as conn:` a pooled connection; a connection error becomes Unavailable.
+
+    Set ``conn.committing = True`` before sending what may commit: a failure after that is never retry_safe.
+    """
 
     def __init__(self, db):
         self.db = db
@@ -202,7 +231,8 @@ class _Lease:
         self.db._give_back(self.conn, broken)
         if broken:
             self.db.last_error = _one_line(exc)
-            raise Unavailable("database connection lost: %s" % _one_line(exc)) from None
+            retry_safe = self.conn.reused and not self.conn.committing
+            raise Unavailable("database connection lost: %s" % _one_line(exc), retry_safe) from None
         return False
 
 
