@@ -154,7 +154,7 @@ def main(argv=None):
     parser.add_argument("--concurrency", type=int, default=8, help="client threads (<= 64)")
     parser.add_argument("--pairs", type=int, default=20, help="crossing pairs on fresh symbols (<= 500)")
     parser.add_argument("--modes", default="local,shared")
-    parser.add_argument("--door", choices=("direct", "frontend"), default="direct", help="alternate between the back-ends, or go through front-end + round-robin")
+    parser.add_argument("--door", choices=("direct", "frontend"), default="direct", help="alternate between back-ends, or front-end + round-robin")
     parser.add_argument("--json", default=str(REPO / "bench" / "results-orderbook.json"))
     args = parser.parse_args(argv)
     if not (0 < args.orders <= MAX_ORDERS and 0 < args.duration <= MAX_DURATION and 0 < args.concurrency <= 64 and 0 <= args.pairs <= 500):

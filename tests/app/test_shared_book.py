@@ -2,7 +2,10 @@
 double an order, the invariants hold under concurrency, and a database outage is a 503, not a hang."""
 
 import concurrent.futures
+import json
 import random
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -10,6 +13,12 @@ import uuid
 import appkit
 import invariants
 import pytest
+
+CHECKER = appkit.REPO / "apps" / "backend" / "app" / "invariants.py"
+
+
+def run_checker(url, *args):
+    return subprocess.run([sys.executable, str(CHECKER), "--database-url", url, *args], capture_output=True, text=True, timeout=60, check=False)
 
 
 def fresh_symbol():
@@ -25,7 +34,8 @@ def test_crossing_pairs_match_whichever_instance_each_lands_on(balancer, backend
         assert status == 201 and buy["trades"] == []
         status, headers, sell = balancer.post({"symbol": symbol, "side": "sell", "price": "9.00", "quantity": 1})
         assert status == 201
-        matched += sell["trades"] == [{"buy_order_id": buy["order"]["id"], "sell_order_id": sell["order"]["id"], "symbol": symbol, "price": "10.00", "quantity": 1}]
+        trade = {"buy_order_id": buy["order"]["id"], "sell_order_id": sell["order"]["id"], "symbol": symbol, "price": "10.00", "quantity": 1}
+        matched += sell["trades"] == [trade]
     assert matched == pairs  # 100 %: each buy went to one instance and its sell to the other
     # either instance now shows the trade and an empty book
     for backend in backends:
@@ -47,6 +57,7 @@ def test_todays_per_instance_book_does_not_match_across_instances(postgres):
             assert balancer.post({"symbol": symbol, "side": "sell", "price": "9", "quantity": 1})[2]["trades"] == []
         report = invariants.check(*invariants.load(url))
         assert report["violations"].keys() == {"replay"}  # the checker sees the missed matches
+        assert run_checker(url).returncode == 1
         assert sum(m.startswith("symbol ") and "replay makes 1 trades, the log has 0" in m for m in report["violations"]["replay"]) == 3
     finally:
         for backend in started:
@@ -72,7 +83,7 @@ def test_book_levels_and_time_priority_across_instances(balancer, backends):
     assert appkit.request(backends[1].url + "/book/" + symbol + "?levels=1")[2] == {"symbol": symbol, "buy": [["99", 4]], "sell": [["100.25", 1]]}
 
 
-def test_many_threads_on_both_instances_keep_the_invariants(balancer, backends, database):
+def test_many_threads_on_both_instances_keep_the_invariants(balancer, backends, database, tmp_path):
     symbols = [fresh_symbol() for _ in range(3)]
     acks, failures = [], []
     lock = threading.Lock()
@@ -100,6 +111,15 @@ def test_many_threads_on_both_instances_keep_the_invariants(balancer, backends, 
     report = invariants.check(orders, trades, acks)
     assert report["ok"], report
     assert sum(len(a["trades"]) for a in acks) == len(trades)  # every trade was reported to exactly one taker
+    # the CLI the drills run, with the acknowledgements as JSON lines
+    acks_file = tmp_path / "acks.jsonl"
+    acks_file.write_text("".join(json.dumps(a) + "\n" for a in acks))
+    checked = run_checker(database, "--acks", str(acks_file))
+    assert checked.returncode == 0, checked.stdout
+    assert json.loads(checked.stdout)["counts"] == {"orders": 240, "trades": len(trades), "acks": 240, "violations": {}}
+    acks_file.write_text(json.dumps(acks + [dict(acks[0], order=dict(acks[0]["order"], id="never-stored"))]))
+    checked = run_checker(database, "--acks", str(acks_file))
+    assert checked.returncode == 1 and "acknowledged order never-stored" in checked.stdout
 
 
 def test_concurrent_retries_make_one_order(backends, database):
