@@ -205,6 +205,29 @@ def test_database_outage_is_a_fast_503_and_the_backend_reconnects_by_itself():
             assert backend.stop() == 0
 
 
+def test_a_symbol_locked_too_long_is_a_bounded_503_and_other_symbols_go_on(database):
+    import psycopg2  # noqa: PLC0415
+
+    backend = appkit.start_backend(database, "shared", extra_env={"DB_STATEMENT_TIMEOUT_MS": "1000"})
+    holder = psycopg2.connect(database)
+    try:
+        holder.autocommit = True
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(8151, hashtext('HELD'))")  # as a stuck transaction on that symbol would
+        began = time.monotonic()
+        status, _h, busy = appkit.request(backend.url + "/orders", "POST", {"symbol": "HELD", "side": "buy", "price": "1", "quantity": 1})
+        assert (status, busy["retry"]) == (503, True) and busy["error"].startswith("database busy")
+        assert time.monotonic() - began < 4
+        assert appkit.request(backend.url + "/orders", "POST", {"symbol": "FREE", "side": "buy", "price": "1", "quantity": 1})[0] == 201
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(8151, hashtext('HELD'))")
+        assert appkit.request(backend.url + "/orders", "POST", {"symbol": "HELD", "side": "buy", "price": "1", "quantity": 1})[0] == 201
+        assert invariants.check(*invariants.load(database))["counts"]["orders"] == 2
+    finally:
+        holder.close()
+        assert backend.stop() == 0
+
+
 def test_pooled_connections_left_dead_by_a_restart_cost_no_request():
     """A failover between two requests: the pool's idle connections are dead; the next order still goes through at once."""
     with appkit.Postgres() as pg:

@@ -113,6 +113,8 @@ class Database:
         }
         # errors after which a connection is not worth keeping: lost, shut down, or read-only (a demoted primary)
         self.fatal = (psycopg2.OperationalError, psycopg2.InterfaceError, psycopg2.errors.ReadOnlySqlTransaction)
+        # ... except our own timeouts: the server is there, just busy (these are OperationalErrors too)
+        self.busy = (psycopg2.errors.QueryCanceled, psycopg2.errors.LockNotAvailable)
         self.idle = []
         self.slots = threading.BoundedSemaphore(self.size)
         self.lock = threading.Lock()
@@ -222,13 +224,16 @@ class _Lease:
         return self.conn
 
     def __exit__(self, exc_type, exc, _tb):
-        broken = exc is not None and isinstance(exc, self.db.fatal)
+        busy = exc is not None and isinstance(exc, self.db.busy)
+        broken = exc is not None and isinstance(exc, self.db.fatal) and not busy
         if exc is not None and not broken and not self.conn.closed:
             try:  # an error inside an explicit transaction: end it before the connection is reused
                 self.conn.cursor().execute("ROLLBACK")
             except self.db.psycopg2.Error:
                 broken = True
         self.db._give_back(self.conn, broken)
+        if busy and not broken:
+            raise Unavailable("database busy: %s" % _one_line(exc)) from None
         if broken:
             self.db.last_error = _one_line(exc)
             retry_safe = self.conn.reused and not self.conn.committing
