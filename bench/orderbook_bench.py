@@ -56,7 +56,7 @@ class Door:
 
 def crossing_pairs(door, pairs):
     matched = 0
-    for _ in range(pairs):
+    for _pair in range(pairs):
         symbol = "P" + uuid.uuid4().hex[:8].upper()
         door.post({"symbol": symbol, "side": "buy", "price": "10.00", "quantity": 1})
         status, _h, sell = door.post({"symbol": symbol, "side": "sell", "price": "9.00", "quantity": 1})
@@ -148,7 +148,7 @@ def run_mode(pg, mode, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--orders", type=int, default=2000, help="orders per mode in the load phase (<= %d)" % MAX_ORDERS)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds at most per mode's load phase (<= %.0f)" % MAX_DURATION)
     parser.add_argument("--concurrency", type=int, default=8, help="client threads (<= 64)")

@@ -21,7 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 @pytest.fixture
 def site(database):
     """Two back-ends behind a round-robin, and the front-end in front: the stack on loopback."""
-    backends = [appkit.start_backend(database, "shared") for _ in range(2)]
+    backends = [appkit.start_backend(database, "shared") for _instance in range(2)]
     balancer = appkit.RoundRobin([b.url for b in backends])
     frontend = appkit.start_frontend(balancer.url)
     yield frontend.url

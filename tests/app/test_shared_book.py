@@ -28,7 +28,7 @@ def fresh_symbol():
 def test_crossing_pairs_match_whichever_instance_each_lands_on(balancer, backends):
     pairs = 24
     matched = 0
-    for _ in range(pairs):
+    for _pair in range(pairs):
         symbol = fresh_symbol()
         status, _h, buy = balancer.post({"symbol": symbol, "side": "buy", "price": "10.00", "quantity": 1})
         assert status == 201 and buy["trades"] == []
@@ -48,10 +48,10 @@ def test_crossing_pairs_match_whichever_instance_each_lands_on(balancer, backend
 def test_todays_per_instance_book_does_not_match_across_instances(postgres):
     """BOOK_MODE=local, kept for comparison: a buy on one instance and a crossing sell on the other rest side by side."""
     url = postgres.new_database("t_local_mode")
-    started = [appkit.start_backend(url, "local") for _ in range(2)]
+    started = [appkit.start_backend(url, "local") for _instance in range(2)]
     try:
         balancer = __import__("conftest").RoundRobin(started)
-        for _ in range(3):
+        for _pair in range(3):
             symbol = fresh_symbol()
             assert balancer.post({"symbol": symbol, "side": "buy", "price": "10", "quantity": 1})[2]["trades"] == []
             assert balancer.post({"symbol": symbol, "side": "sell", "price": "9", "quantity": 1})[2]["trades"] == []
@@ -84,7 +84,7 @@ def test_book_levels_and_time_priority_across_instances(balancer, backends):
 
 
 def test_many_threads_on_both_instances_keep_the_invariants(balancer, backends, database, tmp_path):
-    symbols = [fresh_symbol() for _ in range(3)]
+    symbols = [fresh_symbol() for _symbol in range(3)]
     acks, failures = [], []
     lock = threading.Lock()
 

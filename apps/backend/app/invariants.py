@@ -175,7 +175,7 @@ def read_acks(path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="default: $DATABASE_URL")
     parser.add_argument("--acks", help="the acknowledgements a client collected: a JSON list or JSON lines of POST /orders answers")
     args = parser.parse_args(argv)
