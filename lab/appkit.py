@@ -193,6 +193,19 @@ def request(url, method="GET", body=None, timeout=10, headers=None, raw=False):
     return answer.status, dict(answer.getheaders()), parsed
 
 
+class Alternate:
+    """The load balancer's alternation, client side: each POST /orders goes to the next back-end (or to `index`)."""
+
+    def __init__(self, backends):
+        self.backends = backends
+        self.next = 0
+
+    def post(self, body, index=None):
+        if index is None:
+            index, self.next = self.next, self.next + 1
+        return request(self.backends[index % len(self.backends)].url + "/orders", "POST", body)
+
+
 class RoundRobin:
     """A tiny load balancer on 127.0.0.1: each request goes to the next back-end (the ALB's alternation, in-process)."""
 

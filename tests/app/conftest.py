@@ -33,19 +33,6 @@ def backends(database):
         assert backend.stop() == 0, backend.output()[-2000:]
 
 
-class RoundRobin:
-    """The load balancer's alternation: each request goes to the next back-end."""
-
-    def __init__(self, backends):
-        self.backends = backends
-        self.next = 0
-
-    def post(self, body, index=None):
-        if index is None:
-            index, self.next = self.next, self.next + 1
-        return appkit.request(self.backends[index % len(self.backends)].url + "/orders", "POST", body)
-
-
 @pytest.fixture
 def balancer(backends):
-    return RoundRobin(backends)
+    return appkit.Alternate(backends)

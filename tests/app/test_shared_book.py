@@ -50,7 +50,7 @@ def test_todays_per_instance_book_does_not_match_across_instances(postgres):
     url = postgres.new_database("t_local_mode")
     started = [appkit.start_backend(url, "local") for _instance in range(2)]
     try:
-        balancer = __import__("conftest").RoundRobin(started)
+        balancer = appkit.Alternate(started)
         for _pair in range(3):
             symbol = fresh_symbol()
             assert balancer.post({"symbol": symbol, "side": "buy", "price": "10", "quantity": 1})[2]["trades"] == []
