@@ -83,6 +83,21 @@ def test_book_levels_and_time_priority_across_instances(balancer, backends):
     assert appkit.request(backends[1].url + "/book/" + symbol + "?levels=1")[2] == {"symbol": symbol, "buy": [["99", 4]], "sell": [["100.25", 1]]}
 
 
+def test_an_order_that_sweeps_more_resting_orders_than_one_page(balancer, backends, database):
+    """More than 64 resting orders (one page of the crossing query) filled by one order, in price-time priority."""
+    symbol = fresh_symbol()
+    sells = []
+    for n in range(70):
+        price = "10.00" if n % 3 else "9.50"  # two levels, time priority inside each
+        sells.append((price, balancer.post({"symbol": symbol, "side": "sell", "price": price, "quantity": 1})[2]["order"]["id"]))
+    status, _h, sweep = balancer.post({"symbol": symbol, "side": "buy", "price": "10.00", "quantity": 75})
+    assert status == 201 and sweep["order"]["remaining"] == 5 and sweep["order"]["status"] == "partial"
+    expected = [oid for price, oid in sells if price == "9.50"] + [oid for price, oid in sells if price == "10.00"]
+    assert [t["sell_order_id"] for t in sweep["trades"]] == expected
+    assert appkit.request(backends[1].url + "/book/" + symbol)[2] == {"symbol": symbol, "buy": [["10.00", 5]], "sell": []}
+    assert invariants.check(*invariants.load(database))["ok"]
+
+
 def test_many_threads_on_both_instances_keep_the_invariants(balancer, backends, database, tmp_path):
     symbols = [fresh_symbol() for _symbol in range(3)]
     acks, failures = [], []

@@ -22,15 +22,18 @@ from store import Unavailable, retry_stale
 LOCKSPACE = 8151  # first key of pg_advisory_xact_lock(int, int): the symbol's lock
 FETCH = 64  # resting orders read per round trip while an incoming order still has quantity left
 ORDER_COLUMNS = "id, client_order_id, symbol, side, price, quantity, remaining, status"
-# resting orders an incoming buy (sell) crosses, in the order of the partial index orders_resting_sell (buy); keyset paging
+# resting orders an incoming buy (sell) crosses, in the order of the partial index orders_resting_sell (buy), a page at a time
+# (keyset); rows are tagged so that one message can also carry a retry's first answer (tag 'ack')
+ROW = "%s, " + ORDER_COLUMNS + ", seq, %s FROM orders WHERE "
 CROSSING_SELLS = (
-    "SELECT " + ORDER_COLUMNS + ", seq FROM orders WHERE symbol = %s AND side = 'sell' AND remaining > 0 AND price <= %s"
-    " AND (price, seq) > (%s, %s) ORDER BY price, seq LIMIT " + str(FETCH)
+    "(SELECT " + ROW % ("'rest'", "NULL::jsonb") + "symbol = %s AND side = 'sell' AND remaining > 0 AND price <= %s"
+    " AND (price, seq) > (%s, %s) ORDER BY price, seq LIMIT " + str(FETCH) + ")"
 )
 CROSSING_BUYS = (
-    "SELECT " + ORDER_COLUMNS + ", seq FROM orders WHERE symbol = %s AND side = 'buy' AND remaining > 0 AND price >= %s"
-    " AND (-price, seq) > (%s, %s) ORDER BY price DESC, seq LIMIT " + str(FETCH)
+    "(SELECT " + ROW % ("'rest'", "NULL::jsonb") + "symbol = %s AND side = 'buy' AND remaining > 0 AND price >= %s"
+    " AND (-price, seq) > (%s, %s) ORDER BY price DESC, seq LIMIT " + str(FETCH) + ")"
 )
+FIRST_ANSWER = "SELECT " + ROW % ("'ack'", "ack") + "client_order_id = %s UNION ALL "
 
 
 class Conflict(Exception):
@@ -155,24 +158,26 @@ class SharedBook:
 
     def _place(self, order):
         with self.db.connection() as conn, conn.cursor() as cur:
-            # round trip 1: take the symbol's lock, then look for a retry's first answer (now committed, if any)
-            lock = "BEGIN; SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
+            # round trip 1: take the symbol's lock; then, seeing what committed before, a retry's first answer and the best resting orders
+            query, first_page = self._crossing_query(order)
+            lock = "BEGIN; SELECT pg_advisory_xact_lock(%s, hashtext(%s)); "
+            params = (order.symbol, order.price, *first_page)
             if order.client_order_id:
-                lookup = "; SELECT " + ORDER_COLUMNS + ", ack FROM orders WHERE client_order_id = %s"
-                cur.execute(lock + lookup, (LOCKSPACE, order.symbol, order.client_order_id))
-                row = cur.fetchone()
-                if row is not None:
-                    cur.execute("ROLLBACK")
-                    return replay_or_conflict(order, _order(row), row[8]), True
+                cur.execute(lock + FIRST_ANSWER + query, (LOCKSPACE, order.symbol, order.client_order_id, *params))
             else:
-                cur.execute(lock, (LOCKSPACE, order.symbol))
+                cur.execute(lock + query, (LOCKSPACE, order.symbol, *params))
+            rows = cur.fetchall()
+            first = [row for row in rows if row[0] == "ack"]
+            if first:
+                cur.execute("ROLLBACK")
+                return replay_or_conflict(order, _order(first[0][1:]), first[0][10]), True
             book = OrderBook()
-            for resting in self._crossing(cur, order):
+            for resting in self._crossing(cur, order, rows):
                 book.submit(resting)
             trades = book.submit(order)
             filled = {t.sell_order_id if order.side == "buy" else t.buy_order_id for t in trades}
             result = answer(order, trades)
-            # round trip 2: the order, the fills, the trades and COMMIT in one message; an error aborts all of it
+            # last round trip: the order, the fills, the trades and COMMIT in one message; an error aborts all of it
             statements = [
                 cur.mogrify(
                     "INSERT INTO orders (id, seq, client_order_id, symbol, side, price, quantity, remaining, status, ack)"
@@ -197,22 +202,24 @@ class SharedBook:
                 raise
         return result, False
 
-    def _crossing(self, cur, order):
-        """Resting orders on the other side that the incoming one crosses, best first, as many as it can fill."""
-        if order.side == "buy":
-            query, last = CROSSING_SELLS, (Decimal(0), 0)
-        else:
-            query, last = CROSSING_BUYS, (-Decimal("1e13"), 0)
+    @staticmethod
+    def _crossing_query(order):
+        """The query for resting orders the incoming one crosses, and its keyset start."""
+        return (CROSSING_SELLS, (Decimal(0), 0)) if order.side == "buy" else (CROSSING_BUYS, (-Decimal("1e13"), 0))
+
+    def _crossing(self, cur, order, rows):
+        """Resting orders on the other side that the incoming one crosses, best first, as many as it can fill (`rows`: the first page)."""
+        query, _start = self._crossing_query(order)
         wanted = order.remaining
-        while wanted > 0:
+        while True:
+            for row in rows:
+                wanted -= row[7]
+                yield _order(row[1:])
+            if len(rows) < FETCH or wanted <= 0:
+                return
+            last = (rows[-1][5] if order.side == "buy" else -rows[-1][5], rows[-1][9])
             cur.execute(query, (order.symbol, order.price, *last))
             rows = cur.fetchall()
-            for row in rows:
-                wanted -= row[6]
-                yield _order(row)
-            if len(rows) < FETCH:
-                return
-            last = (rows[-1][4] if order.side == "buy" else -rows[-1][4], rows[-1][8])
 
     def _first(self, client_order_id):
         return retry_stale(lambda: self._first_once(client_order_id))
