@@ -1,6 +1,6 @@
 """The order book's cost: today's per-instance book (BOOK_MODE=local) beside the shared one (BOOK_MODE=shared).
 
-    .venv/bin/python bench/orderbook_bench.py [--orders 2000] [--concurrency 8] [--pairs 20] [--door frontend]
+    .venv/bin/python bench/orderbook_bench.py [--orders 2000] [--concurrency 8] [--pairs 20] [--rounds 3] [--door frontend]
 
 For each mode, on a fresh database of one throwaway PostgreSQL (loopback, synchronous commit):
 two back-end instances; requests alternate between them as the load balancer does (--door
@@ -11,7 +11,8 @@ direct), or go through the front-end and a round-robin in front of the two (--do
    symbols, random side, prices around 100, each with a client_order_id: acknowledgement
    latency p50/p99 (ms) and orders/s;
 3. the invariants checker over the database, with the acknowledgements collected.
-Prints a table and writes the figures as JSON (--json, default bench/results-orderbook.json).
+The modes take turns, --rounds times (3), each round on fresh databases; the table gives the
+medians. Prints a table and writes every run as JSON (--json, default bench/results-orderbook.json).
 Bounded in count and time; loopback only.
 """
 
@@ -33,6 +34,12 @@ import invariants  # noqa: E402
 
 MAX_ORDERS = 20000
 MAX_DURATION = 120.0
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else round((ordered[middle - 1] + ordered[middle]) / 2, 2)
 
 
 def percentile(values, fraction):
@@ -117,8 +124,8 @@ def load(door, orders, concurrency, duration, seed):
     }, acks
 
 
-def run_mode(pg, mode, args):
-    url = pg.new_database("bench_%s" % mode)
+def run_mode(pg, mode, args, round_number):
+    url = pg.new_database("bench_%s_%d" % (mode, round_number))
     backends = [appkit.start_backend(url, mode, instance="i-%s-%d" % (mode, i), extra_env={"DB_POOL_SIZE": "16"}) for i in range(2)]
     extra = []
     try:
@@ -130,11 +137,12 @@ def run_mode(pg, mode, args):
         else:
             door = Door([b.url + "/orders" for b in backends])
         matched = crossing_pairs(door, args.pairs)
-        figures, acks = load(door, args.orders, args.concurrency, args.duration, seed=1 if mode == "local" else 2)
+        figures, acks = load(door, args.orders, args.concurrency, args.duration, seed=round_number)
         orders, trades = invariants.load(url)
         report = invariants.check(orders, trades, acks)
         figures.update(
             mode=mode,
+            round=round_number,
             crossing_pairs=args.pairs,
             crossing_matched=matched,
             crossing_match_rate=round(matched / args.pairs, 3) if args.pairs else None,
@@ -154,26 +162,40 @@ def main(argv=None):
     parser.add_argument("--concurrency", type=int, default=8, help="client threads (<= 64)")
     parser.add_argument("--pairs", type=int, default=20, help="crossing pairs on fresh symbols (<= 500)")
     parser.add_argument("--modes", default="local,shared")
+    parser.add_argument("--rounds", type=int, default=3, help="each mode this many times, interleaved; the medians are reported (<= 10)")
     parser.add_argument("--door", choices=("direct", "frontend"), default="direct", help="alternate between back-ends, or front-end + round-robin")
     parser.add_argument("--json", default=str(REPO / "bench" / "results-orderbook.json"))
     args = parser.parse_args(argv)
-    if not (0 < args.orders <= MAX_ORDERS and 0 < args.duration <= MAX_DURATION and 0 < args.concurrency <= 64 and 0 <= args.pairs <= 500):
-        parser.error("bounds: orders 1..%d, duration up to %.0f s, concurrency 1..64, pairs 0..500" % (MAX_ORDERS, MAX_DURATION))
+    bounded = 0 < args.orders <= MAX_ORDERS and 0 < args.duration <= MAX_DURATION and 0 < args.concurrency <= 64
+    if not (bounded and 0 <= args.pairs <= 500 and 0 < args.rounds <= 10):
+        parser.error("bounds: orders 1..%d, duration up to %.0f s, concurrency 1..64, pairs 0..500, rounds 1..10" % (MAX_ORDERS, MAX_DURATION))
     results = []
     with appkit.Postgres() as pg:
-        for mode in args.modes.split(","):
-            results.append(run_mode(pg, mode, args))
-            sys.stderr.write("%s done\n" % mode)
-    print("%-7s %8s %8s %8s %9s %8s %10s %s" % ("book", "orders", "p50 ms", "p99 ms", "orders/s", "trades", "crossing", "invariants"))
-    for r in results:
-        crossing = "%d/%d" % (r["crossing_matched"], r["crossing_pairs"])
-        checked = "ok" if r["invariants_ok"] else "violated: %s" % r["invariant_violations"]
-        print("%-7s %8d %8s %8s %9s %8d %10s %s" % (r["mode"], r["orders"], r["p50_ms"], r["p99_ms"], r["orders_per_s"], r["trades"], crossing, checked))
-    by_mode = {r["mode"]: r for r in results}
-    if "local" in by_mode and "shared" in by_mode:
-        ratio = by_mode["shared"]["orders_per_s"] / by_mode["local"]["orders_per_s"]
-        print("shared/local orders/s: %.2f" % ratio)
-    Path(args.json).write_text(json.dumps({"door": args.door, "concurrency": args.concurrency, "results": results}, indent=2) + "\n")
+        for round_number in range(1, args.rounds + 1):
+            for mode in args.modes.split(","):
+                results.append(run_mode(pg, mode, args, round_number))
+                sys.stderr.write("round %d %s: %s orders/s\n" % (round_number, mode, results[-1]["orders_per_s"]))
+    summary = {}
+    for mode in args.modes.split(","):
+        runs = [r for r in results if r["mode"] == mode]
+        summary[mode] = {
+            "orders_per_s": median([r["orders_per_s"] for r in runs]),
+            "p50_ms": median([r["p50_ms"] for r in runs]),
+            "p99_ms": median([r["p99_ms"] for r in runs]),
+            "crossing_matched": sum(r["crossing_matched"] for r in runs),
+            "crossing_pairs": sum(r["crossing_pairs"] for r in runs),
+            "invariants_ok_runs": sum(r["invariants_ok"] for r in runs),
+            "runs": len(runs),
+        }
+    print("%-7s %5s %9s %9s %10s %10s %s" % ("book", "runs", "p50 ms", "p99 ms", "orders/s", "crossing", "invariants hold"))
+    for mode, m in summary.items():
+        crossing = "%d/%d" % (m["crossing_matched"], m["crossing_pairs"])
+        held = "%d of %d runs" % (m["invariants_ok_runs"], m["runs"])
+        print("%-7s %5d %9s %9s %10s %10s %s" % (mode, m["runs"], m["p50_ms"], m["p99_ms"], m["orders_per_s"], crossing, held))
+    if "local" in summary and "shared" in summary:
+        print("shared/local orders/s (medians): %.2f" % (summary["shared"]["orders_per_s"] / summary["local"]["orders_per_s"]))
+    report = {"door": args.door, "concurrency": args.concurrency, "orders": args.orders, "summary": summary, "runs": results}
+    Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
 
