@@ -45,6 +45,27 @@ def test_crossing_pairs_match_whichever_instance_each_lands_on(balancer, backend
     assert headers["X-Instance-Id"] == "i-b"
 
 
+def test_crossing_pairs_match_through_the_front_door(backends):
+    """The page's path: front-end /api/orders -> a round-robin over the two back-ends (as the internal ALB)."""
+    balancer = appkit.RoundRobin([b.url for b in backends])
+    frontend = appkit.start_frontend(balancer.url)
+    try:
+        served, matched = [], 0
+        for _pair in range(20):
+            symbol = fresh_symbol()
+            status, headers, _buy = appkit.request(frontend.url + "/api/orders", "POST", {"symbol": symbol, "side": "buy", "price": "10.00", "quantity": 1})
+            assert status == 201
+            served.append(headers["X-Backend-Instance"])
+            status, headers, sell = appkit.request(frontend.url + "/api/orders", "POST", {"symbol": symbol, "side": "sell", "price": "9.00", "quantity": 1})
+            served.append(headers["X-Backend-Instance"])
+            matched += status == 201 and [t["quantity"] for t in sell["trades"]] == [1]
+        assert matched == 20
+        assert all(a != b for a, b in zip(served, served[1:]))  # every sell landed on the other instance than its buy
+    finally:
+        frontend.stop()
+        balancer.stop()
+
+
 def test_todays_per_instance_book_does_not_match_across_instances(postgres):
     """BOOK_MODE=local, kept for comparison: a buy on one instance and a crossing sell on the other rest side by side."""
     url = postgres.new_database("t_local_mode")
