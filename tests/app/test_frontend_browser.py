@@ -80,6 +80,10 @@ def test_a_trader_places_a_buy_and_a_crossing_sell(site, browser):
     wait_for(browser, "the buy acknowledged", lambda: "Bought 0 of 5 %s" % symbol in browser.find_element(By.ID, "message").text)
     wait_for(browser, "the bid in the book", lambda: cells(browser, "bids") == [["10.00", "5"]])
 
+    # a click on the bid fills the ticket to sell at its price
+    browser.execute_script("document.querySelector('#bids tr.level').click()")  # one step: the table is redrawn every second
+    assert browser.find_element(By.ID, "price").get_attribute("value") == "10.00"
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=side][value=sell]").is_selected()
     place(browser, "sell", "9.50", "5")
     wait_for(browser, "the sell filled", lambda: "Sold 5 of 5 %s" % symbol in browser.find_element(By.ID, "message").text)
     wait_for(browser, "the trade in recent trades", lambda: [row[1:] for row in cells(browser, "trades")] == [["10.00", "5"]])
