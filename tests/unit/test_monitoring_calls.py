@@ -3,7 +3,7 @@
 import boto3
 from ansible_collections.hatrading.aws.plugins.module_utils import cloudwatch, cloudwatch_logs, sns
 from ansible_collections.hatrading.aws.plugins.module_utils import monitoring as model
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE, Change
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE, Change
 from ansible_collections.hatrading.aws.plugins.modules import stack_monitoring
 from botocore.stub import Stubber
 
