@@ -12,41 +12,39 @@ import pytest
 from botocore.stub import ANY
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.hatrading.aws.plugins.module_utils import cdn as model
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn import apply
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn import model
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn import read
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
-from ansible_collections.hatrading.aws.plugins.modules import stack_cdn as module_file
 
 ARN = "arn:aws:cloudfront::123456789012:distribution/E1"
-NAMES = model.names("prod", "us-east-1")
+NAMES = names.cdn("prod", "us-east-1")
 DOMAIN = NAMES["bucket"] + ".s3.us-east-1.amazonaws.com"
 
 
-class FakeModule:
-    def __init__(self, **params):
-        self.params = dict({"wait": False, "wait_timeout": 60, "invalidate": True, "region": "us-east-1", "delete_bucket": False}, **params)
-        self.check_mode = False
+def module_params(**params):
+    return dict({"stack": "prod", "wait": False, "wait_timeout": 60, "invalidate": True, "region": "us-east-1", "delete_bucket": False}, **params)
 
 
 @pytest.fixture
 def aws():
-    clients, stubbers = {}, {}
+    made, stubbers = {}, {}
     for service in ("s3", "cloudfront"):
-        client = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-        stubbers[service] = Stubber(client)
+        made[service] = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        stubbers[service] = Stubber(made[service])
         stubbers[service].activate()
-        clients[service] = RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=1))
-    yield clients, stubbers
+    yield Clients(make=made.get), stubbers
     for stubber in stubbers.values():
         stubber.assert_no_pending_responses()
 
 
 def applier(clients, have=None, spec=None, **params):
-    return module_file.CdnApplier(FakeModule(**params), clients.__getitem__, {"stack": "prod"}, NAMES, have or {}, spec)
+    return apply.CdnApplier(clients, module_params(**params), NAMES, have or {}, spec)
 
 
 def summary(status="Deployed"):
@@ -155,7 +153,7 @@ def test_upload_sends_type_md5_and_metadata_then_invalidates(aws, tmp_path):
     clients, stubs = aws
     page = tmp_path / "index.html"
     page.write_bytes(b"<html>hi</html>\n")
-    local = module_file.local_files(str(tmp_path))
+    local = read.local_files(str(tmp_path))
     md5 = local["index.html"]["md5"]
     stubs["s3"].add_response(
         "put_object",
@@ -192,7 +190,7 @@ def test_upload_sends_type_md5_and_metadata_then_invalidates(aws, tmp_path):
 def test_an_sse_kms_object_is_compared_by_its_metadata_md5(aws, tmp_path):
     clients, stubs = aws
     (tmp_path / "app.js").write_text("x()\n")
-    local = module_file.local_files(str(tmp_path))
+    local = read.local_files(str(tmp_path))
     md5 = local["app.js"]["md5"]
     stubs["s3"].add_response(
         "list_objects_v2", {"Contents": [{"Key": "app.js", "ETag": '"not-an-md5"', "Size": 4}], "IsTruncated": False}, {"Bucket": NAMES["bucket"]}
@@ -202,7 +200,7 @@ def test_an_sse_kms_object_is_compared_by_its_metadata_md5(aws, tmp_path):
         {"ETag": '"not-an-md5"', "Metadata": {"md5": md5}, "ContentType": "text/javascript; charset=utf-8"},
         {"Bucket": NAMES["bucket"], "Key": "app.js"},
     )
-    remote = module_file.remote_files(clients["s3"], NAMES["bucket"], local)
+    remote = read.remote_files(clients.s3, NAMES["bucket"], local)
     assert model.plan_objects(local, remote) == []
 
 
@@ -210,5 +208,5 @@ def test_a_bucket_of_another_account_is_reported_not_created(aws):
     clients, stubs = aws
     stubs["s3"].add_client_error("head_bucket", service_error_code="403", http_status_code=403, expected_params={"Bucket": "taken"})
     with pytest.raises(Exception) as raised:
-        module_file.s3.read_bucket(clients["s3"], "taken")
+        clients.s3.bucket_settings("taken")
     assert "403" in str(raised.value)
