@@ -18,8 +18,7 @@ import re
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
@@ -116,8 +115,7 @@ def validate_cdn(settings, prefix=""):
         return prefix + option
 
     stack = settings.get("stack")
-    errors = validate_stack_name(stack, v("stack"))
-    errors += validate_tags(settings.get("tags"), v("tags"))
+    errors = validate_stack_settings(settings, prefix)
     region = settings.get("region") or "us-east-1"
     bucket = settings.get("bucket_name") or (stack_names.cdn(stack, region)["bucket"] if not errors else None)
     if bucket:

@@ -20,8 +20,7 @@ import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import LOG_RETENTION_DAYS
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
@@ -109,8 +108,7 @@ def validate_monitoring(settings, prefix=""):
         return prefix + option
 
     stack = settings.get("stack")
-    errors = validate_stack_name(stack, v("stack"))
-    errors += validate_tags(settings.get("tags"), v("tags"))
+    errors = validate_stack_settings(settings, prefix)
     state = settings.get("state", "present")
     if state not in ("present", "absent"):
         errors.append("%s: %r is not a state; use present or absent" % (v("state"), state))
