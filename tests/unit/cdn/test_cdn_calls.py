@@ -210,3 +210,68 @@ def test_a_bucket_of_another_account_is_reported_not_created(aws):
     with pytest.raises(Exception) as raised:
         clients.s3.bucket_settings("taken")
     assert "403" in str(raised.value)
+
+
+def test_a_bucket_of_another_account_fails_with_the_bucket_name_message(aws):
+    clients, stubs = aws
+    stubs["s3"].add_client_error("head_bucket", service_error_code="403", http_status_code=403, expected_params={"Bucket": "taken"})
+    with pytest.raises(model.CdnPlanError) as raised:
+        apply.read_have(clients, {"stack": "prod"}, dict(NAMES, bucket="taken"))
+    assert str(raised.value) == "bucket_name: bucket taken exists but this account cannot use it (S3 names are global: choose another)"
+
+
+def listed(distribution_id):
+    """A ListDistributions summary (another shape than GetDistribution's)."""
+    conf = config()
+    fields = ("Aliases", "Origins", "DefaultCacheBehavior", "CacheBehaviors", "Comment", "PriceClass", "Enabled", "ViewerCertificate", "HttpVersion")
+    item = dict((key, conf[key]) for key in fields)
+    item.update(
+        Id=distribution_id,
+        ARN=ARN,
+        Status="Deployed",
+        LastModifiedTime="2026-01-01T00:00:00Z",
+        DomainName="d1.cloudfront.net",
+        CustomErrorResponses={"Quantity": 0},
+        Restrictions={"GeoRestriction": {"RestrictionType": "none", "Quantity": 0}},
+        WebACLId="",
+        IsIPV6Enabled=True,
+        Staging=False,
+    )
+    return item
+
+
+def test_distributions_and_oacs_are_read_from_every_page(aws):
+    """Both lists nest their items (DistributionList.Items): every page's items are joined."""
+    clients, stubs = aws
+    cf = stubs["cloudfront"]
+    page = {"Marker": "", "MaxItems": 1, "Quantity": 1}
+    cf.add_response("list_distributions", {"DistributionList": dict(page, IsTruncated=True, NextMarker="m", Items=[listed("E1")])}, {})
+    cf.add_response("list_distributions", {"DistributionList": dict(page, Marker="m", IsTruncated=False, Items=[listed("E2")])}, {"Marker": "m"})
+    oac = {
+        "Id": "OAC1",
+        "Description": "",
+        "Name": "prod-cdn-oac",
+        "SigningProtocol": "sigv4",
+        "SigningBehavior": "always",
+        "OriginAccessControlOriginType": "s3",
+    }
+    cf.add_response(
+        "list_origin_access_controls", {"OriginAccessControlList": {"Marker": "", "MaxItems": 1, "IsTruncated": False, "Quantity": 1, "Items": [oac]}}, {}
+    )
+    assert [d["Id"] for d in clients.cloudfront.distributions()] == ["E1", "E2"]
+    assert read.read_oac(clients.cloudfront, "prod-cdn-oac")["Id"] == "OAC1"
+
+
+def test_emptying_the_bucket_deletes_versions_and_markers_and_stops_at_an_error(aws):
+    clients, stubs = aws
+    s3 = stubs["s3"]
+    s3.add_response(
+        "list_object_versions",
+        {"Versions": [{"Key": "a", "VersionId": "1"}], "DeleteMarkers": [{"Key": "b", "VersionId": "2"}], "IsTruncated": False},
+        {"Bucket": "assets"},
+    )
+    versions = clients.s3.object_versions("assets")
+    assert versions == [{"Key": "a", "VersionId": "1"}, {"Key": "b", "VersionId": "2"}]
+    refused = {"Errors": [{"Key": "a", "VersionId": "1", "Code": "AccessDenied", "Message": "no"}]}
+    s3.add_response("delete_objects", refused, {"Bucket": "assets", "Delete": {"Objects": versions, "Quiet": True}})
+    assert clients.s3.delete_versions("assets", versions) == refused["Errors"]
