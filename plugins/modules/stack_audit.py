@@ -110,7 +110,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.hatrading.aws.plugins.module_utils import audit
 from ansible_collections.hatrading.aws.plugins.module_utils import autoscaling
-from ansible_collections.hatrading.aws.plugins.module_utils import compute
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils import database
 from ansible_collections.hatrading.aws.plugins.module_utils import ec2
 from ansible_collections.hatrading.aws.plugins.module_utils import elbv2
@@ -134,7 +134,7 @@ def read_snapshot(clients, stack, tiers):
         snapshot["flow_logs"] = ec2.describe_flow_logs(ec2_client, [{"Name": "resource-id", "Values": vpc_ids}]) if vpc_ids else []
     if "compute" in tiers:
         asg, elb = clients("autoscaling"), clients("elbv2")
-        names = [compute.names(stack, tier) for tier in compute.APP_TIERS]
+        names = [stack_names.compute(stack, tier) for tier in stack_names.APP_TIERS]
         groups = autoscaling.describe_groups(asg, [n["auto_scaling_group"] for n in names])
         snapshot["auto_scaling_groups"] = [g for g in groups if audit.tags_of(g).get("hatrading:stack") == stack]
         snapshot["load_balancers"] = elbv2.describe_load_balancers(elb, [n["load_balancer"] for n in names])
