@@ -376,7 +376,7 @@ def reconcile(clients, view, params, run):
             # the network is planned in the same check run: plan against what it will create
             have.update(subnets=have["subnets"] or [PENDING], security_group=have["security_group"] or PENDING, vpc_id=have["vpc_id"] or PENDING)
         if not have["subnets"] or not have["security_group"]:
-            missing = "the %s subnets or the %s-%s security group of stack %s" % (layer, stack, group, stack)
+            missing = "the %s subnets or the %s security group of stack %s" % (layer, names.network(stack)["security_group"](group), stack)
             raise model.ComputeError(missing + " were not found; build the network first")
         plan = plan_present(params, n, have)
     else:

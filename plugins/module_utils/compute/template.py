@@ -422,8 +422,9 @@ def tier_spec(params, region):
     spec = model.step_settings("launch_template", params)
     spec.update(stack=stack, tier=tier, region=region, log_group=n["log_group"])
     spec["tags"] = model.tier_tags(stack, tier, n["launch_template"], params["tags"])
-    # the image each instance was launched to run (the inventory reports it as image_tag)
-    spec["instance_tags"] = dict(model.tier_tags(stack, tier, "%s-%s" % (stack, tier), params["tags"]), **{TAG_IMAGE: params.get("image") or ""})
+    # instances are named after their group; each says which image it was launched to run (the inventory's image_tag)
+    instance_tags = model.tier_tags(stack, tier, n["auto_scaling_group"], params["tags"])
+    spec["instance_tags"] = dict(instance_tags, **{TAG_IMAGE: params.get("image") or ""})
     return spec
 
 
@@ -565,7 +566,8 @@ def reconcile(clients, view, params, run, checked_types=False):
         if run.check_mode and not have["security_group"]:
             have["security_group"] = PENDING  # the network is planned in the same check run
         if not have["security_group"]:
-            raise model.ComputeError("security group %s-%s of stack %s not found; build the network first" % (stack, tier, stack))
+            group = names.network(stack)["security_group"](tier)
+            raise model.ComputeError("security group %s of stack %s not found; build the network first" % (group, stack))
         plan, want = plan_present(spec, n, have)
     else:
         plan = plan_absent(n, have)
