@@ -56,24 +56,26 @@ def api(operation, key=None, pages=False, missing=RAISE, codes=None):
 
     ``key`` picks that part of the answer (a list with ``pages=True``, which follows every page);
     ``missing`` is what the method returns when AWS answers "not found" (one of the service's
-    NOT_FOUND codes, or ``codes``); by default that is an error like any other.
+    NOT_FOUND codes, or ``codes``); by default that is an error like any other. A caller may
+    give its own ``missing=`` for one call (a read that expects the resource may be absent).
     """
+    default = missing
 
-    def method(self, **params):
+    def method(self, missing=default, **params):
+        # a call that accepts "not found" must not first retry it as eventual consistency
+        settled = missing is not RAISE
         try:
-            # a call that accepts "not found" must not first retry it as eventual consistency
-            settled = missing is not RAISE
             if pages:
                 return self.paginate(operation, key, settled=settled, **params)
             answer = self.call(operation, settled=settled, **params)
         except ClientError as error:
-            if missing is not RAISE and error_code(error) in (codes or self.NOT_FOUND):
+            if settled and error_code(error) in (codes or self.NOT_FOUND):
                 return copy.copy(missing)
             raise
         return answer.get(key) if key else answer
 
     method.__name__ = operation
-    method.__doc__ = "%s%s, retried%s." % (operation, "[%s]" % key if key else "", "; %r when not found" % (missing,) if missing is not RAISE else "")
+    method.__doc__ = "%s%s, retried%s." % (operation, "[%s]" % key if key else "", "; %r when not found" % (default,) if default is not RAISE else "")
     return method
 
 
@@ -97,13 +99,32 @@ class Service:
         settled = tuple(code for code in self.RETRY_CODES if code not in self.NOT_FOUND)
         self.retry_settled = self.RETRY_CLASS.jittered_backoff(retries=RETRIES, catch_extra_error_codes=list(THROTTLING + settled))
 
+    def __getattr__(self, operation):
+        """Any operation of the service's API not declared in the class: retried, and paginated when botocore can.
+
+        A paginated read answers its list (the paginator's result key); any other call its whole answer.
+        Declare a call in the class only to give it a default ``missing`` or another key.
+        """
+        if operation.startswith("_") or operation not in self.client.meta.method_to_api_mapping:
+            raise AttributeError("%s has no operation %s" % (self.NAME, operation))
+        key = None
+        if self.client.can_paginate(operation):
+            keys = [expression.expression for expression in self.client.get_paginator(operation).result_keys]
+            key = keys[0] if len(keys) == 1 else None  # several result keys: the caller picks from the whole answer
+        method = api(operation, key, pages=key is not None).__get__(self)
+        self.__dict__[operation] = method  # made once per run
+        return method
+
     def call(self, operation, settled=False, **params):
         """``operation`` retried; ``settled``: "not found" is an answer, not eventual consistency."""
         return (self.retry_settled if settled else self.retry)(getattr(self.client, operation))(**params)
 
     def paginate(self, operation, key, settled=False, **params):
         def all_pages():
-            return self.client.get_paginator(operation).paginate(**params).build_full_result().get(key, [])
+            answer = self.client.get_paginator(operation).paginate(**params).build_full_result()
+            for part in key.split("."):  # "DistributionList.Items": CloudFront nests its lists
+                answer = answer.get(part) or {}
+            return answer or []
 
         return (self.retry_settled if settled else self.retry)(all_pages)()
 

@@ -92,13 +92,3 @@ class EC2(Service):
     replace_route = api("replace_route")
     replace_route_table_association = api("replace_route_table_association")
     terminate_instances = api("terminate_instances")
-    launch_templates_named = api("describe_launch_templates", "LaunchTemplates", missing=[])
-
-    def launch_template_named(self, name):
-        """The launch template called ``name``, or None (EC2 answers an unknown name with an error)."""
-        found = self.launch_templates_named(LaunchTemplateNames=[name])
-        return found[0] if found else None
-
-    def instances(self, instance_ids):
-        """The EC2 records of ``instance_ids`` (with their tags), reservations flattened."""
-        return [instance for reservation in self.describe_instances(InstanceIds=sorted(instance_ids)) for instance in reservation.get("Instances", [])]

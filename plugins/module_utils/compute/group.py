@@ -13,6 +13,7 @@ __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
 from ansible_collections.hatrading.aws.plugins.module_utils.compute.balancer import resource_label
+from ansible_collections.hatrading.aws.plugins.module_utils.compute.template import launch_template
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
@@ -277,7 +278,7 @@ def read(clients, view, params, n, present):
     if not present:
         return found
     found["subnets"] = view.subnet_ids(params["subnet_layer"])
-    found["template"] = clients.ec2.launch_template_named(n["launch_template"])
+    found["template"] = launch_template(clients, n["launch_template"])
     groups = clients.elbv2.target_groups_named([n["target_group"]])
     found["target_group"] = groups[0] if groups else None
     found["load_balancer"] = None

@@ -33,6 +33,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
+from ansible_collections.hatrading.aws.plugins.module_utils.compute.template import launch_template
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
@@ -131,9 +132,10 @@ def read_tier(clients, stack, tier):
     template = None
     spec = group.get("LaunchTemplate") or {}
     if str(spec.get("Version") or "$Default").startswith("$"):
-        template = clients.ec2.launch_template_named(spec.get("LaunchTemplateName") or n["launch_template"])
+        template = launch_template(clients, spec.get("LaunchTemplateName") or n["launch_template"])
     ids = in_service(group)
-    launched = launched_versions(clients.ec2.instances(ids)) if ids else {}
+    reservations = clients.ec2.describe_instances(InstanceIds=ids) if ids else []
+    launched = launched_versions(instance for reservation in reservations for instance in reservation.get("Instances", []))
     return group, launched, wanted_version(group, template)
 
 

@@ -431,19 +431,25 @@ def tier_spec(params, region):
 # ---------------------------------------------------------------- read
 
 
+def launch_template(clients, name):
+    """The launch template called ``name``, or None (EC2 answers an unknown name with an error)."""
+    found = clients.ec2.describe_launch_templates(LaunchTemplateNames=[name], missing=[])
+    return found[0] if found else None
+
+
 def read(clients, view, stack, tier, n, with_network):
     """Everything this step manages, in at most five reads (the security group comes from the shared stack view)."""
     found = {}
     if with_network:
         found["security_group"] = view.security_group_id(names.network(stack)["security_group"](tier))
-    found["template"] = clients.ec2.launch_template_named(n["launch_template"])
+    found["template"] = launch_template(clients, n["launch_template"])
     found["version"] = None
     if found["template"]:
         versions = clients.ec2.describe_launch_template_versions(LaunchTemplateId=found["template"]["LaunchTemplateId"], Versions=["$Latest"])
         found["version"] = versions[0] if versions else None
-    found["role"] = clients.iam.role_named(RoleName=n["role"])
-    found["policy"] = clients.iam.role_policy_document(RoleName=n["role"], PolicyName=n["policy"]) if found["role"] else None
-    found["profile"] = clients.iam.instance_profile_named(InstanceProfileName=n["instance_profile"])
+    found["role"] = clients.iam.get_role(RoleName=n["role"], missing={}).get("Role")
+    found["policy"] = clients.iam.get_role_policy(RoleName=n["role"], PolicyName=n["policy"], missing={}).get("PolicyDocument") if found["role"] else None
+    found["profile"] = clients.iam.get_instance_profile(InstanceProfileName=n["instance_profile"], missing={}).get("InstanceProfile")
     return found
 
 

@@ -3,6 +3,7 @@
 import boto3
 import pytest
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import template
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
@@ -94,20 +95,20 @@ def test_iam_missing_entities_are_none():
     iam_client = client("iam")
     with Stubber(iam_client) as stub:
         stub.add_client_error("get_instance_profile", service_error_code="NoSuchEntity", http_status_code=404)
-        assert wrapped("iam", iam_client).instance_profile_named(InstanceProfileName="demo-backend-instance") is None
+        assert wrapped("iam", iam_client).get_instance_profile(InstanceProfileName="demo-backend-instance", missing=None) is None
 
 
 def test_missing_launch_template_is_none():
     ec2 = client("ec2")
     with Stubber(ec2) as stub:
         stub.add_client_error("describe_launch_templates", service_error_code="InvalidLaunchTemplateName.NotFoundException", http_status_code=400)
-        assert wrapped("ec2", ec2).launch_template_named("demo-backend") is None
+        assert template.launch_template(Clients(make={"ec2": ec2}.get), "demo-backend") is None
 
 
 def test_throttled_read_is_retried():
     ec2 = client("ec2")
-    template = {"LaunchTemplateId": "lt-1", "LaunchTemplateName": "demo-backend"}
+    record = {"LaunchTemplateId": "lt-1", "LaunchTemplateName": "demo-backend"}
     with Stubber(ec2) as stub:
         stub.add_client_error("describe_launch_templates", service_error_code="RequestLimitExceeded", http_status_code=400)
-        stub.add_response("describe_launch_templates", {"LaunchTemplates": [template]})
-        assert wrapped("ec2", ec2).launch_template_named("demo-backend") == template
+        stub.add_response("describe_launch_templates", {"LaunchTemplates": [record]})
+        assert template.launch_template(Clients(make={"ec2": ec2}.get), "demo-backend") == record
