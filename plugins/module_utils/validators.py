@@ -10,7 +10,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.cdn import validate_
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import validate_compute
 from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import validate_monitoring
-from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import validate_pipeline
+from ansible_collections.hatrading.aws.plugins.module_utils.pipeline.model import validate_pipeline
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
 
 VALIDATORS = {

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
 
 
 class CodeDeploy(Service):
@@ -26,3 +27,9 @@ class CodeDeploy(Service):
     list_tags_for_resource = api("list_tags_for_resource")
     tag_resource = api("tag_resource")
     update_deployment_group = api("update_deployment_group")
+    RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
+    RETRY_CODES = ("RolePropagation",)
+    create_deployment_group = api("create_deployment_group")
+    delete_deployment_group = api("delete_deployment_group", missing=None)
+    find_application = api("get_application", "application", missing=None)
+    find_deployment_group = api("get_deployment_group", "deploymentGroupInfo", missing=None)

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
 
 
 class CodePipeline(Service):
@@ -21,3 +22,8 @@ class CodePipeline(Service):
     list_tags_for_resource = api("list_tags_for_resource", "tags", pages=True)
     tag_resource = api("tag_resource")
     update_pipeline = api("update_pipeline")
+    RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
+    RETRY_CODES = ("RolePropagation",)
+    create_pipeline = api("create_pipeline")
+    delete_pipeline = api("delete_pipeline", missing=None)
+    find_pipeline = api("get_pipeline", missing=None)

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
 
 
 class Events(Service):
@@ -19,3 +20,10 @@ class Events(Service):
     list_targets_by_rule = api("list_targets_by_rule", "Targets", pages=True)
     put_rule = api("put_rule")
     tag_resource = api("tag_resource")
+    RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
+    RETRY_CODES = ("RolePropagation",)
+    delete_rule = api("delete_rule", missing=None)
+    find_rule = api("describe_rule", missing=None)
+    find_targets_by_rule = api("list_targets_by_rule", "Targets", pages=True, missing=[])
+    put_targets = api("put_targets")
+    remove_targets = api("remove_targets", missing=None)

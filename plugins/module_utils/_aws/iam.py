@@ -8,6 +8,8 @@ __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import StackRetry
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import error_code
 
 
 class IAM(Service):
@@ -32,3 +34,18 @@ class IAM(Service):
     remove_role_from_instance_profile = api("remove_role_from_instance_profile", missing=None)
     tag_role = api("tag_role")
     update_assume_role_policy = api("update_assume_role_policy")
+    find_role = api("get_role", "Role", missing=None)
+    find_role_policy = api("get_role_policy", "PolicyDocument", missing=None)
+
+
+class RolePropagationRetry(StackRetry):
+    """Right after IAM creates a role, CodeBuild, CodeDeploy, CodePipeline and EventBridge may not be able to
+    assume it yet; only that answer (not any invalid input) is retried, as ``RolePropagation``."""
+
+    @staticmethod
+    def status_code_from_exception(error):
+        found = error_code(error)
+        message = ((getattr(error, "response", None) or {}).get("Error", {}).get("Message") or "").lower()
+        if found in ("InvalidInputException", "InvalidRoleException", "InvalidStructureException") and ("assume" in message or "not authorized" in message):
+            return "RolePropagation"
+        return found

@@ -1,4 +1,4 @@
-"""stack_pipeline's applier against botocore Stubber: the requests moto cannot show.
+"""The pipeline tier's applier against botocore Stubber: the requests moto cannot show.
 
 moto 5.2.5 has no CodeBuild UpdateProject and no CodeDeploy UpdateDeploymentGroup; these tests check the exact
 requests instead (Stubber validates every request and answer against the real service models), plus the ECR
@@ -6,20 +6,22 @@ updates, the role-propagation retry of a create, and that a wanted ECR encryptio
 """
 
 import copy
+import json
+from types import SimpleNamespace
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.hatrading.aws.plugins.module_utils import pipeline as model
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
-from ansible_collections.hatrading.aws.plugins.modules import stack_pipeline as module_file
+from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import apply
+from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import model
 
-N = model.names("prod", "us-east-1")
+N = names.pipeline("prod", "us-east-1")
 ROLE = "arn:aws:iam::123456789012:role/prod-pipeline-build"
 URIS = {t: "123456789012.dkr.ecr.us-east-1.amazonaws.com/" + N["repositories"][t] for t in model.APP_TIERS}
 HEALTH = {"frontend": "/health", "backend": "/health"}
@@ -36,14 +38,14 @@ def aws():
         client = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
         stubbers[service] = Stubber(client)
         stubbers[service].activate()
-        clients[service] = RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=1))
-    yield clients, stubbers
+        clients[service] = client
+    yield Clients(make=clients.get), stubbers
     for stubber in stubbers.values():
         stubber.assert_no_pending_responses()
 
 
 def applier(clients):
-    return module_file.PipelineApplier(clients.__getitem__, {"stack": "prod"}, N, Ctx(), {})
+    return apply.PipelineApplier(clients, {"stack": "prod"}, N, Ctx(), {})
 
 
 def project(**cfg):
@@ -102,7 +104,7 @@ def test_repository_updates_touch_only_what_differs(aws):
     stubbers["ecr"].add_response(
         "put_lifecycle_policy",
         {},
-        {"repositoryName": name, "lifecyclePolicyText": module_file.json.dumps(want["lifecycle_policy"], sort_keys=True)},
+        {"repositoryName": name, "lifecyclePolicyText": json.dumps(want["lifecycle_policy"], sort_keys=True)},
     )
     applier(clients).update_repository(Change(UPDATE, "repository", name, before=have, after=want, fields=fields))
 
@@ -118,7 +120,8 @@ def test_a_create_waits_out_iam_propagation_but_not_a_real_invalid_input():
             )
         return {"ok": True}
 
-    assert module_file._create_after_role(create, name="x") == {"ok": True}
+    codebuild = Clients(make={"codebuild": SimpleNamespace(create_project=create)}.get).codebuild
+    assert codebuild.create_project(name="x") == {"ok": True}
     assert len(calls) == 2
 
     def invalid(**params):
@@ -126,8 +129,9 @@ def test_a_create_waits_out_iam_propagation_but_not_a_real_invalid_input():
         raise ClientError({"Error": {"Code": "InvalidInputException", "Message": "Invalid type provided"}}, "CreateProject")
 
     calls[:] = []
+    codebuild = Clients(make={"codebuild": SimpleNamespace(create_project=invalid)}.get).codebuild
     with pytest.raises(ClientError):
-        module_file._create_after_role(invalid, name="x")
+        codebuild.create_project(name="x")
     assert len(calls) == 1
 
 
