@@ -23,7 +23,7 @@ VALIDATORS = {
 }
 ARGUMENT_SPEC = dict(
     tier=dict(type="str", required=True, choices=sorted(VALIDATORS)),
-    settings=dict(type="dict", required=True),
+    settings=dict(type="dict"),
     prefix=dict(type="str", default=""),
 )
 

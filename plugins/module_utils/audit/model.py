@@ -106,71 +106,13 @@ def audit_network(snapshot, min_azs):
 
 def audit_compute(snapshot, min_azs, min_instances):
     stack = snapshot["stack"]
-    groups = snapshot["auto_scaling_groups"]
-    if not groups and not snapshot["load_balancers"]:
+    if not snapshot["auto_scaling_groups"] and not snapshot["load_balancers"]:
         return [finding("compute.groups", "compute", stack, SKIP, "no Auto Scaling group or load balancer of this stack")]
-    found = []
-    subnets_by_id = dict((s["SubnetId"], s) for s in snapshot["subnets"])
     instance_az = {}
-    for group in groups:
-        name = group["AutoScalingGroupName"]
-        subnet_ids = [s for s in (group.get("VPCZoneIdentifier") or "").split(",") if s]
-        azs = _azs_of(subnet_ids, subnets_by_id) or sorted(group.get("AvailabilityZones") or [])
-        found.append(
-            finding(
-                "compute.group_spans_azs",
-                "compute",
-                name,
-                PASS if len(azs) >= min_azs else FAIL,
-                "subnets in %d AZs (%s)" % (len(azs), ", ".join(azs)),
-                "place the group in the app subnets of every AZ",
-            )
-        )
-        found.append(
-            finding(
-                "compute.group_min_size",
-                "compute",
-                name,
-                PASS if group["MinSize"] >= min_instances else FAIL,
-                "min_size %d" % group["MinSize"],
-                "compute_<tier>_min_size: %d or more, so one instance can fail" % min_instances,
-            )
-        )
-        found.append(
-            finding(
-                "compute.group_health_check",
-                "compute",
-                name,
-                PASS if group.get("HealthCheckType") == "ELB" else WARN,
-                "health check %s" % group.get("HealthCheckType"),
-                "ELB health checks replace an instance whose application is down, not only whose host is",
-            )
-        )
-        in_service = [i for i in group.get("Instances") or [] if i.get("LifecycleState") == "InService" and i.get("HealthStatus") == "Healthy"]
-        for instance in group.get("Instances") or []:
-            instance_az[instance["InstanceId"]] = instance.get("AvailabilityZone")
-        found.append(
-            finding(
-                "compute.group_in_service",
-                "compute",
-                name,
-                PASS if len(in_service) >= group["MinSize"] and in_service else FAIL,
-                "%d of min %d instances in service and healthy" % (len(in_service), group["MinSize"]),
-                "look at the group's scaling activities and the instances' console output",
-            )
-        )
-        spread = sorted(set(i.get("AvailabilityZone") for i in in_service))
-        if len(in_service) >= 2:
-            found.append(
-                finding(
-                    "compute.instances_spread",
-                    "compute",
-                    name,
-                    PASS if len(spread) >= min(min_azs, len(in_service)) else WARN,
-                    "%d instances in %s" % (len(in_service), ", ".join(spread)),
-                    "rebalance the group (AZRebalance must not be suspended); losing that AZ takes every instance",
-                )
-            )
+    found = []
+    for group in snapshot["auto_scaling_groups"]:
+        found += _audit_group(group, snapshot["subnets"], min_azs, min_instances)
+        instance_az.update((i["InstanceId"], i.get("AvailabilityZone")) for i in group.get("Instances") or [])
     for balancer in snapshot["load_balancers"]:
         azs = sorted(z["ZoneName"] for z in balancer.get("AvailabilityZones") or [])
         found.append(
@@ -184,21 +126,77 @@ def audit_compute(snapshot, min_azs, min_instances):
             )
         )
     for group in snapshot["target_groups"]:
-        health = snapshot["target_health"].get(group["TargetGroupArn"], [])
-        healthy = [d["Target"]["Id"] for d in health if (d.get("TargetHealth") or {}).get("State") == "healthy"]
-        azs = sorted(set(instance_az.get(i) for i in healthy if instance_az.get(i)))
-        status = FAIL if not healthy else (WARN if len(healthy) < min_instances else PASS)
+        found.append(_audit_targets(group, snapshot["target_health"].get(group["TargetGroupArn"], []), instance_az, min_instances))
+    return found
+
+
+def _audit_group(group, subnets, min_azs, min_instances):
+    """One Auto Scaling group: AZs, min size, health check type, instances in service and their spread."""
+    name = group["AutoScalingGroupName"]
+    subnet_ids = [s for s in (group.get("VPCZoneIdentifier") or "").split(",") if s]
+    azs = _azs_of(subnet_ids, dict((s["SubnetId"], s) for s in subnets)) or sorted(group.get("AvailabilityZones") or [])
+    in_service = [i for i in group.get("Instances") or [] if i.get("LifecycleState") == "InService" and i.get("HealthStatus") == "Healthy"]
+    found = [
+        finding(
+            "compute.group_spans_azs",
+            "compute",
+            name,
+            PASS if len(azs) >= min_azs else FAIL,
+            "subnets in %d AZs (%s)" % (len(azs), ", ".join(azs)),
+            "place the group in the app subnets of every AZ",
+        ),
+        finding(
+            "compute.group_min_size",
+            "compute",
+            name,
+            PASS if group["MinSize"] >= min_instances else FAIL,
+            "min_size %d" % group["MinSize"],
+            "compute_<tier>_min_size: %d or more, so one instance can fail" % min_instances,
+        ),
+        finding(
+            "compute.group_health_check",
+            "compute",
+            name,
+            PASS if group.get("HealthCheckType") == "ELB" else WARN,
+            "health check %s" % group.get("HealthCheckType"),
+            "ELB health checks replace an instance whose application is down, not only whose host is",
+        ),
+        finding(
+            "compute.group_in_service",
+            "compute",
+            name,
+            PASS if len(in_service) >= group["MinSize"] and in_service else FAIL,
+            "%d of min %d instances in service and healthy" % (len(in_service), group["MinSize"]),
+            "look at the group's scaling activities and the instances' console output",
+        ),
+    ]
+    spread = sorted(set(i.get("AvailabilityZone") for i in in_service))
+    if len(in_service) >= 2:
         found.append(
             finding(
-                "compute.healthy_targets",
+                "compute.instances_spread",
                 "compute",
-                group["TargetGroupName"],
-                status,
-                "%d healthy of %d targets%s" % (len(healthy), len(health), " in %s" % ", ".join(azs) if azs else ""),
-                "at least %d healthy targets, so one can fail without an outage" % min_instances,
+                name,
+                PASS if len(spread) >= min(min_azs, len(in_service)) else WARN,
+                "%d instances in %s" % (len(in_service), ", ".join(spread)),
+                "rebalance the group (AZRebalance must not be suspended); losing that AZ takes every instance",
             )
         )
     return found
+
+
+def _audit_targets(group, health, instance_az, min_instances):
+    """One target group: enough healthy targets, and where they are."""
+    healthy = [d["Target"]["Id"] for d in health if (d.get("TargetHealth") or {}).get("State") == "healthy"]
+    azs = sorted(set(instance_az.get(i) for i in healthy if instance_az.get(i)))
+    return finding(
+        "compute.healthy_targets",
+        "compute",
+        group["TargetGroupName"],
+        FAIL if not healthy else (WARN if len(healthy) < min_instances else PASS),
+        "%d healthy of %d targets%s" % (len(healthy), len(health), " in %s" % ", ".join(azs) if azs else ""),
+        "at least %d healthy targets, so one can fail without an outage" % min_instances,
+    )
 
 
 def audit_database(snapshot, min_backup_days):
