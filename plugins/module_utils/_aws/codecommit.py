@@ -22,4 +22,4 @@ class CodeCommit(Service):
     delete_repository = api("delete_repository", missing=None)
     list_tags_for_resource = api("list_tags_for_resource")
     tag_resource = api("tag_resource")
-    find_repository = api("get_repository", "repositoryMetadata", missing=None)
+    get_repository = api("get_repository", "repositoryMetadata")

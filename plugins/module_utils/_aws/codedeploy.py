@@ -31,5 +31,3 @@ class CodeDeploy(Service):
     RETRY_CODES = ("RolePropagation",)
     create_deployment_group = api("create_deployment_group")
     delete_deployment_group = api("delete_deployment_group", missing=None)
-    find_application = api("get_application", "application", missing=None)
-    find_deployment_group = api("get_deployment_group", "deploymentGroupInfo", missing=None)

@@ -26,4 +26,3 @@ class CodePipeline(Service):
     RETRY_CODES = ("RolePropagation",)
     create_pipeline = api("create_pipeline")
     delete_pipeline = api("delete_pipeline", missing=None)
-    find_pipeline = api("get_pipeline", missing=None)

@@ -28,13 +28,11 @@ class ECR(Service):
     put_image_tag_mutability = api("put_image_tag_mutability")
     put_lifecycle_policy = api("put_lifecycle_policy")
     tag_resource = api("tag_resource")
-    find_lifecycle_policy_text = api("get_lifecycle_policy", "lifecyclePolicyText", missing=None)
-    find_repositories = api("describe_repositories", "repositories", pages=True, missing=[])
 
     def repositories_named(self, names):
         """{name: repository} of the named repositories that exist: the API refuses a whole batch when one
         name is missing, so a refused batch is asked again name by name."""
-        found = self.find_repositories(repositoryNames=list(names)) if names else []
+        found = self.describe_repositories(repositoryNames=list(names), missing=[]) if names else []
         if not found and len(names) > 1:
-            found = [repo for name in names for repo in self.find_repositories(repositoryNames=[name])]
+            found = [repo for name in names for repo in self.describe_repositories(repositoryNames=[name], missing=[])]
         return dict((repo["repositoryName"], repo) for repo in found)

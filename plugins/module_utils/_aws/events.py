@@ -23,7 +23,5 @@ class Events(Service):
     RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
     RETRY_CODES = ("RolePropagation",)
     delete_rule = api("delete_rule", missing=None)
-    find_rule = api("describe_rule", missing=None)
-    find_targets_by_rule = api("list_targets_by_rule", "Targets", pages=True, missing=[])
     put_targets = api("put_targets")
     remove_targets = api("remove_targets", missing=None)

@@ -34,8 +34,6 @@ class IAM(Service):
     remove_role_from_instance_profile = api("remove_role_from_instance_profile", missing=None)
     tag_role = api("tag_role")
     update_assume_role_policy = api("update_assume_role_policy")
-    find_role = api("get_role", "Role", missing=None)
-    find_role_policy = api("get_role_policy", "PolicyDocument", missing=None)
 
 
 class RolePropagationRetry(StackRetry):

@@ -43,11 +43,8 @@ class S3(Service):
     put_object = api("put_object")
     put_public_access_block = api("put_public_access_block")
     RETRY_CODES = ("NoSuchBucket", "OperationAborted")  # a bucket created a moment ago; a conflicting operation on it
-    find_bucket = api("head_bucket", missing=None)
-    find_bucket_encryption = api("get_bucket_encryption", "ServerSideEncryptionConfiguration", missing=None)
-    find_bucket_ownership_controls = api("get_bucket_ownership_controls", "OwnershipControls", missing=None)
-    find_bucket_tagging = api("get_bucket_tagging", "TagSet", missing=[])
-    find_public_access_block = api("get_public_access_block", "PublicAccessBlockConfiguration", missing=None)
+    get_bucket_ownership_controls = api("get_bucket_ownership_controls", "OwnershipControls")
+    get_bucket_tagging = api("get_bucket_tagging", "TagSet")
 
     def object_versions(self, bucket):
         """Every version and delete marker as {"Key", "VersionId"}: what emptying a versioned bucket deletes."""

@@ -13,6 +13,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import model
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import read
@@ -30,8 +31,9 @@ def reconcile(clients, params, run, outcome):
     if cfg["state"] == "present":
         tiers, notes = read.compute_targets(StackView(clients, cfg["stack"]), n)
         want = model.wanted(cfg, n, ctx, tiers)
-        outcome.plan = model.plan_pipeline(want, have)
-        model.refuse_encryption_change(outcome.plan)
+        plan = model.plan_pipeline(want, have)
+        model.refuse_encryption_change(plan)  # before any change, and with no plan reported as made
+        outcome.plan = plan
         result = model.present_result(cfg, n, ctx, want, tiers, notes)
     else:
         if cfg["delete_repositories"]:
@@ -53,7 +55,7 @@ class PipelineApplier(Applier):
         self.have = have
 
     def _stack_tags(self, name):
-        return model.stack_tags(self.cfg["stack"], model.TIER, name, self.cfg.get("tags"))
+        return stack_tags(self.cfg["stack"], model.TIER, name, self.cfg.get("tags"))
 
     # -- ECR
     def create_repository(self, change):

@@ -153,11 +153,9 @@ def _validate_teardown(settings, v):
 
 def _validate_source(settings, v):
     """CodeCommit, or an external repository through a CodeStar connection; the branch."""
-    errors = []
     source = settings.get("source") or "codecommit"
-    if source not in SOURCES:
-        errors.append("%s: %r is not a source; use codecommit or codestar" % (v("source"), source))
-    elif source == "codestar":
+    errors = [] if source in SOURCES else ["%s: %r is not a source; use codecommit or codestar" % (v("source"), source)]
+    if source == "codestar":
         if not CONNECTION_ARN.match(settings.get("codestar_connection_arn") or ""):
             errors.append(
                 "%s: with %s=codestar give the ARN of an available CodeStar connection "
@@ -168,7 +166,7 @@ def _validate_source(settings, v):
             errors.append(
                 "%s: with %s=codestar give the repository as <owner>/<name>, got %r" % (v("source_repository"), v("source"), settings.get("source_repository"))
             )
-    else:
+    elif source == "codecommit":
         errors += [
             "%s: only used with %s=codestar" % (v(option), v("source")) for option in ("codestar_connection_arn", "source_repository") if settings.get(option)
         ]

@@ -20,16 +20,16 @@ def account(clients, region):
 def read_state(clients, n, ecr_repositories=True):
     """Everything the tier owns, as model.plan_pipeline / plan_teardown compare it (None: not found)."""
     have = {"repositories": read_repositories(clients, n) if ecr_repositories else {}}
-    have["code_repository"] = clients.codecommit.find_repository(repositoryName=n["code_repository"])
+    have["code_repository"] = clients.codecommit.get_repository(repositoryName=n["code_repository"], missing=None)
     have["bucket"] = read_bucket(clients, n["bucket"])
     have["log_group"] = read_log_group(clients, n["log_group"])
     have["roles"] = read_roles(clients, n)
     projects = clients.codebuild.batch_get_projects(names=[n["build_project"]]).get("projects") or []
     have["project"] = model.actual_project(projects[0] if projects else None)
-    have["application"] = clients.codedeploy.find_application(applicationName=n["application"])
+    have["application"] = (clients.codedeploy.get_application(applicationName=n["application"], missing=None) or {}).get("application")
     have["deployment_groups"] = read_deployment_groups(clients, n) if have["application"] is not None else {}
-    rule = clients.events.find_rule(Name=n["trigger_rule"])
-    have["trigger"] = model.actual_trigger(rule, clients.events.find_targets_by_rule(Rule=n["trigger_rule"]) if rule else None)
+    rule = clients.events.describe_rule(Name=n["trigger_rule"], missing=None)
+    have["trigger"] = model.actual_trigger(rule, clients.events.list_targets_by_rule(Rule=n["trigger_rule"], missing=[]) if rule else None)
     have["pipeline"] = read_pipeline(clients, n["pipeline"])
     return have
 
@@ -41,7 +41,7 @@ def read_repositories(clients, n):
     for tier in model.APP_TIERS:
         repo = repos.get(n["repositories"][tier])
         if repo is not None:
-            lifecycle = ecr.find_lifecycle_policy_text(repositoryName=repo["repositoryName"])
+            lifecycle = (ecr.get_lifecycle_policy(repositoryName=repo["repositoryName"], missing=None) or {}).get("lifecyclePolicyText")
             tags = tag_dict(ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags"))
             found[tier] = model.actual_repository(repo, lifecycle, tags)
     return found
@@ -50,16 +50,16 @@ def read_repositories(clients, n):
 def read_bucket(clients, bucket):
     """The artifact bucket's settings, or None when it does not exist (someone else's bucket, a 403, is an error)."""
     s3 = clients.s3
-    if s3.find_bucket(Bucket=bucket) is None:
+    if s3.head_bucket(Bucket=bucket, missing=None) is None:
         return None
     return actual_bucket(
         {
             "exists": True,
-            "public_access_block": s3.find_public_access_block(Bucket=bucket),
-            "ownership": s3.find_bucket_ownership_controls(Bucket=bucket),
-            "encryption": s3.find_bucket_encryption(Bucket=bucket),
+            "public_access_block": (s3.get_public_access_block(Bucket=bucket, missing=None) or {}).get("PublicAccessBlockConfiguration"),
+            "ownership": s3.get_bucket_ownership_controls(Bucket=bucket, missing=None),
+            "encryption": (s3.get_bucket_encryption(Bucket=bucket, missing=None) or {}).get("ServerSideEncryptionConfiguration"),
             "versioning": s3.get_bucket_versioning(Bucket=bucket).get("Status"),
-            "tags": tag_dict(s3.find_bucket_tagging(Bucket=bucket)),
+            "tags": tag_dict(s3.get_bucket_tagging(Bucket=bucket, missing=[])),
         }
     )
 
@@ -77,16 +77,18 @@ def read_roles(clients, n):
     """role kind -> (role, its inline policy document) for the roles that exist."""
     found = {}
     for kind in model.ROLE_KINDS:
-        role = clients.iam.find_role(RoleName=n[kind])
+        role = (clients.iam.get_role(RoleName=n[kind], missing=None) or {}).get("Role")
         if role is not None:
-            found[kind] = (role, clients.iam.find_role_policy(RoleName=n[kind], PolicyName=n["policy"]))
+            found[kind] = (role, (clients.iam.get_role_policy(RoleName=n[kind], PolicyName=n["policy"], missing=None) or {}).get("PolicyDocument"))
     return found
 
 
 def read_deployment_groups(clients, n):
     found = {}
     for tier in model.APP_TIERS:
-        group = clients.codedeploy.find_deployment_group(applicationName=n["application"], deploymentGroupName=n["deployment_groups"][tier])
+        group = (
+            clients.codedeploy.get_deployment_group(applicationName=n["application"], deploymentGroupName=n["deployment_groups"][tier], missing=None) or {}
+        ).get("deploymentGroupInfo")
         if group is not None:
             found[tier] = model.actual_deployment_group(group)
     return found
@@ -94,7 +96,7 @@ def read_deployment_groups(clients, n):
 
 def read_pipeline(clients, name):
     """The pipeline declaration in comparable form, with its ARN and tags (GetPipeline has none), or None."""
-    raw = clients.codepipeline.find_pipeline(name=name)
+    raw = clients.codepipeline.get_pipeline(name=name, missing=None)
     if raw is None:
         return None
     found = model.normalize_pipeline(raw["pipeline"])

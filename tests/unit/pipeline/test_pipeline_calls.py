@@ -14,7 +14,9 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import SERVICES
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
@@ -147,3 +149,33 @@ def test_an_unchanged_pipeline_from_get_pipeline_makes_no_update():
     got = model.normalize_pipeline(answer)
     assert model.compare_pipeline(want, got) == []
     assert [a["name"] for a in want["stages"][2]["actions"]] == ["Backend", "Frontend"]
+
+
+def test_every_service_given_a_new_role_waits_out_its_propagation():
+    for name in ("codebuild", "codedeploy", "codepipeline", "events"):
+        service = SERVICES[name]
+        assert service.RETRY_CLASS is RolePropagationRetry and "RolePropagation" in service.RETRY_CODES, name
+
+
+def test_a_refused_repository_batch_is_asked_name_by_name():
+    client = boto3.client("ecr", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    names_asked = [N["repositories"]["frontend"], N["repositories"]["backend"]]
+    found = {"repositoryName": names_asked[0], "repositoryArn": "arn:aws:ecr:us-east-1:123456789012:repository/" + names_asked[0]}
+    with Stubber(client) as stubber:
+        stubber.add_client_error("describe_repositories", "RepositoryNotFoundException", expected_params={"repositoryNames": names_asked})
+        stubber.add_response("describe_repositories", {"repositories": [found]}, {"repositoryNames": names_asked[:1]})
+        stubber.add_client_error("describe_repositories", "RepositoryNotFoundException", expected_params={"repositoryNames": names_asked[1:]})
+        assert Clients(make={"ecr": client}.get).ecr.repositories_named(names_asked) == {names_asked[0]: found}
+        stubber.assert_no_pending_responses()
+
+
+def test_emptying_a_bucket_lists_versions_and_delete_markers():
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    answer = {"Versions": [{"Key": "a", "VersionId": "1"}, {"Key": "b"}], "DeleteMarkers": [{"Key": "a", "VersionId": "2"}], "IsTruncated": False}
+    with Stubber(client) as stubber:
+        stubber.add_response("list_object_versions", answer, {"Bucket": N["bucket"]})
+        assert Clients(make={"s3": client}.get).s3.object_versions(N["bucket"]) == [
+            {"Key": "a", "VersionId": "1"},
+            {"Key": "b", "VersionId": "null"},
+            {"Key": "a", "VersionId": "2"},
+        ]
