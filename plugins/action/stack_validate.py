@@ -52,14 +52,19 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         role = getattr(self._task, "_role", None)
-        if args.get("settings") is None and role is not None:
+        if args.get("settings") is None and args["tier"] == "stack":
+            settings, errors = self._checked_tiers(task_vars or {}), []
+        elif args.get("settings") is None and role is not None:
             settings, errors = self._declared_settings(role, args["prefix"], task_vars or {})
         else:
             settings, errors = args.get("settings") or {}, []
         if not errors:
             _message, errors = check(args["tier"], settings, args["prefix"])
         errors = [self._renamed(error) for error in errors]
+        # later steps of the play (the cost estimate) read each tier's checked settings from here
         result.update(changed=False, errors=errors)
+        if args["tier"] != "stack":
+            result["ansible_facts"] = {"__hatrading_settings_%s" % args["tier"]: settings}
         if errors:
             result.update(failed=True, msg="Invalid %s settings:\n- %s" % (args["tier"], "\n- ".join(errors)))
         return result
@@ -75,6 +80,14 @@ class ActionModule(ActionBase):
         converted, type_errors = declared.convert(options, values)
         secrets = [name for name, option in options.items() if option.get("no_log")]
         return declared.settings_of(converted, prefix, secrets), errors + type_errors
+
+    @staticmethod
+    def _checked_tiers(task_vars):
+        """What each tier's validate step left in the facts, for the checks across tiers."""
+        facts = task_vars.get("ansible_facts") or {}
+        settings = dict((name[len("__hatrading_settings_") :], value) for name, value in facts.items() if name.startswith("__hatrading_settings_"))
+        settings["profile"] = task_vars.get("hatrading_resilience", "ha")
+        return settings
 
     def _renamed(self, message):
         """Name the variable the user set (hatrading_stack), not the role's copy of it (network_stack)."""

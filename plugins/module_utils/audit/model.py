@@ -266,6 +266,48 @@ def _backups_and_protection(name, record, min_backup_days):
     ]
 
 
+def _admits(group, port, source_id):
+    """Whether a security group lets TCP ``port`` in from the group ``source_id``."""
+    for rule in group.get("IpPermissions") or []:
+        protocol_ok = rule.get("IpProtocol") in ("-1", "tcp")
+        port_ok = rule.get("IpProtocol") == "-1" or (rule.get("FromPort", 0) <= port <= rule.get("ToPort", 65535))
+        if protocol_ok and port_ok and any(pair.get("GroupId") == source_id for pair in rule.get("UserIdGroupPairs") or []):
+            return True
+    return False
+
+
+def _hops(snapshot):
+    """(from component, to component, port the next hop listens on, the variable that sets it) along the request path."""
+    ports = dict((group["TargetGroupName"].rsplit("-", 1)[-1], group.get("Port")) for group in snapshot["target_groups"])
+    hops = [("alb-public", "frontend", ports.get("fe"), "compute_frontend_port"), ("alb-internal", "backend", ports.get("be"), "compute_backend_port")]
+    endpoints = [(i.get("Endpoint") or {}).get("Port") for i in snapshot["db_instances"]] + [c.get("Port") for c in snapshot["db_clusters"]]
+    hops.append(("backend", "database", next((port for port in endpoints if port), None), "database_port"))
+    return [hop for hop in hops if hop[2]]
+
+
+def audit_chain(snapshot):
+    """Each hop's security group admits the port the next hop listens on, from the hop before it."""
+    stack = snapshot["stack"]
+    groups = dict((tags_of(g).get("Name"), g) for g in snapshot.get("security_groups") or [])
+    found = []
+    for source, target, port, variable in _hops(snapshot):
+        source_group, target_group = groups.get("%s-%s" % (stack, source)), groups.get("%s-%s" % (stack, target))
+        if source_group is None or target_group is None:
+            continue
+        ok = _admits(target_group, port, source_group["GroupId"])
+        found.append(
+            finding(
+                "network.chain_%s" % target.replace("-", "_"),
+                "network",
+                target_group.get("GroupName", target),
+                PASS if ok else FAIL,
+                "%s %s tcp/%d from %s" % (target_group.get("GroupName"), "admits" if ok else "does not admit", port, source_group.get("GroupName")),
+                "give the network tier's port and %s the same value (network_%s_port)" % (variable, target.replace("-", "_")),
+            )
+        )
+    return found
+
+
 def audit(snapshot, min_azs=2, min_instances=2, min_backup_days=7, tiers=("network", "compute", "database")):
     """Every finding for the tiers asked, network first."""
     found = []
@@ -275,6 +317,8 @@ def audit(snapshot, min_azs=2, min_instances=2, min_backup_days=7, tiers=("netwo
         found += audit_compute(snapshot, min_azs, min_instances)
     if "database" in tiers:
         found += audit_database(snapshot, min_backup_days)
+    if "network" in tiers:
+        found += audit_chain(snapshot)
     return found
 
 
