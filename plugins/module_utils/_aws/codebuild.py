@@ -20,4 +20,3 @@ class CodeBuild(Service):
     update_project = api("update_project")
     RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
     RETRY_CODES = ("RolePropagation",)
-    create_project = api("create_project")

@@ -29,5 +29,4 @@ class CodeDeploy(Service):
     update_deployment_group = api("update_deployment_group")
     RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
     RETRY_CODES = ("RolePropagation",)
-    create_deployment_group = api("create_deployment_group")
     delete_deployment_group = api("delete_deployment_group", missing=None)

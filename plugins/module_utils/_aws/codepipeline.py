@@ -24,5 +24,4 @@ class CodePipeline(Service):
     update_pipeline = api("update_pipeline")
     RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
     RETRY_CODES = ("RolePropagation",)
-    create_pipeline = api("create_pipeline")
     delete_pipeline = api("delete_pipeline", missing=None)

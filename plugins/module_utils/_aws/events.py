@@ -23,5 +23,4 @@ class Events(Service):
     RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
     RETRY_CODES = ("RolePropagation",)
     delete_rule = api("delete_rule", missing=None)
-    put_targets = api("put_targets")
     remove_targets = api("remove_targets", missing=None)

@@ -7,7 +7,6 @@ updates, the role-propagation retry of a create, and that a wanted ECR encryptio
 
 import copy
 import json
-from types import SimpleNamespace
 
 import boto3
 import pytest
@@ -112,28 +111,23 @@ def test_repository_updates_touch_only_what_differs(aws):
 
 
 def test_a_create_waits_out_iam_propagation_but_not_a_real_invalid_input():
+    client = boto3.client("codebuild", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     calls = []
-
-    def create(**params):
-        calls.append(params)
-        if len(calls) == 1:
-            raise ClientError(
-                {"Error": {"Code": "InvalidInputException", "Message": "CodeBuild is not authorized to perform: sts:AssumeRole"}}, "CreateProject"
-            )
-        return {"ok": True}
-
-    codebuild = Clients(make={"codebuild": SimpleNamespace(create_project=create)}.get).codebuild
-    assert codebuild.create_project(name="x") == {"ok": True}
-    assert len(calls) == 2
-
-    def invalid(**params):
-        calls.append(params)
-        raise ClientError({"Error": {"Code": "InvalidInputException", "Message": "Invalid type provided"}}, "CreateProject")
+    client.meta.events.register("before-parameter-build.codebuild.CreateProject", lambda params, **kwargs: calls.append(params))
+    params = model.project_params(N["build_project"], project())
+    codebuild = Clients(make={"codebuild": client}.get).codebuild
+    with Stubber(client) as stubber:
+        stubber.add_client_error("create_project", "InvalidInputException", "CodeBuild is not authorized to perform: sts:AssumeRole", expected_params=params)
+        stubber.add_response("create_project", {"project": {"name": N["build_project"]}}, params)
+        assert codebuild.create_project(**params)["project"]["name"] == N["build_project"]
+        assert len(calls) == 2
+        stubber.assert_no_pending_responses()
 
     calls[:] = []
-    codebuild = Clients(make={"codebuild": SimpleNamespace(create_project=invalid)}.get).codebuild
-    with pytest.raises(ClientError):
-        codebuild.create_project(name="x")
+    with Stubber(client) as stubber:
+        stubber.add_client_error("create_project", "InvalidInputException", "Invalid type provided", expected_params=params)
+        with pytest.raises(ClientError):
+            codebuild.create_project(**params)
     assert len(calls) == 1
 
 
