@@ -18,8 +18,6 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import model
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import read
 
-BUCKET_BATCH = 1000  # DeleteObjects takes up to 1,000 keys
-
 
 def reconcile(clients, params, run, outcome):
     """Read what exists, plan, apply (nothing in check mode); ``outcome`` gets the plan and the ``pipeline`` result."""
@@ -128,9 +126,8 @@ class PipelineApplier(Applier):
 
     def delete_bucket(self, change):
         s3 = self.clients.s3
-        versions = s3.object_versions(change.name) if change.ref.get("objects") else []
-        for start in range(0, len(versions), BUCKET_BATCH):
-            s3.delete_objects(Bucket=change.name, Delete={"Objects": versions[start : start + BUCKET_BATCH], "Quiet": True})
+        if change.ref.get("objects"):
+            s3.delete_versions(change.name, s3.object_versions(change.name))  # what is left makes DeleteBucket fail, as S3 says
         s3.delete_bucket(Bucket=change.name)
 
     # -- build log group

@@ -16,14 +16,13 @@ import base64
 import json
 import re
 
-from ansible_collections.hatrading.aws.plugins.module_utils.cdn import compare_bucket
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import compare_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import SECRET_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_log_retention
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
@@ -96,8 +95,7 @@ def _region(settings):
 def _validate_identity(settings, v):
     """The stack, its tags and the artifact bucket's name (given, or derived from the stack and region)."""
     stack = settings.get("stack")
-    errors = validate_stack_name(stack, v("stack"))
-    errors += validate_tags(settings.get("tags"), v("tags"))
+    errors = validate_stack_settings(settings, v(""))
     bucket = settings.get("bucket_name") or (names.pipeline_bucket(stack, _region(settings)) if not errors else None)
     if bucket:  # CodeDeploy fetches revisions over TLS on the bucket's virtual host: no dots
         errors += validate_bucket_name(bucket, v("bucket_name") if settings.get("bucket_name") else v("bucket_name (derived from the stack and region)"))

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hatrading.aws.plugins.module_utils.cdn import actual_bucket
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import actual_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import model
 
@@ -49,19 +49,7 @@ def read_repositories(clients, n):
 
 def read_bucket(clients, bucket):
     """The artifact bucket's settings, or None when it does not exist (someone else's bucket, a 403, is an error)."""
-    s3 = clients.s3
-    if s3.head_bucket(Bucket=bucket, missing=None) is None:
-        return None
-    return actual_bucket(
-        {
-            "exists": True,
-            "public_access_block": (s3.get_public_access_block(Bucket=bucket, missing=None) or {}).get("PublicAccessBlockConfiguration"),
-            "ownership": s3.get_bucket_ownership_controls(Bucket=bucket, missing=None),
-            "encryption": (s3.get_bucket_encryption(Bucket=bucket, missing=None) or {}).get("ServerSideEncryptionConfiguration"),
-            "versioning": s3.get_bucket_versioning(Bucket=bucket).get("Status"),
-            "tags": tag_dict(s3.get_bucket_tagging(Bucket=bucket, missing=[])),
-        }
-    )
+    return actual_bucket(clients.s3.bucket_settings(bucket))
 
 
 def read_log_group(clients, name):

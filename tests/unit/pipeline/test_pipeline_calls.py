@@ -161,15 +161,3 @@ def test_a_refused_repository_batch_is_asked_name_by_name():
         stubber.add_client_error("describe_repositories", "RepositoryNotFoundException", expected_params={"repositoryNames": names_asked[1:]})
         assert Clients(make={"ecr": client}.get).ecr.repositories_named(names_asked) == {names_asked[0]: found}
         stubber.assert_no_pending_responses()
-
-
-def test_emptying_a_bucket_lists_versions_and_delete_markers():
-    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    answer = {"Versions": [{"Key": "a", "VersionId": "1"}, {"Key": "b"}], "DeleteMarkers": [{"Key": "a", "VersionId": "2"}], "IsTruncated": False}
-    with Stubber(client) as stubber:
-        stubber.add_response("list_object_versions", answer, {"Bucket": N["bucket"]})
-        assert Clients(make={"s3": client}.get).s3.object_versions(N["bucket"]) == [
-            {"Key": "a", "VersionId": "1"},
-            {"Key": "b", "VersionId": "null"},
-            {"Key": "a", "VersionId": "2"},
-        ]
