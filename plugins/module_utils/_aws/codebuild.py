@@ -7,16 +7,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
 
 
 class CodeBuild(Service):
     NAME = "codebuild"
     NOT_FOUND = ("ResourceNotFoundException",)
-
-    batch_get_projects = api("batch_get_projects")
-    delete_project = api("delete_project", missing=None)
-    update_project = api("update_project")
     RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
     RETRY_CODES = ("RolePropagation",)

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 
 
 class CodeCommit(Service):
@@ -16,9 +17,4 @@ class CodeCommit(Service):
         "RepositoryNotFoundException",
         "ResourceNotFoundException",
     )
-
-    create_repository = api("create_repository")
-    delete_repository = api("delete_repository", missing=None)
-    list_tags_for_resource = api("list_tags_for_resource")
-    tag_resource = api("tag_resource")
     get_repository = api("get_repository", "repositoryMetadata")

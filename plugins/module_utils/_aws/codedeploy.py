@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
 
 
@@ -18,15 +17,5 @@ class CodeDeploy(Service):
         "DeploymentGroupDoesNotExistException",
         "ResourceNotFoundException",
     )
-
-    create_application = api("create_application")
-    delete_application = api("delete_application", missing=None)
-    get_application = api("get_application")
-    get_deployment_group = api("get_deployment_group")
-    list_deployment_groups = api("list_deployment_groups", "deploymentGroups", pages=True)
-    list_tags_for_resource = api("list_tags_for_resource")
-    tag_resource = api("tag_resource")
-    update_deployment_group = api("update_deployment_group")
     RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
     RETRY_CODES = ("RolePropagation",)
-    delete_deployment_group = api("delete_deployment_group", missing=None)

@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
 
 
@@ -17,11 +16,5 @@ class CodePipeline(Service):
         "PipelineNotFoundException",
         "ResourceNotFoundException",
     )
-
-    get_pipeline = api("get_pipeline")
-    list_tags_for_resource = api("list_tags_for_resource", "tags", pages=True)
-    tag_resource = api("tag_resource")
-    update_pipeline = api("update_pipeline")
     RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
     RETRY_CODES = ("RolePropagation",)
-    delete_pipeline = api("delete_pipeline", missing=None)

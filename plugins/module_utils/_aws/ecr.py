@@ -17,17 +17,6 @@ class ECR(Service):
         "ResourceNotFoundException",
     )
 
-    create_repository = api("create_repository")
-    delete_repository = api("delete_repository", missing=None)
-    describe_repositories = api("describe_repositories", "repositories", pages=True)
-    get_lifecycle_policy = api("get_lifecycle_policy")
-    list_images = api("list_images", "imageIds", pages=True)
-    list_tags_for_resource = api("list_tags_for_resource")
-    put_image_scanning_configuration = api("put_image_scanning_configuration")
-    put_image_tag_mutability = api("put_image_tag_mutability")
-    put_lifecycle_policy = api("put_lifecycle_policy")
-    tag_resource = api("tag_resource")
-
     def repositories_named(self, names):
         """{name: repository} of the named repositories that exist: the API refuses a whole batch when one
         name is missing, so a refused batch is asked again name by name."""

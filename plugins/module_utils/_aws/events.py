@@ -7,20 +7,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
 
 
 class Events(Service):
     NAME = "events"
     NOT_FOUND = ("ResourceNotFoundException",)
-
-    describe_rule = api("describe_rule")
-    list_tags_for_resource = api("list_tags_for_resource")
-    list_targets_by_rule = api("list_targets_by_rule", "Targets", pages=True)
-    put_rule = api("put_rule")
-    tag_resource = api("tag_resource")
     RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
     RETRY_CODES = ("RolePropagation",)
-    delete_rule = api("delete_rule", missing=None)
-    remove_targets = api("remove_targets", missing=None)
