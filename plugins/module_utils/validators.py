@@ -11,7 +11,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.compute.model import
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_checks import validate_stack
 from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring.model import validate_monitoring
-from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import validate_pipeline
+from ansible_collections.hatrading.aws.plugins.module_utils.pipeline.model import validate_pipeline
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
 
 VALIDATORS = {
