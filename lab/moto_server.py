@@ -18,7 +18,10 @@ One moto 5.2.5 bug is mended here too: CreateLaunchTemplateVersion stores the us
 unparsed, so launching any instance from a version after the first fails (HTTP 500, an
 AssertionError in moto) and no group could scale or roll after a template change.
 
-    python lab/moto_server.py --port 5000 [--pidfile F]     # foreground
+A realistic clock (AWS's in-between states for AWS's durations / a scale) and per-call latency:
+lab/moto_clock.py, options --clock, --clock-scale, --latency-ms (LAB_CLOCK, LAB_CLOCK_SCALE, LAB_LATENCY_MS).
+
+    python lab/moto_server.py --port 5000 [--pidfile F] [--clock realistic --clock-scale 10 --latency-ms 50]
     from moto_server import start_in_thread                 # tests, bench
 """
 
@@ -36,6 +39,7 @@ from moto.ec2.models.launch_templates import LaunchTemplate
 from moto.ec2.utils import parse_user_data
 from moto.elbv2 import models
 from moto_pipeline_mend import install_pipeline_mend
+import moto_clock
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -181,17 +185,18 @@ class QuietRequestHandler(MotoRequestHandler):
             super().log_request(*args, **kwargs)
 
 
-def build_server(host="127.0.0.1", port=0):
+def build_server(host="127.0.0.1", port=0, clock=None):
+    moto_clock.install(clock or moto_clock.Clock.from_env())  # LAB_CLOCK, LAB_LATENCY_MS (lab/moto_clock.py)
     install_health_bridge()
     install_launch_template_fix()
     install_pipeline_mend()  # CodeDeploy DeleteDeploymentGroup / DeleteApplication (lab/moto_pipeline_mend.py)
-    app = RecordingApp(DomainDispatcherApplication(create_backend_app))
+    app = RecordingApp(moto_clock.LatencyApp(DomainDispatcherApplication(create_backend_app)))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 
 
-def start_in_thread(host="127.0.0.1", port=0):
+def start_in_thread(host="127.0.0.1", port=0, clock=None):
     """Start moto on a free loopback port in a daemon thread; returns (server, endpoint_url)."""
-    server = build_server(host, port)
+    server = build_server(host, port, clock)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, "http://%s:%d" % server.server_address[:2]
 
@@ -201,15 +206,16 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("MOTO_PORT", "5000")))
     parser.add_argument("--pidfile")
+    moto_clock.add_arguments(parser)
     args = parser.parse_args(argv)
     if not args.host.startswith("127.") and args.host not in ("localhost", "::1"):
         parser.error("the lab serves AWS on loopback only")
-    server = build_server(args.host, args.port)
+    server = build_server(args.host, args.port, moto_clock.from_args(args))
     if args.pidfile:
         with open(args.pidfile, "w") as handle:
             handle.write("%d\n" % os.getpid())
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    print("moto server on http://%s:%d" % server.server_address[:2], flush=True)
+    print("moto server on http://%s:%d (%s)" % (server.server_address[:2] + (moto_clock.current().describe(),)), flush=True)
     try:
         server.serve_forever()
     finally:
