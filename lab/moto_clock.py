@@ -97,11 +97,11 @@ class Clock:
         return text
 
 
-_clock = Clock()
+_state = {"clock": Clock()}  # the process's clock: moto's backends are per process too
 
 
 def current():
-    return _clock
+    return _state["clock"]
 
 
 def add_arguments(parser):
@@ -114,7 +114,8 @@ def add_arguments(parser):
 
 
 def from_args(args):
-    return Clock(args.clock, args.clock_scale, args.latency_ms, args.latency_jitter, seed=os.environ.get("LAB_CLOCK_SEED") and int(os.environ["LAB_CLOCK_SEED"]))
+    seed = os.environ.get("LAB_CLOCK_SEED")
+    return Clock(args.clock, args.clock_scale, args.latency_ms, args.latency_jitter, seed=int(seed) if seed else None)
 
 
 # ---- timers on model objects ---------------------------------------------------------------------------
@@ -141,7 +142,7 @@ class Timer:
 
 def start(obj, phases):
     """Show ``phases`` on obj from now (realistic clock only)."""
-    if _clock.realistic:
+    if current().realistic:
         obj.__dict__["_lab_timer"] = Timer([(state, seconds) for state, seconds in phases if seconds > 0])
 
 
@@ -187,7 +188,7 @@ def _after_init(cls, make_phases):
 
     def __init__(self, *args, **kwargs):
         moto_init(self, *args, **kwargs)
-        if _clock.realistic:
+        if current().realistic:
             start(self, make_phases(self))
 
     cls.__init__ = __init__
@@ -195,8 +196,8 @@ def _after_init(cls, make_phases):
 
 def _db_instance_phases(db):
     if getattr(db, "db_cluster_identifier", None):
-        return [("creating", _clock.seconds("aurora"))]
-    total = _clock.seconds("db_instance_multi_az" if db.multi_az else "db_instance_single_az")
+        return [("creating", current().seconds("aurora"))]
+    total = current().seconds("db_instance_multi_az" if db.multi_az else "db_instance_single_az")
     return [("creating", total * (1 - BACKING_UP_SHARE)), ("backing-up", total * BACKING_UP_SHARE)]
 
 
@@ -205,7 +206,7 @@ def _after_call(cls, name, on_result):
 
     def method(self, *args, **kwargs):
         result = moto_method(self, *args, **kwargs)
-        if _clock.realistic:
+        if current().realistic:
             on_result(result, args, kwargs)
         return result
 
@@ -215,17 +216,17 @@ def _after_call(cls, name, on_result):
 def _on_modify_db_instance(database, args, kwargs):
     db_kwargs = args[1] if len(args) > 1 else kwargs.get("db_kwargs", {})
     if db_kwargs.get("apply_immediately"):  # otherwise AWS waits for the maintenance window
-        start(database, [("modifying", _clock.seconds("db_modify"))])
+        start(database, [("modifying", current().seconds("db_modify"))])
 
 
 def _on_modify_db_cluster(cluster, args, kwargs):
     cluster_kwargs = args[0] if args else kwargs.get("kwargs", {})
     if cluster_kwargs.get("apply_immediately"):
-        start(cluster, [("modifying", _clock.seconds("db_modify"))])
+        start(cluster, [("modifying", current().seconds("db_modify"))])
 
 
 def _on_update_distribution(result, args, kwargs):
-    start(result[0], [("InProgress", _clock.seconds("distribution_update"))])
+    start(result[0], [("InProgress", current().seconds("distribution_update"))])
 
 
 _installed = []
@@ -233,22 +234,21 @@ _installed = []
 
 def install(clock):
     """Make ``clock`` the lab's clock; the model patches go in once per process (inert on the instant clock)."""
-    global _clock
-    _clock = clock
+    _state["clock"] = clock
     if _installed:
         return
     NatGateway.state = timed_state("state", ("available",))
-    _after_init(NatGateway, lambda gateway: [("pending", _clock.seconds("nat_gateway"))])
+    _after_init(NatGateway, lambda gateway: [("pending", current().seconds("nat_gateway"))])
     FakeLoadBalancer.state = timed_state("state", ("provisioning", "active"))
-    _after_init(FakeLoadBalancer, lambda balancer: [("provisioning", _clock.seconds("load_balancer"))])
+    _after_init(FakeLoadBalancer, lambda balancer: [("provisioning", current().seconds("load_balancer"))])
     DBInstance.status = timed_state("status", ("available",))
     _after_init(DBInstance, _db_instance_phases)
     DBCluster.status = timed_state("status", ("creating", "available"), original=DBCluster.status)
-    _after_init(DBCluster, lambda cluster: [("creating", _clock.seconds("aurora"))])
+    _after_init(DBCluster, lambda cluster: [("creating", current().seconds("aurora"))])
     Distribution.status = timed_state("status", ("InProgress", "Deployed"), original=Distribution.status)
-    _after_init(Distribution, lambda distribution: [("InProgress", _clock.seconds("distribution"))])
+    _after_init(Distribution, lambda distribution: [("InProgress", current().seconds("distribution"))])
     InstanceState.lifecycle_state = timed_state("lifecycle_state", ("InService",))
-    _after_init(InstanceState, lambda state: [("Pending", _clock.seconds("asg_instance"))])
+    _after_init(InstanceState, lambda state: [("Pending", current().seconds("asg_instance"))])
     # moto sizes a group by its InService instances: it must count what is there, not what is shown
     raw_lifecycle = InstanceState.lifecycle_state.raw
     FakeAutoScalingGroup.active_instances = lambda group: [state for state in group.instance_states if raw_lifecycle(state) == "InService"]
@@ -265,7 +265,7 @@ class LatencyApp:
         self.app = app
 
     def __call__(self, environ, start_response):
-        delay = _clock.latency()
+        delay = current().latency()
         if delay > 0:
             time.sleep(delay)
         return self.app(environ, start_response)

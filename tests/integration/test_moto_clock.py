@@ -61,9 +61,7 @@ def assert_lasted(seen, kind, made_at_most=0.0):
 def network(url):
     ec2 = client(url, "ec2")
     vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.%d.0/24" % n, AvailabilityZone=REGION + zone)["Subnet"]["SubnetId"] for n, zone in enumerate("ab")
-    ]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.%d.0/24" % n, AvailabilityZone=REGION + zone)["Subnet"]["SubnetId"] for n, zone in enumerate("ab")]
     return ec2, vpc, subnets
 
 
