@@ -33,6 +33,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs
+from xml.etree import ElementTree
 
 import boto3
 from botocore.config import Config
@@ -42,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
 PYTHON = str(BIN / "python") if (BIN / "python").exists() else sys.executable
 REGION = "us-east-1"
+FLEET_REGIONS = [REGION, "us-west-2", "eu-west-1", "ap-southeast-1"]  # the multi-region replay, in this order
 CALLS_PATH = "/_lab/api-calls"
 BATCH = 500  # instances per RunInstances call
 STATES = ["pending", "running", "stopping", "stopped"]
@@ -50,11 +52,13 @@ AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "
 FLOOR = """
 import sys, boto3
 from botocore.config import Config
-ec2 = boto3.client("ec2", region_name=%(region)r, config=Config(read_timeout=900, retries={"total_max_attempts": 1}))
 filters = [{"Name": "tag:hatrading:stack", "Values": [%(stack)r]}, {"Name": "instance-state-name", "Values": %(states)r}]
 count = 0
-for page in ec2.get_paginator("describe_instances").paginate(Filters=filters, PaginationConfig={"PageSize": 1000}):
-    count += sum(len(reservation["Instances"]) for reservation in page["Reservations"])
+session = boto3.session.Session()
+for region in %(regions)r:  # one region after another: the plain way
+    ec2 = session.client("ec2", region_name=region, config=Config(read_timeout=900, retries={"total_max_attempts": 1}))
+    for page in ec2.get_paginator("describe_instances").paginate(Filters=filters, PaginationConfig={"PageSize": 1000}):
+        count += sum(len(reservation["Instances"]) for reservation in page["Reservations"])
 print(count)
 """
 
@@ -167,7 +171,7 @@ def hosts_listed(out_path):
         return None
 
 
-def write_sources(workdir, stack, tag):
+def write_sources(workdir, stack, tag, regions=(REGION,)):
     """The hatrading.aws.stack and amazon.aws.aws_ec2 inventory files for one stack, each with its own jsonfile cache."""
     ours = workdir / ("%s-%s.hatrading_stack.yml" % (stack, tag))
     ours.write_text(
@@ -175,7 +179,7 @@ def write_sources(workdir, stack, tag):
             {
                 "plugin": "hatrading.aws.stack",
                 "stack": stack,
-                "regions": [REGION],
+                "regions": list(regions),
                 "cache": True,
                 "cache_plugin": "ansible.builtin.jsonfile",
                 "cache_connection": str(workdir / ("cache-stack-" + tag)),
@@ -188,7 +192,7 @@ def write_sources(workdir, stack, tag):
         json.dumps(
             {
                 "plugin": "amazon.aws.aws_ec2",
-                "regions": [REGION],
+                "regions": list(regions),
                 "filters": {"tag:hatrading:stack": stack},
                 "hostnames": ["instance-id"],
                 "cache": True,
@@ -201,16 +205,16 @@ def write_sources(workdir, stack, tag):
     return ours, stock
 
 
-def measure_readers(endpoint, stack, workdir, env, tag, calls=None):
+def measure_readers(endpoint, stack, workdir, env, tag, calls=None, regions=(REGION,)):
     """Floor, ours (cold, cache) and aws_ec2 (cold, cache) against ``endpoint``; ``calls`` counts API calls if not moto's."""
     env = dict(env, AWS_ENDPOINT_URL=endpoint)
     result = {}
-    floor_code = FLOOR % {"region": REGION, "stack": stack, "states": STATES}
+    floor_code = FLOOR % {"regions": list(regions), "stack": stack, "states": STATES}
     floor = measure([PYTHON, "-c", floor_code], env, endpoint, workdir / "floor.out", calls)
     floor["hosts"] = int(Path(workdir / "floor.out").read_text().strip() or 0) if floor["rc"] == 0 else None
     result["floor"] = floor
     print("  floor %.2f s" % floor["seconds"], flush=True)
-    ours, stock = write_sources(workdir, stack, tag)
+    ours, stock = write_sources(workdir, stack, tag, regions)
     static = None
     for name, path in (("stack", ours), ("aws_ec2", stock)):
         runs = {}
@@ -297,6 +301,8 @@ def capture(endpoint, stack):
 
 
 _INSTANCE_ID = re.compile(rb"<instanceId>(i-[0-9a-f]+)</instanceId>")
+_ANY_INSTANCE_ID = re.compile(rb"\bi-[0-9a-f]{8,17}\b")
+_SCOPE = re.compile(r"Credential=[^/]+/\d+/([^/]+)/")
 _NEXT_TOKEN = re.compile(rb"<nextToken>[^<]*</nextToken>")
 _ASG_TAG = re.compile(rb"<item>\s*<key>aws:autoscaling:groupName</key>\s*<value>[^<]*</value>\s*</item>")
 NO_ASG_INSTANCES = (
@@ -304,6 +310,32 @@ NO_ASG_INSTANCES = (
     b"<DescribeAutoScalingInstancesResult><AutoScalingInstances/></DescribeAutoScalingInstancesResult>"
     b"<ResponseMetadata><RequestId>replay</RequestId></ResponseMetadata></DescribeAutoScalingInstancesResponse>"
 )
+
+
+def trim_page(page, keep):
+    """The DescribeInstances answer ``page`` with only its first ``keep`` instances (empty reservations dropped)."""
+    root = ElementTree.fromstring(page)
+    ns = root.tag.split("}", 1)[0] + "}" if root.tag.startswith("{") else ""
+    ElementTree.register_namespace("", ns[1:-1])
+    reservations = root.find(ns + "reservationSet")
+    for reservation in list(reservations):
+        instances = reservation.find(ns + "instancesSet")
+        for instance in list(instances):
+            if keep > 0:
+                keep -= 1
+            else:
+                instances.remove(instance)
+        if not len(instances):
+            reservations.remove(reservation)
+    return ElementTree.tostring(root)
+
+
+def region_ids(raw, number):
+    """The captured answers with every instance ID made unique to the ``number``-th region (0: as captured)."""
+    if not number:
+        return raw
+    prefix = b"i-ee%d" % number  # hex digits only, as instance IDs are
+    return {key: _ANY_INSTANCE_ID.sub(lambda m: prefix + m.group(0)[2:], body) for key, body in raw.items()}
 
 
 def replay_pages(page, count):
@@ -316,6 +348,8 @@ def replay_pages(page, count):
         body = page
         if k:  # copies are plain instances: new IDs, no Auto Scaling group
             body = _ASG_TAG.sub(b"", _INSTANCE_ID.sub(lambda m, k=k: b"<instanceId>i-p%d-%s</instanceId>" % (k, m.group(1)[2:]), page))
+        if k + 1 == number and count % per_page:
+            body = trim_page(body, count % per_page)
         if k + 1 < number:
             body = body.replace(b"</DescribeInstancesResponse>", b"<nextToken>%d</nextToken></DescribeInstancesResponse>" % (k + 1))
         pages.append(body)
@@ -328,11 +362,17 @@ class QuietHandler(WSGIRequestHandler):
 
 
 class Replay:
-    """WSGI app: the captured answers by Action (DescribeInstances paged by NextToken); counts the calls."""
+    """WSGI app: the captured answers by region and Action (DescribeInstances paged by NextToken); counts the calls.
 
-    def __init__(self, raw, count):
-        self.pages = replay_pages(raw["DescribeInstances"], count)
-        self.raw = dict(raw, DescribeAutoScalingInstances=NO_ASG_INSTANCES)
+    ``count`` instances are spread evenly over ``regions``, each region with instance IDs of its own.
+    """
+
+    def __init__(self, raw, count, regions=(REGION,)):
+        self.regions = {}
+        for number, region in enumerate(regions):
+            share = count // len(regions) + (1 if number < count % len(regions) else 0)
+            answers = region_ids(raw, number)
+            self.regions[region] = (replay_pages(answers["DescribeInstances"], share), dict(answers, DescribeAutoScalingInstances=NO_ASG_INSTANCES))
         self.calls = {}
         self.lock = threading.Lock()
 
@@ -340,14 +380,18 @@ class Replay:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         form = parse_qs(environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else environ.get("QUERY_STRING", ""))
         action = form.get("Action", [""])[0]
+        scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        pages, raw = self.regions.get(scope.group(1) if scope else REGION, (None, {}))
         with self.lock:
             self.calls[action] = self.calls.get(action, 0) + 1
-        if action == "DescribeInstances":
-            body = self.pages[int(form.get("NextToken", ["0"])[0])]
+        if pages is None:
+            body = None
+        elif action == "DescribeInstances":
+            body = pages[int(form.get("NextToken", ["0"])[0])]
         elif action == "DescribeTargetHealth":
-            body = self.raw.get("DescribeTargetHealth " + form.get("TargetGroupArn", [""])[0])
+            body = raw.get("DescribeTargetHealth " + form.get("TargetGroupArn", [""])[0])
         else:
-            body = self.raw.get(action)
+            body = raw.get(action)
         if body is None:
             body = b"<ErrorResponse><Error><Code>InvalidAction</Code><Message>not replayed</Message></Error></ErrorResponse>"
             start_response("400 Bad Request", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
@@ -361,15 +405,17 @@ class Replay:
         return calls
 
 
-def bench_replay(raw, stack, count, workdir, env):
-    print("replaying %d instances (moto's answers for the smallest size, paged) ..." % count, flush=True)
-    app = Replay(raw, count)
+def bench_replay(raw, stack, count, workdir, env, regions=1):
+    names = FLEET_REGIONS[:regions]
+    print("replaying %d instances over %d region(s) (moto's answers for the smallest size, paged) ..." % (count, regions), flush=True)
+    app = Replay(raw, count, names)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         endpoint = "http://127.0.0.1:%d" % server.server_address[1]
-        result = {"instances": count, "decoys": 0, "stack_name": stack, "server": "replay", "seed_seconds": None}
-        result.update(measure_readers(endpoint, stack, workdir, env, "replay%d" % count, calls=app))
+        label = "replay" if regions == 1 else "replay x%d" % regions
+        result = {"instances": count, "decoys": 0, "stack_name": stack, "server": label, "regions": names, "seed_seconds": None}
+        result.update(measure_readers(endpoint, stack, workdir, env, "replay%d-%d" % (count, regions), calls=app, regions=names))
     finally:
         server.shutdown()
     return result
@@ -416,10 +462,18 @@ def verdicts(results):
         else:
             lines.append(("cold <= 1.3 x floor at %d (%s)" % (n, where), ours["cold"]["seconds"], round(1.3 * floor, 2)))
             lines.append(("peak memory <= 300 MB at %d (%s)" % (n, where), max(ours["cold"]["peak_mb"], ours["cache"]["peak_mb"]), 300.0))
+            if res.get("static"):  # issue 13: the cache serves hosts no slower than ansible-core reads a static file of them
+                lines.append(("cache hit <= static file at %d (%s)" % (n, where), ours["cache"]["seconds"], res["static"]["seconds"]))
+    # issue 13: the fleet over several regions, cold, no slower than the same number in one region (both replayed)
+    single = {res["instances"]: res for res in results if res["server"] == "replay"}
+    for res in results:
+        if res["server"].startswith("replay x") and res["instances"] in single:
+            same = single[res["instances"]]["stack"]["cold"]["seconds"]
+            lines.append(("cold %d over %s <= one region" % (res["instances"], res["server"][7:]), res["stack"]["cold"]["seconds"], same))
     return [{"target": name, "measured": got, "limit": limit, "met": got <= limit} for name, got, limit in lines]
 
 
-ROW = "%-9s %-6s %-6s %-7s | %-22s %13s %13s %7s %6s  %s"
+ROW = "%-9s %-9s %-6s %-7s | %-22s %13s %13s %7s %6s  %s"
 
 
 def table(results, endpoint, notes):
@@ -464,6 +518,11 @@ def main(argv=None):
         "--replay-sizes",
         default="1000,10000",
         help="sizes served by replaying moto's answers for the smallest moto size, page by page (empty: none)",
+    )
+    parser.add_argument(
+        "--replay-regions",
+        default="4",
+        help="region counts the largest replay size is also spread over (2,500 each at 10,000 over 4; empty: none)",
     )
     parser.add_argument("--decoys", type=float, default=0.2, help="decoy instances per stack instance (default 0.2)")
     parser.add_argument(
@@ -520,6 +579,9 @@ def main(argv=None):
     if raw is not None:
         for count in replay_sizes:
             results.append(bench_replay(raw, raw_stack, count, workdir, env))
+        for regions in sorted(int(n) for n in args.replay_regions.split(",") if n.strip()):
+            if replay_sizes and 1 < regions <= len(FLEET_REGIONS):
+                results.append(bench_replay(raw, raw_stack, replay_sizes[-1], workdir, env, regions))
     elif replay_sizes:
         notes.append("no replay: no moto size was measured")
     shutil.rmtree(str(workdir), ignore_errors=True)
@@ -529,6 +591,7 @@ def main(argv=None):
         "replay: moto's XML answers for the 1,000-instance stack served again by a local WSGI app (DescribeInstances paged 1,000 a page, "
         "IDs rewritten per page), so the client side is measured without moto's quadratic server cost"
     )
+    notes.append("replay xN: the same number of instances spread evenly over N regions (%s), each region with IDs of its own" % ", ".join(FLEET_REGIONS))
     notes.append("static file, same vars: our --list output turned into a static inventory file; what ansible-core alone takes to print it")
     notes.append("the machine is shared (2 cores): wall times move with its load; cpu seconds move less")
     output = table(results, endpoint, notes)
