@@ -210,6 +210,7 @@ include_ssm: true
 """
 
 try:
+    import boto3
     import botocore
 except ImportError:
     pass  # AWSInventoryBase reports a missing botocore
@@ -220,6 +221,8 @@ from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.amazon.aws.plugins.plugin_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
 from ansible_collections.hatrading.aws.plugins.module_utils import inventory_stack as inv
@@ -276,10 +279,27 @@ class InventoryModule(AWSInventoryBase):
     # -- reading AWS ----------------------------------------------------------------------------------
 
     def _client(self, service, region, credentials=None):
+        """A client of ``service`` in ``region``, with the plugin's connection options (or ``credentials``).
+
+        amazon.aws makes a boto3 session per client, and each session loads the service's model again (the
+        EC2 model is megabytes of JSON): with 4 regions most of a cold run. Clients here share one session
+        per profile, so each model is loaded once per run.
+        """
         retry = AWSRetry.jittered_backoff(retries=max(1, self.get_option("retries")), delay=1, max_delay=20)
+        _region, endpoint, params = get_aws_connection_info(self)
+        params = dict(params, **self._frozen_credentials)  # assume_role_arn's credentials, when given
+        params.update(credentials or {})
+        profile = params.pop("profile_name", None)
         # botocore's own retries off: the jittered backoff above is the one retry policy.
         config = botocore.config.Config(retries={"total_max_attempts": 1}, max_pool_connections=inv.SSM_WORKERS)
-        return self.client(service, region=region, retry_decorator=retry, config=config, **(credentials or {}))
+        for extra in (params.pop("config", None), params.pop("aws_config", None)):
+            if extra:
+                config = config.merge(extra if isinstance(extra, botocore.config.Config) else botocore.config.Config(**extra))
+        sessions = self.__dict__.setdefault("_sessions", {})
+        if profile not in sessions:
+            sessions[profile] = boto3.session.Session(profile_name=profile)
+        client = sessions[profile].client(service, region_name=region, endpoint_url=endpoint, config=config, **params)
+        return RetryingBotoClientWrapper(client, retry)
 
     @staticmethod
     def _guarded(where, service, call, *args):
