@@ -40,6 +40,7 @@ from moto.ec2.utils import parse_user_data
 from moto.elbv2 import models
 from moto_pipeline_mend import install_pipeline_mend
 import moto_clock
+from moto_ssm_mend import install_ssm_mend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -190,6 +191,7 @@ def build_server(host="127.0.0.1", port=0, clock=None):
     install_health_bridge()
     install_launch_template_fix()
     install_pipeline_mend()  # CodeDeploy DeleteDeploymentGroup / DeleteApplication (lab/moto_pipeline_mend.py)
+    install_ssm_mend()  # SSM DescribeInstanceInformation (lab/moto_ssm_mend.py)
     app = RecordingApp(moto_clock.LatencyApp(DomainDispatcherApplication(create_backend_app)))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 

@@ -445,6 +445,26 @@ def test_accounts_each_read_with_an_assumed_role(fresh_moto, tmp_path):
     assert sorted(doc["_meta"]["hostvars"]) == [far]
 
 
+def test_ssm_ping_status_groups(fresh_moto, tmp_path):
+    ids = seed(fresh_moto)  # the lab's DescribeInstanceInformation (lab/moto_ssm_mend.py): running -> Online, stopped -> ConnectionLost
+    stopped = ids["frontend"][0]
+    fresh_moto.client("ec2").stop_instances(InstanceIds=[stopped])
+    everyone = ids["frontend"] + ids["asg"] + ids["standalone"]
+    fresh_moto.forget_calls()
+    doc = listing(fresh_moto.env(), inventory_file(tmp_path, include_ssm=True))[0]
+    assert members(doc, "ssm_connectionlost") == [stopped]
+    assert members(doc, "ssm_online") == sorted(set(everyone) - {stopped})
+    assert plain(doc["_meta"]["hostvars"][stopped])["ssm_ping_status"] == "ConnectionLost"
+    ssm_calls = [call for call in fresh_moto.calls() if call["operation"] == "DescribeInstanceInformation"]
+    assert len(ssm_calls) == 1  # 6 instances: one batch of at most 50 IDs
+
+    # another connection: SSM is not read, no ssm_* group
+    fresh_moto.forget_calls()
+    doc = listing(fresh_moto.env(), inventory_file(tmp_path, include_ssm=True, connection="ssh"))[0]
+    assert not [group for group in doc if group.startswith("ssm_")]
+    assert "DescribeInstanceInformation" not in [call["operation"] for call in fresh_moto.calls()]
+
+
 def test_throttled_region_is_named_and_strict_false_loads_the_others(fresh_moto, faulty, tmp_path):
     ids = two_region_stack(fresh_moto)[0]
     env, set_fault = faulty
