@@ -322,7 +322,7 @@ class InventoryModule(AWSInventoryBase):
             return records, failure
 
     def _assume_roles(self, pool, accounts):
-        """{role ARN: client credentials or RegionFailure per region key}, the roles assumed concurrently."""
+        """{role ARN: client credentials, or the error AssumeRole gave}, the roles assumed concurrently."""
         jobs = {}
         for account in accounts:
             if account["role_arn"]:

@@ -511,6 +511,28 @@ def test_access_denied_honours_strict_permissions(fresh_moto, faulty, tmp_path):
     assert "elasticloadbalancing:DescribeTargetGroups/DescribeTags/DescribeTargetHealth denied" in stderr
 
 
+STS_DENIED = (
+    403,
+    b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>'
+    b"<Message>not authorized to perform sts:AssumeRole</Message></Error><RequestId>lab</RequestId></ErrorResponse>",
+)
+
+
+def test_a_role_that_cannot_be_assumed_is_named(fresh_moto, faulty, tmp_path):
+    ids = seed(fresh_moto)
+    env, set_fault = faulty
+    set_fault(OTHER_REGION, "sts", STS_DENIED)  # the role's STS client is in its account's first region
+    accounts = [{"role_arn": "arn:aws:iam::111111111111:role/inventory-read", "regions": [OTHER_REGION]}, {"regions": [REGION]}]
+
+    proc = run_inventory(env, inventory_file(tmp_path, regions=[], accounts=accounts))
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "account 111111111111 region eu-west-1: sts:AssumeRole denied" in proc.stderr
+
+    doc, stderr = listing(env, inventory_file(tmp_path, regions=[], accounts=accounts, strict_permissions=False))
+    assert "account 111111111111 region eu-west-1: sts:AssumeRole denied" in stderr
+    assert members(doc, "tier_frontend") == ids["frontend"] and "account_111111111111" not in doc
+
+
 def test_the_demo_inventory_file(fresh_moto):
     ids = seed(fresh_moto, stack="demo")
     doc = listing(fresh_moto.env(), REPO / "playbooks" / "inventory" / "demo.hatrading_stack.yml")[0]
