@@ -145,22 +145,37 @@ def api_calls(endpoint, forget=False):
     return counts
 
 
+# Linux keeps a process's peak RSS across fork and exec, so a reader started straight from this (large) bench
+# process would report at least the bench's own size. A small launcher starts it instead and reports the
+# reader's own wall time, CPU and peak RSS.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.monotonic()
+proc = subprocess.Popen(sys.argv[2:])
+status, usage = os.wait4(proc.pid, 0)[1:]
+figures = {"seconds": time.monotonic() - started, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}
+with open(sys.argv[1], "w") as handle:
+    json.dump(figures, handle)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measure(argv, env, endpoint, out_path, calls=None):
     """Run argv; wall and CPU seconds, peak RSS (MB) of that process, rc, API calls, stdout kept in out_path."""
     if calls is None:
         api_calls(endpoint, forget=True)
     else:
         calls.take_calls()
+    report = Path(str(out_path) + ".rusage")
     with open(out_path, "w") as out, open(str(out_path) + ".err", "w") as err:
-        started = time.monotonic()
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, cwd=str(REPO))
-        status, usage = os.wait4(proc.pid, 0)[1:]
-        seconds = time.monotonic() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.Popen([PYTHON, "-c", LAUNCHER, str(report)] + list(argv), env=env, stdout=out, stderr=err, cwd=str(REPO))
+        proc.wait()
+    figures = json.loads(report.read_text())
+    report.unlink()
     return {
-        "seconds": round(seconds, 2),
-        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-        "peak_mb": round(usage.ru_maxrss / 1024.0, 1),
+        "seconds": round(figures["seconds"], 2),
+        "cpu_seconds": round(figures["cpu"], 2),
+        "peak_mb": round(figures["maxrss_kb"] / 1024.0, 1),
         "rc": proc.returncode,
         "calls": api_calls(endpoint) if calls is None else calls.take_calls(),
         "stderr_tail": Path(str(out_path) + ".err").read_text()[-600:] if proc.returncode else "",
