@@ -15,7 +15,7 @@ from botocore.config import Config
 
 SCALE = 200.0
 REGION = "us-east-1"
-SLACK = 2.0  # seconds a shared 2-core machine may add to a poll
+SLACK = 5.0  # seconds a loaded, shared 2-core machine may add to a poll (the lower bounds are exact)
 
 
 @pytest.fixture(scope="module")
