@@ -11,7 +11,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.compute import valid
 from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import validate_monitoring
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import validate_pipeline
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
+from ansible_collections.hatrading.aws.plugins.module_utils.network.model import validate_network
 
 VALIDATORS = {
     "network": validate_network,

@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import RETRIES
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import THROTTLING
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 
@@ -92,3 +94,17 @@ class EC2(Service):
     replace_route = api("replace_route")
     replace_route_table_association = api("replace_route_table_association")
     terminate_instances = api("terminate_instances")
+    authorize_security_group_egress = api("authorize_security_group_egress")
+    authorize_security_group_ingress = api("authorize_security_group_ingress")
+    detach_internet_gateway = api("detach_internet_gateway", missing=None)
+    disassociate_route_table = api("disassociate_route_table", missing=None)
+    release_address = api("release_address", missing=None)
+    revoke_security_group_egress = api("revoke_security_group_egress", missing=None)
+    revoke_security_group_ingress = api("revoke_security_group_ingress", missing=None)
+    # handing a subnet back to the default ACL while its network is torn down: a gone association is fine
+    hand_back_network_acl_association = api("replace_network_acl_association", missing=None)
+
+    def create_flow_logs_when_role_ready(self, **params):
+        """create_flow_logs that also retries InvalidParameter: EC2 may not yet accept a just-made delivery role."""
+        retry = self.RETRY_CLASS.jittered_backoff(retries=RETRIES, catch_extra_error_codes=list(THROTTLING) + ["InvalidParameter"])
+        return retry(self.client.create_flow_logs)(**params)

@@ -20,3 +20,7 @@ class Logs(Service):
     list_tags_for_resource = api("list_tags_for_resource")
     put_retention_policy = api("put_retention_policy")
     tag_resource = api("tag_resource")
+
+    def log_group_named(self, name):
+        """The log group called ``name`` exactly, or None (the API matches by prefix)."""
+        return next((group for group in self.describe_log_groups(logGroupNamePrefix=name) if group["logGroupName"] == name), None)
