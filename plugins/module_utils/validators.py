@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn import validate_cdn
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import validate_compute
-from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
+from ansible_collections.hatrading.aws.plugins.module_utils.database.model import validate_database
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import validate_monitoring
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import validate_pipeline
 from ansible_collections.hatrading.aws.plugins.module_utils.network.model import validate_network

@@ -111,7 +111,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.hatrading.aws.plugins.module_utils import audit
 from ansible_collections.hatrading.aws.plugins.module_utils import autoscaling
 from ansible_collections.hatrading.aws.plugins.module_utils import compute
-from ansible_collections.hatrading.aws.plugins.module_utils import database
+from ansible_collections.hatrading.aws.plugins.module_utils.database import model as database
 from ansible_collections.hatrading.aws.plugins.module_utils import ec2
 from ansible_collections.hatrading.aws.plugins.module_utils import elbv2
 from ansible_collections.hatrading.aws.plugins.module_utils import rds
