@@ -421,6 +421,27 @@ def actual_network(raw, stack):
             "allocation_ids": allocations,
         }
         ids[nat["NatGatewayId"]] = "nat_gateway/" + name
+    _actual_route_tables(have, raw, stack, ids, subnet_names)
+    in_use = set(a for nat in have["nat_gateway"].values() for a in nat["allocation_ids"])
+    for name, (address, tags) in _named(raw.get("addresses", []), stack, "AllocationId").items():
+        if address["AllocationId"] not in in_use:  # left over from a NAT that failed or was deleted
+            have["elastic_ip"][name] = {"tags": tags, "id": address["AllocationId"], "public_ip": address.get("PublicIp")}
+    _actual_network_acls(have, raw, stack, subnet_names)
+    groups = _named(raw.get("security_groups", []), stack, "GroupId")
+    group_names = dict((group["GroupId"], name) for name, (group, _tags) in groups.items())
+    group_names.update((group["GroupId"], DEFAULT_SG) for group in raw.get("security_groups", []) if group.get("GroupName") == "default")
+    for name, (group, tags) in groups.items():
+        have["security_group"][name] = {"description": group.get("Description"), "tags": tags, "id": group["GroupId"]}
+        have["security_group_rules"][name] = _group_rules(group, group_names)
+    for group in raw.get("security_groups", []):
+        if group.get("GroupName") == "default":
+            have["security_group_rules"][DEFAULT_SG] = _group_rules(group, group_names)
+            have["security_group"].setdefault(DEFAULT_SG, {"id": group["GroupId"], "builtin": True})
+    return have
+
+
+def _actual_route_tables(have, raw, stack, ids, subnet_names):
+    """The stack's route tables, their routes (targets named by ``ids``) and which subnet uses which."""
     for name, (table, tags) in _named(raw.get("route_tables", []), stack, "RouteTableId").items():
         routes = {}
         for route in table.get("Routes", []):
@@ -443,10 +464,10 @@ def actual_network(raw, stack):
                     "route_table": "other/" + table["RouteTableId"],
                     "id": assoc["RouteTableAssociationId"],
                 }
-    in_use = set(a for nat in have["nat_gateway"].values() for a in nat["allocation_ids"])
-    for name, (address, tags) in _named(raw.get("addresses", []), stack, "AllocationId").items():
-        if address["AllocationId"] not in in_use:  # left over from a NAT that failed or was deleted
-            have["elastic_ip"][name] = {"tags": tags, "id": address["AllocationId"], "public_ip": address.get("PublicIp")}
+
+
+def _actual_network_acls(have, raw, stack, subnet_names):
+    """The stack's network ACLs, their entries, which subnet uses which, and the VPC's default ACL."""
     nacl_names = {}
     for name, (nacl, tags) in _named(raw.get("network_acls", []), stack, "NetworkAclId").items():
         entries = [_nacl_entry(e) for e in nacl.get("Entries", []) if e["RuleNumber"] < 32767]
@@ -460,17 +481,6 @@ def actual_network(raw, stack):
                 have["network_acl_association"][subnet_names[assoc["SubnetId"]]] = {"network_acl": acl_name, "id": assoc["NetworkAclAssociationId"]}
         if nacl.get("IsDefault"):
             have["default_network_acl_id"] = nacl["NetworkAclId"]
-    groups = _named(raw.get("security_groups", []), stack, "GroupId")
-    group_names = dict((group["GroupId"], name) for name, (group, _tags) in groups.items())
-    group_names.update((group["GroupId"], DEFAULT_SG) for group in raw.get("security_groups", []) if group.get("GroupName") == "default")
-    for name, (group, tags) in groups.items():
-        have["security_group"][name] = {"description": group.get("Description"), "tags": tags, "id": group["GroupId"]}
-        have["security_group_rules"][name] = _group_rules(group, group_names)
-    for group in raw.get("security_groups", []):
-        if group.get("GroupName") == "default":
-            have["security_group_rules"][DEFAULT_SG] = _group_rules(group, group_names)
-            have["security_group"].setdefault(DEFAULT_SG, {"id": group["GroupId"], "builtin": True})
-    return have
 
 
 def _group_rules(group, group_names):
