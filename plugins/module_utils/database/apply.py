@@ -271,6 +271,16 @@ class DatabaseApplier(Applier):
         if change.ref.get("deletion_protection"):
             call(DeletionProtection=False, ApplyImmediately=True, **{identifier_key: change.name})
 
+    def _after_restore(self, spec):
+        """What a restore does not take from the settings: the password (the secret's), backups and windows."""
+        return dict(
+            MasterUserPassword=self.password(),
+            BackupRetentionPeriod=spec["backup_retention_days"],
+            PreferredBackupWindow=spec["backup_window"],
+            PreferredMaintenanceWindow=spec["maintenance_window"],
+            ApplyImmediately=True,
+        )
+
     # -- Aurora cluster
     def create_db_cluster(self, change):
         spec = change.after
@@ -291,14 +301,7 @@ class DatabaseApplier(Applier):
         if snapshot:
             self.rds.restore_db_cluster_from_snapshot(SnapshotIdentifier=snapshot, **common)
             self._wait("db_cluster_available", DBClusterIdentifier=change.name)
-            self.rds.modify_db_cluster(
-                DBClusterIdentifier=change.name,
-                MasterUserPassword=self.password(),
-                BackupRetentionPeriod=spec["backup_retention_days"],
-                PreferredBackupWindow=spec["backup_window"],
-                PreferredMaintenanceWindow=spec["maintenance_window"],
-                ApplyImmediately=True,
-            )
+            self.rds.modify_db_cluster(DBClusterIdentifier=change.name, **self._after_restore(spec))
         else:
             self.rds.create_db_cluster(
                 MasterUsername=spec["master_username"],
@@ -396,15 +399,7 @@ class DatabaseApplier(Applier):
             **self._instance_placement(change.name, spec),
         )
         self._wait("db_instance_available", DBInstanceIdentifier=change.name)
-        self.rds.modify_db_instance(
-            DBInstanceIdentifier=change.name,
-            MasterUserPassword=self.password(),
-            BackupRetentionPeriod=spec["backup_retention_days"],
-            PreferredBackupWindow=spec["backup_window"],
-            PreferredMaintenanceWindow=spec["maintenance_window"],
-            ApplyImmediately=True,
-            **self._monitoring(spec),
-        )
+        self.rds.modify_db_instance(DBInstanceIdentifier=change.name, **dict(self._after_restore(spec), **self._monitoring(spec)))
 
     def update_db_instance(self, change):
         self._modify(self.rds.modify_db_instance, "DBInstanceIdentifier", change, INSTANCE_FIELDS)
