@@ -8,6 +8,7 @@ __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn import validate_cdn
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import validate_compute
+from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_checks import validate_stack
 from ansible_collections.hatrading.aws.plugins.module_utils.database.model import validate_database
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import validate_monitoring
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import validate_pipeline
@@ -20,10 +21,11 @@ VALIDATORS = {
     "cdn": validate_cdn,
     "monitoring": validate_monitoring,
     "pipeline": validate_pipeline,
+    "stack": validate_stack,  # across tiers: ports that must agree, ha without single instances
 }
 ARGUMENT_SPEC = dict(
     tier=dict(type="str", required=True, choices=sorted(VALIDATORS)),
-    settings=dict(type="dict", required=True),
+    settings=dict(type="dict"),
     prefix=dict(type="str", default=""),
 )
 

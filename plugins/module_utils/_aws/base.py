@@ -56,24 +56,26 @@ def api(operation, key=None, pages=False, missing=RAISE, codes=None):
 
     ``key`` picks that part of the answer (a list with ``pages=True``, which follows every page);
     ``missing`` is what the method returns when AWS answers "not found" (one of the service's
-    NOT_FOUND codes, or ``codes``); by default that is an error like any other.
+    NOT_FOUND codes, or ``codes``); by default that is an error like any other. A caller may
+    give its own ``missing=`` for one call (a read that expects the resource may be absent).
     """
+    default = missing
 
-    def method(self, **params):
+    def method(self, missing=default, **params):
+        # a call that accepts "not found" must not first retry it as eventual consistency
+        settled = missing is not RAISE
         try:
-            # a call that accepts "not found" must not first retry it as eventual consistency
-            settled = missing is not RAISE
             if pages:
                 return self.paginate(operation, key, settled=settled, **params)
             answer = self.call(operation, settled=settled, **params)
         except ClientError as error:
-            if missing is not RAISE and error_code(error) in (codes or self.NOT_FOUND):
+            if settled and error_code(error) in (codes or self.NOT_FOUND):
                 return copy.copy(missing)
             raise
         return answer.get(key) if key else answer
 
     method.__name__ = operation
-    method.__doc__ = "%s%s, retried%s." % (operation, "[%s]" % key if key else "", "; %r when not found" % (missing,) if missing is not RAISE else "")
+    method.__doc__ = "%s%s, retried%s." % (operation, "[%s]" % key if key else "", "; %r when not found" % (default,) if default is not RAISE else "")
     return method
 
 
@@ -103,7 +105,10 @@ class Service:
 
     def paginate(self, operation, key, settled=False, **params):
         def all_pages():
-            return self.client.get_paginator(operation).paginate(**params).build_full_result().get(key, [])
+            answer = self.client.get_paginator(operation).paginate(**params).build_full_result()
+            for part in key.split("."):  # "DistributionList.Items": CloudFront nests its lists
+                answer = answer.get(part) or {}
+            return answer or []
 
         return (self.retry_settled if settled else self.retry)(all_pages)()
 

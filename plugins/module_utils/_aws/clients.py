@@ -68,8 +68,8 @@ class Clients:
     Tests pass their own, e.g. ``Clients(make={"ec2": stubbed}.get)``.
     """
 
-    def __init__(self, module=None, make=None):
-        self._make = make or (lambda name: module.client(name, config=CLIENT_CONFIG))
+    def __init__(self, module=None, make=None, config=None):
+        self._make = make or (lambda name: module.client(name, config=config or CLIENT_CONFIG))
         self._made = {}
 
     def __call__(self, name):

@@ -54,3 +54,5 @@ class RDS(Service):
         if not identifiers:
             return []
         return self.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": sorted(identifiers)}])
+
+    describe_db_engine_versions = api("describe_db_engine_versions", "DBEngineVersions", pages=True)

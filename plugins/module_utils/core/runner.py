@@ -23,6 +23,7 @@ try:
     from botocore.exceptions import BotoCoreError
     from botocore.exceptions import ClientError
     from botocore.exceptions import WaiterError
+    from botocore.parsers import ResponseParserError
 except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
@@ -49,7 +50,8 @@ class Outcome:
 
 
 def aws_errors():
-    return (ClientError, BotoCoreError, WaiterError)
+    """What an AWS call raises, an answer that is no AWS answer (HTML, an empty body) included."""
+    return (ClientError, BotoCoreError, WaiterError, ResponseParserError)
 
 
 def run_tier(tier, argument_spec, validate, reconcile, **module_options):

@@ -137,4 +137,3 @@ class StackView:
             return self.clients.rds.db_instances_named(members or [names.database(self.stack)["instance"]])
 
         return self._once("db_instances", read)
-

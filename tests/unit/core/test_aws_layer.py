@@ -7,6 +7,7 @@ from botocore.stub import Stubber
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws import base
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import SERVICES
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.cloudfront import CloudFront
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ec2 import EC2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.rds import RDS
@@ -110,3 +111,20 @@ def test_every_declared_call_exists_in_its_service_model():
         assert declared, name
         missing = sorted(set(declared) - operations)
         assert not missing, "%s declares unknown operations %s" % (name, missing)
+
+
+def test_a_caller_may_accept_not_found_for_one_read():
+    rds = RDS(client("rds"))
+    with Stubber(rds.client) as stub:
+        stub.add_client_error("describe_db_subnet_groups", service_error_code="DBSubnetGroupNotFoundFault", http_status_code=404)
+        stub.add_client_error("describe_db_subnet_groups", service_error_code="DBSubnetGroupNotFoundFault", http_status_code=404)
+        assert rds.describe_db_subnet_groups(DBSubnetGroupName="x", missing=None) is None
+        assert rds.describe_db_subnet_groups(DBSubnetGroupName="x") == []
+
+
+def test_nested_list_keys_are_followed():
+    cloudfront = CloudFront(client("cloudfront"))
+    with Stubber(cloudfront.client) as stub:
+        page = {"Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 0}
+        stub.add_response("list_distributions", {"DistributionList": dict(page, Items=[])})
+        assert cloudfront.list_distributions() == []

@@ -106,71 +106,13 @@ def audit_network(snapshot, min_azs):
 
 def audit_compute(snapshot, min_azs, min_instances):
     stack = snapshot["stack"]
-    groups = snapshot["auto_scaling_groups"]
-    if not groups and not snapshot["load_balancers"]:
+    if not snapshot["auto_scaling_groups"] and not snapshot["load_balancers"]:
         return [finding("compute.groups", "compute", stack, SKIP, "no Auto Scaling group or load balancer of this stack")]
-    found = []
-    subnets_by_id = dict((s["SubnetId"], s) for s in snapshot["subnets"])
     instance_az = {}
-    for group in groups:
-        name = group["AutoScalingGroupName"]
-        subnet_ids = [s for s in (group.get("VPCZoneIdentifier") or "").split(",") if s]
-        azs = _azs_of(subnet_ids, subnets_by_id) or sorted(group.get("AvailabilityZones") or [])
-        found.append(
-            finding(
-                "compute.group_spans_azs",
-                "compute",
-                name,
-                PASS if len(azs) >= min_azs else FAIL,
-                "subnets in %d AZs (%s)" % (len(azs), ", ".join(azs)),
-                "place the group in the app subnets of every AZ",
-            )
-        )
-        found.append(
-            finding(
-                "compute.group_min_size",
-                "compute",
-                name,
-                PASS if group["MinSize"] >= min_instances else FAIL,
-                "min_size %d" % group["MinSize"],
-                "compute_<tier>_min_size: %d or more, so one instance can fail" % min_instances,
-            )
-        )
-        found.append(
-            finding(
-                "compute.group_health_check",
-                "compute",
-                name,
-                PASS if group.get("HealthCheckType") == "ELB" else WARN,
-                "health check %s" % group.get("HealthCheckType"),
-                "ELB health checks replace an instance whose application is down, not only whose host is",
-            )
-        )
-        in_service = [i for i in group.get("Instances") or [] if i.get("LifecycleState") == "InService" and i.get("HealthStatus") == "Healthy"]
-        for instance in group.get("Instances") or []:
-            instance_az[instance["InstanceId"]] = instance.get("AvailabilityZone")
-        found.append(
-            finding(
-                "compute.group_in_service",
-                "compute",
-                name,
-                PASS if len(in_service) >= group["MinSize"] and in_service else FAIL,
-                "%d of min %d instances in service and healthy" % (len(in_service), group["MinSize"]),
-                "look at the group's scaling activities and the instances' console output",
-            )
-        )
-        spread = sorted(set(i.get("AvailabilityZone") for i in in_service))
-        if len(in_service) >= 2:
-            found.append(
-                finding(
-                    "compute.instances_spread",
-                    "compute",
-                    name,
-                    PASS if len(spread) >= min(min_azs, len(in_service)) else WARN,
-                    "%d instances in %s" % (len(in_service), ", ".join(spread)),
-                    "rebalance the group (AZRebalance must not be suspended); losing that AZ takes every instance",
-                )
-            )
+    found = []
+    for group in snapshot["auto_scaling_groups"]:
+        found += _audit_group(group, snapshot["subnets"], min_azs, min_instances)
+        instance_az.update((i["InstanceId"], i.get("AvailabilityZone")) for i in group.get("Instances") or [])
     for balancer in snapshot["load_balancers"]:
         azs = sorted(z["ZoneName"] for z in balancer.get("AvailabilityZones") or [])
         found.append(
@@ -184,21 +126,77 @@ def audit_compute(snapshot, min_azs, min_instances):
             )
         )
     for group in snapshot["target_groups"]:
-        health = snapshot["target_health"].get(group["TargetGroupArn"], [])
-        healthy = [d["Target"]["Id"] for d in health if (d.get("TargetHealth") or {}).get("State") == "healthy"]
-        azs = sorted(set(instance_az.get(i) for i in healthy if instance_az.get(i)))
-        status = FAIL if not healthy else (WARN if len(healthy) < min_instances else PASS)
+        found.append(_audit_targets(group, snapshot["target_health"].get(group["TargetGroupArn"], []), instance_az, min_instances))
+    return found
+
+
+def _audit_group(group, subnets, min_azs, min_instances):
+    """One Auto Scaling group: AZs, min size, health check type, instances in service and their spread."""
+    name = group["AutoScalingGroupName"]
+    subnet_ids = [s for s in (group.get("VPCZoneIdentifier") or "").split(",") if s]
+    azs = _azs_of(subnet_ids, dict((s["SubnetId"], s) for s in subnets)) or sorted(group.get("AvailabilityZones") or [])
+    in_service = [i for i in group.get("Instances") or [] if i.get("LifecycleState") == "InService" and i.get("HealthStatus") == "Healthy"]
+    found = [
+        finding(
+            "compute.group_spans_azs",
+            "compute",
+            name,
+            PASS if len(azs) >= min_azs else FAIL,
+            "subnets in %d AZs (%s)" % (len(azs), ", ".join(azs)),
+            "place the group in the app subnets of every AZ",
+        ),
+        finding(
+            "compute.group_min_size",
+            "compute",
+            name,
+            PASS if group["MinSize"] >= min_instances else FAIL,
+            "min_size %d" % group["MinSize"],
+            "compute_<tier>_min_size: %d or more, so one instance can fail" % min_instances,
+        ),
+        finding(
+            "compute.group_health_check",
+            "compute",
+            name,
+            PASS if group.get("HealthCheckType") == "ELB" else WARN,
+            "health check %s" % group.get("HealthCheckType"),
+            "ELB health checks replace an instance whose application is down, not only whose host is",
+        ),
+        finding(
+            "compute.group_in_service",
+            "compute",
+            name,
+            PASS if len(in_service) >= group["MinSize"] and in_service else FAIL,
+            "%d of min %d instances in service and healthy" % (len(in_service), group["MinSize"]),
+            "look at the group's scaling activities and the instances' console output",
+        ),
+    ]
+    spread = sorted(set(i.get("AvailabilityZone") for i in in_service))
+    if len(in_service) >= 2:
         found.append(
             finding(
-                "compute.healthy_targets",
+                "compute.instances_spread",
                 "compute",
-                group["TargetGroupName"],
-                status,
-                "%d healthy of %d targets%s" % (len(healthy), len(health), " in %s" % ", ".join(azs) if azs else ""),
-                "at least %d healthy targets, so one can fail without an outage" % min_instances,
+                name,
+                PASS if len(spread) >= min(min_azs, len(in_service)) else WARN,
+                "%d instances in %s" % (len(in_service), ", ".join(spread)),
+                "rebalance the group (AZRebalance must not be suspended); losing that AZ takes every instance",
             )
         )
     return found
+
+
+def _audit_targets(group, health, instance_az, min_instances):
+    """One target group: enough healthy targets, and where they are."""
+    healthy = [d["Target"]["Id"] for d in health if (d.get("TargetHealth") or {}).get("State") == "healthy"]
+    azs = sorted(set(instance_az.get(i) for i in healthy if instance_az.get(i)))
+    return finding(
+        "compute.healthy_targets",
+        "compute",
+        group["TargetGroupName"],
+        FAIL if not healthy else (WARN if len(healthy) < min_instances else PASS),
+        "%d healthy of %d targets%s" % (len(healthy), len(health), " in %s" % ", ".join(azs) if azs else ""),
+        "at least %d healthy targets, so one can fail without an outage" % min_instances,
+    )
 
 
 def audit_database(snapshot, min_backup_days):
@@ -268,6 +266,48 @@ def _backups_and_protection(name, record, min_backup_days):
     ]
 
 
+def _admits(group, port, source_id):
+    """Whether a security group lets TCP ``port`` in from the group ``source_id``."""
+    for rule in group.get("IpPermissions") or []:
+        protocol_ok = rule.get("IpProtocol") in ("-1", "tcp")
+        port_ok = rule.get("IpProtocol") == "-1" or (rule.get("FromPort", 0) <= port <= rule.get("ToPort", 65535))
+        if protocol_ok and port_ok and any(pair.get("GroupId") == source_id for pair in rule.get("UserIdGroupPairs") or []):
+            return True
+    return False
+
+
+def _hops(snapshot):
+    """(from component, to component, port the next hop listens on, the variable that sets it) along the request path."""
+    ports = dict((group["TargetGroupName"].rsplit("-", 1)[-1], group.get("Port")) for group in snapshot["target_groups"])
+    hops = [("alb-public", "frontend", ports.get("fe"), "compute_frontend_port"), ("alb-internal", "backend", ports.get("be"), "compute_backend_port")]
+    endpoints = [(i.get("Endpoint") or {}).get("Port") for i in snapshot["db_instances"]] + [c.get("Port") for c in snapshot["db_clusters"]]
+    hops.append(("backend", "database", next((port for port in endpoints if port), None), "database_port"))
+    return [hop for hop in hops if hop[2]]
+
+
+def audit_chain(snapshot):
+    """Each hop's security group admits the port the next hop listens on, from the hop before it."""
+    stack = snapshot["stack"]
+    groups = dict((tags_of(g).get("Name"), g) for g in snapshot.get("security_groups") or [])
+    found = []
+    for source, target, port, variable in _hops(snapshot):
+        source_group, target_group = groups.get("%s-%s" % (stack, source)), groups.get("%s-%s" % (stack, target))
+        if source_group is None or target_group is None:
+            continue
+        ok = _admits(target_group, port, source_group["GroupId"])
+        found.append(
+            finding(
+                "network.chain_%s" % target.replace("-", "_"),
+                "network",
+                target_group.get("GroupName", target),
+                PASS if ok else FAIL,
+                "%s %s tcp/%d from %s" % (target_group.get("GroupName"), "admits" if ok else "does not admit", port, source_group.get("GroupName")),
+                "give the network tier's port and %s the same value (network_%s_port)" % (variable, target.replace("-", "_")),
+            )
+        )
+    return found
+
+
 def audit(snapshot, min_azs=2, min_instances=2, min_backup_days=7, tiers=("network", "compute", "database")):
     """Every finding for the tiers asked, network first."""
     found = []
@@ -277,6 +317,8 @@ def audit(snapshot, min_azs=2, min_instances=2, min_backup_days=7, tiers=("netwo
         found += audit_compute(snapshot, min_azs, min_instances)
     if "database" in tiers:
         found += audit_database(snapshot, min_backup_days)
+    if "network" in tiers:
+        found += audit_chain(snapshot)
     return found
 
 

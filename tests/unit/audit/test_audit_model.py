@@ -2,7 +2,7 @@
 
 import copy
 
-from ansible_collections.hatrading.aws.plugins.module_utils import audit
+from ansible_collections.hatrading.aws.plugins.module_utils.audit import model as audit
 
 
 def subnet(subnet_id, az, layer):
