@@ -101,8 +101,6 @@ class EC2(Service):
     release_address = api("release_address", missing=None)
     revoke_security_group_egress = api("revoke_security_group_egress", missing=None)
     revoke_security_group_ingress = api("revoke_security_group_ingress", missing=None)
-    # handing a subnet back to the default ACL while its network is torn down: a gone association is fine
-    hand_back_network_acl_association = api("replace_network_acl_association", missing=None)
 
     def create_flow_logs_when_role_ready(self, **params):
         """create_flow_logs that also retries InvalidParameter: EC2 may not yet accept a just-made delivery role."""

@@ -32,5 +32,3 @@ class IAM(Service):
     remove_role_from_instance_profile = api("remove_role_from_instance_profile", missing=None)
     tag_role = api("tag_role")
     update_assume_role_policy = api("update_assume_role_policy")
-    role_named = api("get_role", "Role", missing=None)
-    role_policy_document = api("get_role_policy", "PolicyDocument", missing=None)

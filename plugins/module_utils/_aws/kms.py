@@ -20,4 +20,3 @@ class KMS(Service):
     describe_key = api("describe_key")
     enable_key_rotation = api("enable_key_rotation")
     tag_resource = api("tag_resource")
-    key_named = api("describe_key", "KeyMetadata", missing=None)

@@ -20,5 +20,3 @@ class SecretsManager(Service):
     get_secret_value = api("get_secret_value")
     restore_secret = api("restore_secret")
     tag_resource = api("tag_resource")
-    secret_named = api("describe_secret", missing=None)
-    secret_string = api("get_secret_value", "SecretString", missing=None)

@@ -59,7 +59,7 @@ def _plan_present(clients, cfg, raw, run, outcome):
     plan = outcome.plan = model.plan_database(want, have)
     creates = [c for c in plan.of(action=CREATE) if c.kind in ("db_cluster", "db_instance")]
     needs_password = any(c.kind == "db_cluster" or not c.after.get("cluster") for c in creates)
-    if needs_password and not run.check_mode and clients.secretsmanager.secret_named(SecretId=cfg["secret_name"]) is None:
+    if needs_password and not run.check_mode and clients.secretsmanager.describe_secret(SecretId=cfg["secret_name"], missing=None) is None:
         raise model.DatabaseError(NO_SECRET % cfg["secret_name"])
     return kms_arn, have, plan
 
@@ -86,12 +86,18 @@ def _network(view, cfg, run, outcome):
 def resolve_kms_key(kms, cfg):
     """(ARN, key) of the given key, or of the stack's key; (None, None) when the stack's key is still to be made."""
     if cfg.get("kms_key_id"):
-        key = kms.key_named(KeyId=cfg["kms_key_id"])
+        key = _key(kms, cfg["kms_key_id"])
         if key is None:
             raise model.DatabaseError("kms_key_id: KMS key %s not found" % cfg["kms_key_id"])
         return key["Arn"], None
-    key = kms.key_named(KeyId=names.database(cfg["stack"])["kms_alias"])
+    key = _key(kms, names.database(cfg["stack"])["kms_alias"])
     return (key["Arn"] if key else None), key
+
+
+def _key(kms, key_id):
+    """KMS key metadata by ID, ARN or alias, or None."""
+    answer = kms.describe_key(KeyId=key_id, missing=None)
+    return answer["KeyMetadata"] if answer else None
 
 
 def check_restore(rds, cfg, have):
@@ -167,7 +173,7 @@ class DatabaseApplier(Applier):
     def password(self):
         """The master password from the secret, read once; masked in anything Ansible might print."""
         if self._password is None:
-            value = self.secrets.secret_string(SecretId=self.cfg["secret_name"])
+            value = (self.secrets.get_secret_value(SecretId=self.cfg["secret_name"], missing=None) or {}).get("SecretString")
             if value is None:
                 raise model.DatabaseError(NO_SECRET % self.cfg["secret_name"])
             try:

@@ -77,7 +77,7 @@ def reconcile(clients, params, run, outcome):
     stack, present = params["stack"], params["state"] == "present"
     name = params["secret_name"] or names.database(stack)["secret"]
     want_tags = stack_tags(stack, TIER, name, params["tags"])
-    found = clients.secretsmanager.secret_named(SecretId=name)
+    found = clients.secretsmanager.describe_secret(SecretId=name, missing=None)
     plan = outcome.plan = plan_secret(name, want_tags, found, present)
     arn = found.get("ARN") if found else None
     if plan.changed and not run.check_mode:

@@ -255,7 +255,7 @@ class NetworkApplier(Applier):
         # Hand any subnet still on it back to the VPC's default ACL (moto keeps deleted subnets' associations).
         default_acl = self.have.get("default_network_acl_id")
         for association_id in change.ref.get("association_ids", []) if default_acl else []:
-            self.ec2.hand_back_network_acl_association(AssociationId=association_id, NetworkAclId=default_acl)
+            self.ec2.replace_network_acl_association(AssociationId=association_id, NetworkAclId=default_acl, missing=None)
         self.ec2.delete_network_acl(NetworkAclId=change.ref["id"])
 
     def create_network_acl_association(self, change):

@@ -185,9 +185,11 @@ def read_flow_log(clients, cfg):
     filters = stack_filters(cfg["stack"], cfg["tier"]) + [{"Name": "tag:Name", "Values": [cfg["name"]]}]
     flow_logs = clients.ec2.describe_flow_logs(Filters=filters)
     log_group = clients.logs.log_group_named(cfg["log_group_name"])
-    document = clients.iam.role_policy_document(RoleName=cfg["role_name"], PolicyName=POLICY_NAME)
+    policy = clients.iam.get_role_policy(RoleName=cfg["role_name"], PolicyName=POLICY_NAME, missing=None)
+    document = policy["PolicyDocument"] if policy else None
     # The policy answers for the role too; only when it is missing is the role itself looked up.
-    role = {"RoleName": cfg["role_name"], "Arn": None} if document is not None else clients.iam.role_named(RoleName=cfg["role_name"])
+    found = None if document is not None else clients.iam.get_role(RoleName=cfg["role_name"], missing=None)
+    role = {"RoleName": cfg["role_name"], "Arn": None} if document is not None else (found or {}).get("Role")
     return actual_flow_log(flow_logs, log_group, role, document)
 
 
