@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export MOTO_PORT ?= 5000
 
-.PHONY: help install system-packages demo down report test unit integration molecule lab-test lint sanity bench clean
+.PHONY: help install system-packages demo down report test unit app-test integration molecule lab-test lint sanity bench bench-book clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,10 +38,13 @@ report: install  ## print what the demo stack holds, as the endpoint reports it
 down:  ## stop what `make demo` started (by pid file)
 	lab/demo.sh down
 
-test: install lint unit integration molecule lab-test  ## everything CI runs
+test: install lint unit app-test integration molecule lab-test  ## everything CI runs
 
 unit: install  ## pure functions, no network
 	$(BIN)/pytest -q tests/unit
+
+app-test: install  ## the trading app on loopback: shared book on a real PostgreSQL, idempotency, reconnect, the page in headless Chromium
+	$(BIN)/pytest -q tests/app
 
 integration: install  ## modules and roles against a moto server the tests start on loopback
 	$(BIN)/pytest -q tests/integration
@@ -68,6 +71,9 @@ sanity: install
 
 bench: install  ## API calls and seconds, ours beside stock modules, on a fresh moto
 	$(BIN)/python bench/run.py
+
+bench-book: install  ## the order book: per-instance vs shared, two back-ends on one PostgreSQL (loopback, bounded)
+	$(BIN)/python bench/orderbook_bench.py
 
 clean: down
 	rm -rf $(VENV) tests/output .pytest_cache .ruff_cache

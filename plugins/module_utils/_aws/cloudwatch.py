@@ -27,3 +27,15 @@ class CloudWatch(Service):
     put_dashboard = api("put_dashboard")
     put_metric_alarm = api("put_metric_alarm")
     tag_resource = api("tag_resource")
+    dashboard_body = api("get_dashboard", "DashboardBody", missing=None)
+    _alarm_tags = api("list_tags_for_resource", "Tags", missing=[])
+
+    def tags_of(self, arn):
+        """{key: value} of one alarm (DescribeAlarms does not return tags); {} when it is gone."""
+        return dict((tag["Key"], tag.get("Value", "")) for tag in self._alarm_tags(ResourceARN=arn) or [])
+
+    def delete_alarms_named(self, names):
+        """DeleteAlarms, 100 names per call (the API's limit)."""
+        names = list(names)
+        for start in range(0, len(names), 100):
+            self.delete_alarms(AlarmNames=names[start : start + 100])

@@ -28,3 +28,23 @@ class SNS(Service):
     set_topic_attributes = api("set_topic_attributes")
     subscribe = api("subscribe")
     tag_resource = api("tag_resource")
+    unsubscribe = api("unsubscribe", missing=None)
+    PENDING = "PendingConfirmation"  # the SubscriptionArn ListSubscriptionsByTopic gives an unconfirmed subscription
+    # False when the topic is gone (an answer may leave out an empty list)
+    _attributes = api("get_topic_attributes", "Attributes", missing=False)
+    _tags = api("list_tags_for_resource", "Tags", missing=False)
+    _subscriptions = api("list_subscriptions_by_topic", "Subscriptions", pages=True, missing=False)
+
+    def topic_named(self, name):
+        """The ARN of the topic called ``name`` in this account and region, or None (ListTopics has no filter)."""
+        return next((topic["TopicArn"] for topic in self.list_topics() if topic["TopicArn"].rsplit(":", 1)[-1] == name), None)
+
+    def topic(self, arn):
+        """{arn, attributes, tags, subscriptions} of one topic, or None when it is gone."""
+        attributes = self._attributes(TopicArn=arn)
+        tags = False if attributes is False else self._tags(ResourceArn=arn)
+        subscriptions = False if tags is False else self._subscriptions(TopicArn=arn)
+        if subscriptions is False:
+            return None
+        tags = dict((tag["Key"], tag.get("Value", "")) for tag in tags or [])
+        return {"arn": arn, "attributes": attributes or {}, "tags": tags, "subscriptions": subscriptions or []}
