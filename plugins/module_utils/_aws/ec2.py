@@ -94,8 +94,6 @@ class EC2(Service):
     replace_route = api("replace_route")
     replace_route_table_association = api("replace_route_table_association")
     terminate_instances = api("terminate_instances")
-    authorize_security_group_egress = api("authorize_security_group_egress")
-    authorize_security_group_ingress = api("authorize_security_group_ingress")
     detach_internet_gateway = api("detach_internet_gateway", missing=None)
     disassociate_route_table = api("disassociate_route_table", missing=None)
     release_address = api("release_address", missing=None)
