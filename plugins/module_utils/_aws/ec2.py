@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""EC2: every call the collection makes, reads and writes, one line each (see base.py)."""
+"""EC2: what the collection asks of it beyond a plain retried call (see base.py: any other operation is one)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,28 +9,11 @@ __metaclass__ = type
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import RETRIES
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import THROTTLING
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 
 
 class EC2(Service):
     NAME = "ec2"
-    NOT_FOUND = (
-        "InvalidVpcID.NotFound",
-        "InvalidSubnetID.NotFound",
-        "InvalidInternetGatewayID.NotFound",
-        "InvalidNatGatewayID.NotFound",
-        "InvalidRouteTableID.NotFound",
-        "InvalidNetworkAclID.NotFound",
-        "InvalidGroup.NotFound",
-        "InvalidAllocationID.NotFound",
-        "InvalidAssociationID.NotFound",
-        "InvalidPermission.NotFound",
-        "InvalidLaunchTemplateName.NotFoundException",
-        "InvalidLaunchTemplateId.NotFound",
-        "InvalidLaunchTemplateId.Malformed",
-        "InvalidFlowLogId.NotFound",
-        "InvalidInstanceID.NotFound",
-    )
+    # right after a create, EC2 may not yet know the new ID everywhere (eventual consistency)
     RETRY_CODES = (
         "InvalidVpcID.NotFound",
         "InvalidSubnetID.NotFound",
@@ -104,3 +87,11 @@ class EC2(Service):
         """create_flow_logs that also retries InvalidParameter: EC2 may not yet accept a just-made delivery role."""
         retry = self.RETRY_CLASS.jittered_backoff(retries=RETRIES, catch_extra_error_codes=list(THROTTLING) + ["InvalidParameter"])
         return retry(self.client.create_flow_logs)(**params)
+    NOT_FOUND = RETRY_CODES[:-1] + (
+        "InvalidAssociationID.NotFound",
+        "InvalidPermission.NotFound",
+        "InvalidLaunchTemplateName.NotFoundException",
+        "InvalidLaunchTemplateId.Malformed",
+        "InvalidFlowLogId.NotFound",
+        "InvalidInstanceID.NotFound",
+    )
