@@ -13,13 +13,6 @@ class Logs(Service):
     NAME = "logs"
     NOT_FOUND = ("ResourceNotFoundException",)
 
-    create_log_group = api("create_log_group")
-    delete_log_group = api("delete_log_group", missing=None)
-    describe_log_groups = api("describe_log_groups", "logGroups", pages=True)
-    list_tags_for_resource = api("list_tags_for_resource")
-    put_retention_policy = api("put_retention_policy")
-    tag_resource = api("tag_resource")
-
     def log_group_named(self, name):
         """The log group called ``name`` exactly, or None (the API matches by prefix)."""
         return next((group for group in self.describe_log_groups(logGroupNamePrefix=name) if group["logGroupName"] == name), None)

@@ -302,7 +302,7 @@ class NetworkApplier(Applier):
                 getattr(self.ec2, verb)(GroupId=group_id, IpPermissions=self._permissions(add))
 
     def _revoke(self, group_id, direction, rules):
-        getattr(self.ec2, "revoke_security_group_" + direction)(GroupId=group_id, IpPermissions=self._permissions(rules))
+        getattr(self.ec2, "revoke_security_group_" + direction)(GroupId=group_id, IpPermissions=self._permissions(rules), missing=None)
 
     def delete_security_group_references(self, change):
         for direction in ("ingress", "egress"):
