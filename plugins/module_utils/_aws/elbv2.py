@@ -55,3 +55,6 @@ class ELBv2(Service):
             for item in self.call("describe_tags", ResourceArns=arns[start : start + 20]).get("TagDescriptions", []):
                 tags[item["ResourceArn"]] = dict((t["Key"], t.get("Value", "")) for t in item.get("Tags") or [])
         return tags
+
+    # a listener or target group still in use while its load balancer goes away
+    RETRY_CODES = ("ResourceInUse",)
