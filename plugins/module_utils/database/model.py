@@ -126,7 +126,7 @@ class NotedPlan(Plan):
 def settings_of(params):
     """The module's options as the settings the model reads (unset ones left out), the secret's name filled in."""
     cfg = dict((key, value) for key, value in params.items() if value is not None)
-    cfg["secret_name"] = params.get("secret_name") or names(params["stack"])["secret"]
+    cfg["secret_name"] = params.get("secret_name") or stack_names.database(params["stack"])["secret"]
     return cfg
 
 
@@ -291,11 +291,6 @@ def _validate_access(settings, v):
 # ---------------------------------------------------------------- desired state
 
 
-def names(stack):
-    """The database's names (core.names.database), for readers that import them from here."""
-    return stack_names.database(stack)
-
-
 def parameter_family(engine, version):
     """postgres16, mysql8.0, aurora-postgresql16, aurora-mysql8.0 from the engine and its version."""
     parts = str(version).split(".")
@@ -317,7 +312,7 @@ def desired_database(cfg, subnets, security_group_id, kms_key):
     key (or the alias of the stack's key still to be created).
     """
     stack, spec = cfg["stack"], engine_spec(cfg)
-    n = names(stack)
+    n = stack_names.database(stack)
 
     def tags(name, **labels):
         return stack_tags(stack, TIER, name, cfg.get("tags"), **labels)
