@@ -220,12 +220,11 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.amazon.aws.plugins.plugin_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
 from ansible_collections.hatrading.aws.plugins.module_utils import inventory_stack as inv
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import SERVICES
 
 SERVICE_CALLS = {
     "sts": "sts:AssumeRole",
@@ -285,7 +284,6 @@ class InventoryModule(AWSInventoryBase):
         EC2 model is megabytes of JSON): with 4 regions most of a cold run. Clients here share one session
         per profile, so each model is loaded once per run.
         """
-        retry = AWSRetry.jittered_backoff(retries=max(1, self.get_option("retries")), delay=1, max_delay=20)
         _region, endpoint, params = get_aws_connection_info(self)
         params = dict(params, **self._frozen_credentials)  # assume_role_arn's credentials, when given
         params.update(credentials or {})
@@ -299,7 +297,8 @@ class InventoryModule(AWSInventoryBase):
         if profile not in sessions:
             sessions[profile] = boto3.session.Session(profile_name=profile)
         client = sessions[profile].client(service, region_name=region, endpoint_url=endpoint, config=config, **params)
-        return RetryingBotoClientWrapper(client, retry)
+        # the AWS layer's retry, with the inventory's own budget: short waits, a fleet cannot sit out minutes
+        return SERVICES[service](client, retries=max(1, self.get_option("retries")), delay=1, max_delay=20)
 
     @staticmethod
     def _guarded(where, service, call, *args):

@@ -112,7 +112,7 @@ def host_variables(facts, everything=False):
 
 
 # ---------------------------------------------------------------------------------------------
-# AWS reads. `client` is a boto3 client wrapped with a retry decorator (aws_retry=True per call).
+# AWS reads. `client` is the AWS layer's Service of that service (_aws/): each page is one retried call.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -128,7 +128,7 @@ def iter_instance_pages(client, filters, page_size=1000):
     """Yield the instances of each DescribeInstances page; every page is retried on its own."""
     params = {"Filters": filters, "MaxResults": page_size}
     while True:
-        page = client.describe_instances(aws_retry=True, **params)
+        page = client.call("describe_instances", **params)
         for reservation in page.get("Reservations", []):
             yield from reservation.get("Instances", [])
         token = page.get("NextToken")
@@ -147,7 +147,7 @@ def describe_stack_autoscaling(client, stack):
     params = {"Filters": [{"Name": "tag:%s" % TAG_STACK, "Values": [stack]}], "MaxRecords": 100}
     found = {}
     while True:
-        page = client.describe_auto_scaling_groups(aws_retry=True, **params)
+        page = client.call("describe_auto_scaling_groups", **params)
         for group in page.get("AutoScalingGroups", []):
             for instance in group.get("Instances", []):
                 found[instance["InstanceId"]] = autoscaling_record(instance, group["AutoScalingGroupName"])
@@ -164,7 +164,7 @@ def describe_autoscaling_instances(client, instance_ids):
     for start in range(0, len(ids), ASG_BATCH):
         params = {"InstanceIds": ids[start : start + ASG_BATCH], "MaxRecords": ASG_BATCH}
         while True:
-            page = client.describe_auto_scaling_instances(aws_retry=True, **params)
+            page = client.call("describe_auto_scaling_instances", **params)
             for instance in page.get("AutoScalingInstances", []):
                 found[instance["InstanceId"]] = autoscaling_record(instance, instance.get("AutoScalingGroupName"))
             token = page.get("NextToken")
@@ -179,7 +179,7 @@ def describe_stack_target_groups(client, stack):
     groups = []
     params = {"PageSize": 400}
     while True:
-        page = client.describe_target_groups(aws_retry=True, **params)
+        page = client.call("describe_target_groups", **params)
         groups.extend(page.get("TargetGroups", []))
         marker = page.get("NextMarker")
         if not marker:
@@ -189,7 +189,7 @@ def describe_stack_target_groups(client, stack):
     arns = list(names)
     found = []
     for start in range(0, len(arns), TAGS_BATCH):
-        answer = client.describe_tags(aws_retry=True, ResourceArns=arns[start : start + TAGS_BATCH])
+        answer = client.call("describe_tags", ResourceArns=arns[start : start + TAGS_BATCH])
         for description in answer.get("TagDescriptions", []):
             tags = tag_dict(description.get("Tags"))
             if tags.get(TAG_STACK) == stack:
@@ -200,7 +200,7 @@ def describe_stack_target_groups(client, stack):
 
 def describe_target_health(client, target_group_arn):
     """{instance id: state} of the instance targets registered in one target group."""
-    answer = client.describe_target_health(aws_retry=True, TargetGroupArn=target_group_arn)
+    answer = client.call("describe_target_health", TargetGroupArn=target_group_arn)
     health = {}
     for description in answer.get("TargetHealthDescriptions", []):
         target_id = description.get("Target", {}).get("Id", "")
@@ -226,7 +226,7 @@ def assume_role(client, role_arn, session_name, external_id=None, duration_secon
         params["ExternalId"] = external_id
     if duration_seconds:
         params["DurationSeconds"] = int(duration_seconds)
-    credentials = client.assume_role(aws_retry=True, **params)["Credentials"]
+    credentials = client.call("assume_role", **params)["Credentials"]
     return {
         "profile_name": None,
         "aws_access_key_id": credentials["AccessKeyId"],
@@ -240,7 +240,7 @@ def describe_ssm_batch(client, instance_ids):
     params = {"Filters": [{"Key": "InstanceIds", "Values": list(instance_ids)}], "MaxResults": SSM_BATCH}
     found = {}
     while True:
-        page = client.describe_instance_information(aws_retry=True, **params)
+        page = client.call("describe_instance_information", **params)
         for info in page.get("InstanceInformationList", []):
             found[info["InstanceId"]] = info.get("PingStatus")
         token = page.get("NextToken")

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import SERVICES
 from ansible_collections.hatrading.aws.plugins.module_utils import inventory_stack as inv
 
 TG_BE = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/s-tg-be/1"
@@ -309,7 +309,7 @@ def test_permission_errors(code, status, denied):
 def stubbed(service, retries=1):
     client = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     stubber = Stubber(client)
-    wrapped = RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=retries, delay=0.01, max_delay=0.01))
+    wrapped = SERVICES[service](client, retries=retries, delay=0.01, max_delay=0.01)
     return wrapped, stubber
 
 
@@ -490,7 +490,7 @@ def test_ssm_batches_run_concurrently():
     lock = threading.Lock()
 
     class Client:
-        def describe_instance_information(self, aws_retry, Filters, MaxResults):
+        def describe_instance_information(self, Filters, MaxResults):
             with lock:
                 sizes.append(len(Filters[0]["Values"]))
                 running[0] += 1
@@ -500,6 +500,6 @@ def test_ssm_batches_run_concurrently():
                 running[0] -= 1
             return {"InstanceInformationList": [ssm_info(i, "Online") for i in Filters[0]["Values"]]}
 
-    found = inv.describe_ssm_ping(Client(), ["i-%017d" % n for n in range(1001)])
+    found = inv.describe_ssm_ping(SERVICES["ssm"](Client()), ["i-%017d" % n for n in range(1001)])
     assert sorted(sizes) == [1] + [50] * 20 and len(found) == 1001
     assert most[0] == inv.SSM_WORKERS

@@ -95,11 +95,12 @@ class Service:
     WAITERS = None
     RETRY_CLASS = StackRetry
 
-    def __init__(self, client):
+    def __init__(self, client, retries=RETRIES, **backoff):
+        """``backoff``: AWSRetry.jittered_backoff's delay, backoff and max_delay, for a caller with its own policy (the inventory)."""
         self.client = client
-        self.retry = self.RETRY_CLASS.jittered_backoff(retries=RETRIES, catch_extra_error_codes=list(THROTTLING + tuple(self.RETRY_CODES)))
+        self.retry = self.RETRY_CLASS.jittered_backoff(retries=retries, catch_extra_error_codes=list(THROTTLING + tuple(self.RETRY_CODES)), **backoff)
         settled = tuple(code for code in self.RETRY_CODES if code not in self.NOT_FOUND)
-        self.retry_settled = self.RETRY_CLASS.jittered_backoff(retries=RETRIES, catch_extra_error_codes=list(THROTTLING + settled))
+        self.retry_settled = self.RETRY_CLASS.jittered_backoff(retries=retries, catch_extra_error_codes=list(THROTTLING + settled), **backoff)
 
     def __getattr__(self, operation):
         """Any operation of the service's API not declared in the class: retried, and paginated when botocore can.

@@ -30,6 +30,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.rds import RDS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.s3 import S3
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.secretsmanager import SecretsManager
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.sns import SNS
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.ssm import SSM
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.sts import STS
 
 SERVICES = dict(
@@ -53,6 +54,7 @@ SERVICES = dict(
         S3,
         SecretsManager,
         SNS,
+        SSM,
         STS,
     )
 )
