@@ -65,6 +65,7 @@ def reboot_db_instance(original):
     reboot.lab_rds_mend = True
     return reboot
 
+
 VERSIONS = {
     "postgres": ["13.20", "14.17", "15.12", "16.4", "16.8", "17.4"],
     "mysql": ["8.0.40", "8.0.41", "8.4.4"],

@@ -45,6 +45,7 @@ from moto.elbv2 import models
 from moto_asg_mend import install_asg_mend
 from moto_pipeline_mend import install_pipeline_mend
 from moto_rds_mend import install_rds_mend
+from moto_replace_mend import install_replace_mend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -195,6 +196,7 @@ def build_server(host="127.0.0.1", port=0):
     install_launch_template_fix()
     install_pipeline_mend()  # CodeDeploy DeleteDeploymentGroup / DeleteApplication (lab/moto_pipeline_mend.py)
     install_asg_mend()  # Auto Scaling spreads a group over its subnets' AZs (lab/moto_asg_mend.py)
+    install_replace_mend()  # a terminated group member's replacement joins the target groups (lab/moto_replace_mend.py)
     install_rds_mend()  # RebootDBInstance ForceFailover, SecondaryAvailabilityZone, DescribeDBEngineVersions (lab/moto_rds_mend.py)
     app = RecordingApp(DomainDispatcherApplication(create_backend_app))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
