@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export MOTO_PORT ?= 5000
 
-.PHONY: help install system-packages demo down report test unit app-test integration molecule lab-test lint sanity bench bench-book clean
+.PHONY: help install system-packages demo down report test unit app-test integration molecule lab-test lint sanity bench bench-book drill clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ sanity: install
 
 bench: install  ## API calls and seconds, ours beside stock modules, on a fresh moto
 	$(BIN)/python bench/run.py
+
+drill: install  ## failover drills under load in the lab: instance loss, AZ loss, database failover; prints the reports (root, Docker; ~6 min)
+	HATRADING_DRILLS=1 $(BIN)/pytest -q -s tests/lab/test_failover_drills.py
 
 bench-book: install  ## the order book: per-instance vs shared, two back-ends on one PostgreSQL (loopback, bounded)
 	$(BIN)/python bench/orderbook_bench.py

@@ -138,7 +138,8 @@ def _config(timeout, delay):
 class Roller:
     """Carries out the roll of one group; ``clients(service)`` gives retried boto3 clients."""
 
-    def __init__(self, clients, timeout=900, delay=5):
+    def __init__(self, clients, timeout=900, delay=5, guard=None):
+        self.guard = guard  # called with (group, batch, fresh) once a batch's new instances are healthy; raises to stop (rollback.py)
         self.asg = clients("autoscaling")
         self.elb = clients("elbv2")
         self.ec2 = clients("ec2")
@@ -179,6 +180,8 @@ class Roller:
                     self.elb.get_waiter("target_in_service").wait(
                         TargetGroupArn=arn, Targets=[{"Id": i} for i in fresh], WaiterConfig=_config(self.timeout, self.delay)
                     )
+                if self.guard:
+                    self.guard(name, batch, fresh)
                 for arn in target_groups:
                     self.elb.deregister_targets(TargetGroupArn=arn, Targets=[{"Id": i} for i in batch], aws_retry=True)
                 for arn in target_groups:

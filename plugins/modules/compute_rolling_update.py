@@ -62,11 +62,42 @@ options:
     description: Seconds between the polls of each wait.
     type: int
     default: 5
+  bake_time:
+    description:
+      - Seconds each batch's new instances serve (beside the old ones, which are not drained yet) under watch before the roll goes on.
+      - A breach during the bake (an alarm of O(rollback_alarms) in ALARM, or the error rate of the synthetic orders sent to O(order_url)
+        over O(max_error_rate)) stops the roll and rolls back by itself, with O(strategy=replace), see the notes.
+    type: int
+    default: 0
+  rollback_alarms:
+    description: CloudWatch alarms of the tier; one in ALARM during a bake rolls back.
+    type: list
+    elements: str
+    default: []
+  order_url:
+    description: Base URL answering C(POST /orders) (the front door's C(/api)); the roll sends small resting orders there and watches their error rate.
+    type: str
+  order_rate:
+    description: Synthetic orders a second sent to O(order_url) during the roll.
+    type: float
+    default: 5
+  max_error_rate:
+    description: Share (0-1) of failed synthetic orders since the batch went live that rolls back (after O(min_requests) orders).
+    type: float
+    default: 0.05
+  min_requests:
+    description: Synthetic orders a bake must hold before its error rate counts.
+    type: int
+    default: 10
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
+  - "Rollback: on a breach the batch's new instances are deregistered, detached (desired capacity back down) and terminated (the old
+    ones still serve); the group goes back to the launch template version the roll started from; instances of earlier batches are
+    rolled back to it the same way (surge, then drain). The task then fails, naming the hosts and the reason; RV(tiers) holds the
+    rollback (hosts, reason, version, seconds from the first bad answer to the bad hosts' removal) and RV(requests) the synthetic orders."
   - Check mode returns the plan (the instances that would be replaced); diff mode shows their versions before and after.
 """
 
@@ -104,7 +135,13 @@ tiers:
   returned: always
   type: dict
   sample: {"backend": {"auto_scaling_group": "prod-backend", "launch_template_version": "3", "replaced": [{"old": "i-0a", "new": "i-0b"}]}}
+requests:
+  description: The synthetic orders sent during the roll (sent, failed, statuses), with O(order_url).
+  returned: when O(order_url) is set
+  type: dict
 """
+
+import time
 
 try:
     import botocore
@@ -115,9 +152,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
 from ansible_collections.hatrading.aws.plugins.module_utils import compute_roll
+from ansible_collections.hatrading.aws.plugins.module_utils import rollback
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils.autoscaling import LAUNCH_RETRY
 from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.drill.probe import OrderFlow
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
 
 
@@ -131,6 +171,12 @@ def main():
         instance_warmup=dict(type="int", default=120),
         wait_timeout=dict(type="int", default=900),
         poll_interval=dict(type="int", default=5),
+        bake_time=dict(type="int", default=0),
+        rollback_alarms=dict(type="list", elements="str", default=[]),
+        order_url=dict(type="str"),
+        order_rate=dict(type="float", default=5.0),
+        max_error_rate=dict(type="float", default=0.05),
+        min_requests=dict(type="int", default=10),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -150,6 +196,12 @@ def main():
     clients = ClientCache(module, {"autoscaling": LAUNCH_RETRY})
     plan, tiers, warnings = Plan(), {}, []
     tier = None
+    guarded = params["strategy"] == "replace" and (params["bake_time"] > 0 or params["rollback_alarms"] or params["order_url"])
+    layer = Clients(module) if guarded else None
+    flow = None
+    if guarded and params["order_url"] and not module.check_mode:
+        flow = OrderFlow(params["order_url"], "ROLL", params["order_rate"], max_seconds=params["wait_timeout"] * 4)
+        flow.start()
     try:
         for tier in params["tiers"]:
             group, launched, wanted = compute_roll.read_tier(clients("autoscaling"), clients("ec2"), params["stack"], tier)
@@ -166,10 +218,19 @@ def main():
                     msg="%s has %d of %d instances in service; not rolling a group that is short already" % (name, serving, group["DesiredCapacity"]),
                     plan=plan.as_list(),
                 )
-            roller = compute_roll.Roller(clients, params["wait_timeout"], params["poll_interval"])
+            guard = None
+            if guarded:
+                guard = rollback.BatchGuard(
+                    layer, params["bake_time"], params["rollback_alarms"], flow, params["max_error_rate"], params["min_requests"], poll=1.0
+                )
+            roller = compute_roll.Roller(clients, params["wait_timeout"], params["poll_interval"], guard=guard)
             try:
                 if params["strategy"] == "replace":
-                    roller.replace(group, stale, params["batch_size"])
+                    try:
+                        roller.replace(group, stale, params["batch_size"])
+                    except rollback.Breach as breach:
+                        tiers[tier]["rollback"] = roll_back(module, clients, layer, params, tier, group, launched, stale, wanted, breach)
+                        raise
                 else:
                     preferences = {
                         "MinHealthyPercentage": params["min_healthy_percentage"],
@@ -181,16 +242,52 @@ def main():
                 warnings += roller.warnings
                 tiers[tier].update(replaced=roller.replaced, refresh_id=roller.refresh_id)
     except model.ComputeError as error:
-        module.fail_json(msg=str(error), plan=plan.as_list(), tiers=tiers)
+        extra = {"requests": stop_flow(flow)} if flow else {}
+        if isinstance(error, rollback.Breach):
+            error = "%s; rolled back to launch template version %s" % (error, tiers[tier]["rollback"]["version"])
+        module.fail_json(msg=str(error), plan=plan.as_list(), tiers=tiers, **extra)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, botocore.exceptions.WaiterError) as error:
         module.fail_json_aws(error, msg="Failed to roll the %s tier of stack %s" % (tier, params["stack"]), plan=plan.as_list(), tiers=tiers)
 
     for warning in warnings:
         module.warn(warning)
     result = dict(changed=plan.changed, plan=plan.as_list(), plan_text=plan.render(), tiers=tiers)
+    if flow:
+        result["requests"] = stop_flow(flow)
     if module._diff:
         result["diff"] = plan.diff()
     module.exit_json(**result)
+
+
+def stop_flow(flow):
+    flow.stop()
+    return flow.totals()
+
+
+def roll_back(module, clients, layer, params, tier, group, launched, stale, wanted, breach):
+    """The failed batch out, the group back on the version the roll started from, earlier batches rolled back to it."""
+    name = group["AutoScalingGroupName"]
+    rollback.take_out(layer, name, breach.hosts, group["MaxSize"])
+    out_at = time.monotonic()
+    version = rollback.previous_version(launched, stale, wanted)
+    if version is None:
+        raise model.ComputeError("%s; no previous launch template version to roll back to" % breach)
+    rollback.set_version(layer, name, group.get("LaunchTemplate"), version)
+    now, now_launched, _wanted = compute_roll.read_tier(clients("autoscaling"), clients("ec2"), params["stack"], tier)
+    reverter = compute_roll.Roller(clients, params["wait_timeout"], params["poll_interval"])
+    back = compute_roll.stale_instances(now, now_launched, version)
+    if back:
+        reverter.replace(now, back, params["batch_size"])
+    return {
+        "hosts": breach.hosts,
+        "reason": breach.reason,
+        "version": version,
+        "bad_version": wanted,
+        "reverted": reverter.replaced,
+        "first_bad_answer_to_rollback_s": round(out_at - breach.first_bad_at, 2) if breach.first_bad_at is not None else None,
+        "detected_to_rollback_s": round(out_at - breach.seen_at, 2),
+        "rollback_done_s": round(time.monotonic() - breach.seen_at, 2),
+    }
 
 
 if __name__ == "__main__":
