@@ -72,8 +72,8 @@ sanity: install
 bench: install  ## API calls and seconds, ours beside stock modules, on a fresh moto
 	$(BIN)/python bench/run.py
 
-drill: install  ## failover drills under load in the lab: instance loss, AZ loss, database failover; prints the reports (root, Docker; ~6 min)
-	HATRADING_DRILLS=1 $(BIN)/pytest -q -s tests/lab/test_failover_drills.py
+drill: install  ## failover drills under load in the lab: instance loss, AZ loss, database failover; and a bad release rolled back by itself; prints the reports and figures (root, Docker; ~10 min)
+	HATRADING_DRILLS=1 $(BIN)/pytest -q -s tests/lab/test_failover_drills.py tests/lab/test_rollback.py
 
 bench-book: install  ## the order book: per-instance vs shared, two back-ends on one PostgreSQL (loopback, bounded)
 	$(BIN)/python bench/orderbook_bench.py

@@ -15,9 +15,10 @@ import threading
 
 import pytest
 from labkit import http, wait_until
-from plane import balancer, engine
+from plane import balancer, database, engine
 from test_rolling_update import PlaneRounds, answers, compute_args
 
+import dataplane
 import loadgen
 
 pytestmark = pytest.mark.skipif(os.environ.get("HATRADING_DRILLS") != "1", reason="the lab drills run with `make drill` (HATRADING_DRILLS=1)")
@@ -41,6 +42,24 @@ def multi_az_database(aws, stack):
         MultiAZ=True,
         Tags=[{"Key": "hatrading:stack", "Value": stack}],
     )
+
+
+class PlaneWithDatabase(PlaneRounds):
+    """The data plane's rounds with the database pair: failovers moto is asked for are followed, back-ends get DATABASE_URL."""
+
+    def __init__(self, moto, stack):
+        super().__init__(moto, stack)
+        self.login = engine.database_login(stack, moto)
+        database.ensure(moto, stack, self.login, "us-east-1")
+        self.url = engine.database_url(stack, self.login)
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                dataplane.step(self.moto, self.stack, self.url, self.login)
+            except Exception as error:  # noqa: BLE001  (a container racing a round; counted, as in the watcher)
+                self.errors.append(repr(error))
+            self.stop.wait(0.5)
 
 
 def order_load(door, seconds, stop, acks):
@@ -116,7 +135,7 @@ def drill(ansible, door, stack, scenario, tmp_path, **extra):
 def test_drills_under_load_through_the_front_door(aws, stack, ansible, tmp_path):
     multi_az_database(aws, stack)
     figures = []
-    with PlaneRounds(aws.moto, stack):
+    with PlaneWithDatabase(aws.moto, stack):
         assert ansible.module("hatrading.aws.stack_network", {"stack": stack, "vpc_cidr": "10.48.0.0/16", "nat_mode": "none", "resilience": "cost"})["rc"] == 0
         built = ansible.module("hatrading.aws.stack_compute", compute_args(stack, "1.1.0"))
         assert built["rc"] == 0, built.get("msg")
