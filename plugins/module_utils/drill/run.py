@@ -19,6 +19,8 @@ from ansible_collections.hatrading.aws.plugins.module_utils.drill.model import f
 from ansible_collections.hatrading.aws.plugins.module_utils.drill.model import group_name
 from ansible_collections.hatrading.aws.plugins.module_utils.drill.model import plan
 
+ACKS_IN_A_ROW = 5  # acknowledged orders after the last failure that say a database failover is over
+
 
 def _tag(tags, key):
     return next((t.get("Value") for t in tags or [] if t.get("Key") == key), None)
@@ -136,6 +138,21 @@ class Drill:
         window = self.flow.window(self.window) if self.flow else (0, 0)
         return self.stop.breach(self.alarm_states(), window)
 
+    def orders_back(self, injected):
+        """When orders were acknowledged again after a database failover, or None while not yet.
+
+        The database plane may fail orders a few seconds after the API call, so "back" needs
+        ACKS_IN_A_ROW acknowledgements after the last failure, or a whole ``window`` without one.
+        """
+        if not self.flow:
+            return self.clock()
+        after = [r for r in self.flow.snapshot() if r[0] >= injected]
+        failed = [n for n, r in enumerate(after) if not r[2]]
+        if failed:
+            tail = after[failed[-1] + 1 :]
+            return tail[0][1] if len(tail) >= ACKS_IN_A_ROW else None
+        return self.clock() if after and self.clock() - injected >= self.window else None
+
     # -- writing
     def apply(self, action):
         kind = action["action"]
@@ -207,11 +224,10 @@ class Drill:
                 if detected is None and primary != primary_before:
                     detected = self.clock()
                     self.note("failover seen", "primary %s -> %s" % (primary_before, primary))
-                window = self.flow.window(self.window) if self.flow else (1, 0)
-                settled = self.clock() - injected >= self.window
-                if detected and status == "available" and settled and window[0] > 0 and window[1] == 0:
-                    healthy = self.clock()
-                    self.note("orders acknowledged again", "no failure in the last %.0f s" % self.window)
+                back = self.orders_back(injected)
+                if detected and status == "available" and back is not None:
+                    healthy = back
+                    self.note("orders acknowledged again", "%d in a row after the last failure" % ACKS_IN_A_ROW if self.flow else "")
                     break
             else:
                 current = self.group()
