@@ -83,37 +83,49 @@ def zones(moto, name):
     return sorted(i["AvailabilityZone"] for i in group(moto, name)["Instances"])
 
 
-def test_instance_loss_replaced_and_reported(fresh_moto, ansible, orders, tmp_path):
+def test_alarm_stop_then_instance_loss_then_az_loss(fresh_moto, ansible, orders, tmp_path):
+    """One stack (a deploy is most of the time), three drills in turn."""
     deploy(ansible, "dr-one")
-    before = set(i["InstanceId"] for i in group(fresh_moto, "dr-one-backend")["Instances"])
+    name = "dr-one-backend"
+    before = set(i["InstanceId"] for i in group(fresh_moto, name)["Instances"])
+
+    # a named alarm in ALARM: the drill stops before the fault, nothing is injected
+    cloudwatch = fresh_moto.client("cloudwatch")
+    alarm = dict(MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB", Statistic="Sum", Period=60, EvaluationPeriods=1)
+    cloudwatch.put_metric_alarm(AlarmName="dr-one-5xx", Threshold=1, ComparisonOperator="GreaterThanThreshold", **alarm)
+    cloudwatch.set_alarm_state(AlarmName="dr-one-5xx", StateValue="ALARM", StateReason="drill test")
+    stopped = ansible.module(MODULE, dict(FAST, stack="dr-one", scenario="instance_loss", order_url=orders.url, stop_alarms=["dr-one-5xx"]))
+    assert stopped["rc"] == 0 and stopped["report"]["state"] == "stopped", stopped.get("msg")
+    assert stopped["report"]["stop_condition"] == "alarm dr-one-5xx in ALARM"
+    assert set(i["InstanceId"] for i in group(fresh_moto, name)["Instances"]) == before
+    cloudwatch.set_alarm_state(AlarmName="dr-one-5xx", StateValue="OK", StateReason="drill test")
+
+    # instance loss: planned in check mode, then run with the alarm watched (OK now)
     planned = ansible.module(MODULE, {"stack": "dr-one", "scenario": "instance_loss"}, check=True)
     assert planned["rc"] == 0 and planned["report"]["state"] == "planned"
     (victim,) = planned["report"]["plan"]["actions"][0]["instances"]
     assert victim in before
-
-    done = ansible.module(MODULE, dict(FAST, stack="dr-one", scenario="instance_loss", order_url=orders.url, report_dir=str(tmp_path)))
+    done = ansible.module(
+        MODULE, dict(FAST, stack="dr-one", scenario="instance_loss", order_url=orders.url, stop_alarms=["dr-one-5xx"], report_dir=str(tmp_path))
+    )
     assert done["rc"] == 0, (done.get("msg"), done.get("report"))
     report = done["report"]
     assert report["state"] == "completed" and report["stop_condition"] is None
     assert report["capacity_after"] == "2/2 healthy"
     assert report["orders"]["acknowledged"] == report["requests"]["sent"] > 10 and report["orders"]["lost"] == 0
     assert report["time_to_detect_s"] is not None and report["time_to_recover_s"] is not None
-    after = set(i["InstanceId"] for i in group(fresh_moto, "dr-one-backend")["Instances"])
+    after = set(i["InstanceId"] for i in group(fresh_moto, name)["Instances"])
     assert victim not in after and len(after) == 2
     assert [e["event"] for e in report["timeline"]][:3] == ["drill started", "synthetic order flow started", "instances terminated"]
     assert json.loads((tmp_path / "dr-one-instance_loss.json").read_text())["state"] == "completed"
     assert "| orders acknowledged / lost |" in (tmp_path / "dr-one-instance_loss.md").read_text()
 
-
-def test_az_loss_moves_the_tier_and_restores_the_subnets(fresh_moto, ansible, orders):
-    deploy(ansible, "dr-az")
-    name = "dr-az-backend"
+    # AZ loss: the replacement goes to the AZ left; the subnets are back afterwards
     subnets_before = group(fresh_moto, name)["VPCZoneIdentifier"]
     assert zones(fresh_moto, name) == ["us-east-1a", "us-east-1b"]  # the lab's Auto Scaling spreads the group
-    done = ansible.module(MODULE, dict(FAST, stack="dr-az", scenario="az_loss", az="us-east-1a", order_url=orders.url))
+    done = ansible.module(MODULE, dict(FAST, stack="dr-one", scenario="az_loss", az="us-east-1a", order_url=orders.url))
     assert done["rc"] == 0 and done["report"]["state"] == "completed", done.get("msg")
     assert done["report"]["plan"]["az"] == "us-east-1a"
-    # the replacement went to the AZ left; the subnets are back afterwards
     assert zones(fresh_moto, name) == ["us-east-1b", "us-east-1b"]
     assert group(fresh_moto, name)["VPCZoneIdentifier"] == subnets_before
     events = [e["event"] for e in done["report"]["timeline"]]
@@ -170,27 +182,6 @@ def test_bad_release_trips_the_error_rate_and_is_restored(fresh_moto, ansible):
     now = group(fresh_moto, name)
     assert now["LaunchTemplate"]["Version"] == good_version
     assert len(now["Instances"]) == 2 and on_version("2") == 0  # the bad one replaced (the other keeps the version 1 it launched with)
-
-
-def test_an_alarm_in_alarm_stops_the_drill_before_the_fault(fresh_moto, ansible, orders):
-    deploy(ansible, "dr-stop")
-    cloudwatch = fresh_moto.client("cloudwatch")
-    cloudwatch.put_metric_alarm(
-        AlarmName="dr-stop-5xx",
-        MetricName="HTTPCode_Target_5XX_Count",
-        Namespace="AWS/ApplicationELB",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanThreshold",
-    )
-    cloudwatch.set_alarm_state(AlarmName="dr-stop-5xx", StateValue="ALARM", StateReason="drill test")
-    before = set(i["InstanceId"] for i in group(fresh_moto, "dr-stop-backend")["Instances"])
-    done = ansible.module(MODULE, dict(FAST, stack="dr-stop", scenario="instance_loss", order_url=orders.url, stop_alarms=["dr-stop-5xx"]))
-    assert done["rc"] == 0 and done["report"]["state"] == "stopped", done.get("msg")
-    assert done["report"]["stop_condition"] == "alarm dr-stop-5xx in ALARM"
-    assert set(i["InstanceId"] for i in group(fresh_moto, "dr-stop-backend")["Instances"]) == before  # nothing injected
 
 
 ACTIONS = {
