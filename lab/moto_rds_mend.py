@@ -1,70 +1,12 @@
-"""RDS failover in the lab's moto: RebootDBInstance with ForceFailover, and a Multi-AZ instance's standby AZ.
+"""DescribeDBEngineVersions, which moto 5.2.5 lacks (it answers HTTP 500), so the preflight can check a version in the lab.
 
-moto 5.2 ignores ``ForceFailover`` (a reboot answers the instance unchanged) and reports no
-``SecondaryAvailabilityZone`` for a Multi-AZ instance, so a failover cannot be asked for or seen.
-The mend, as AWS answers:
-
-- a Multi-AZ instance (not an Aurora member) reports ``SecondaryAvailabilityZone``: another AZ of
-  its DB subnet group (else of the region), fixed at the first answer;
-- ``RebootDBInstance(ForceFailover=true)`` on it swaps ``AvailabilityZone`` and
-  ``SecondaryAvailabilityZone`` (the standby is the primary now); on a Single-AZ instance it is
-  refused with ``InvalidParameterCombination``, as AWS refuses it.
-
-Aurora's ``FailoverDBCluster`` is moto's own (the writer flag moves to a reader).
-
-The lab's data plane (lab/plane/database.py) follows those answers as it follows Auto Scaling: the
-PostgreSQL node in the AZ moto reports as primary (the writer's, for a cluster) is promoted and the
-stable name moves to it. Also DescribeDBEngineVersions, which moto 5.2.5 lacks (HTTP 500): answered from a fixed list of the engine
-versions RDS offered in us-east-1 in 2025, filtered by ``Engine`` and ``EngineVersion`` as RDS filters them, so the
-preflight can check a version in the lab.
-
-Installed by lab/moto_server.py; nothing in plugins/ knows about it.
+The lab answers from a fixed list of the engine versions RDS offered in us-east-1 in 2025 (PostgreSQL 13-17, MySQL 8.0
+and 8.4, and the Aurora flavours of both), filtered by ``Engine`` and ``EngineVersion`` as RDS filters them: an unknown
+version answers an empty list, as RDS does. Installed by lab/moto_server.py; nothing in plugins/ knows about it.
 """
 
 from moto.core.responses import ActionResult
-from moto.rds.exceptions import RDSClientError
-from moto.rds.models import DBInstance, DBInstanceClustered
 from moto.rds.responses import RDSResponse
-
-
-def _is_true(value):
-    return value is True or str(value).lower() == "true"
-
-
-def _zones_for(instance):
-    """The AZs the instance could have a standby in: its DB subnet group's, else the region's a-c."""
-    zones = []
-    group = getattr(instance, "db_subnet_group", None)
-    for subnet in getattr(group, "subnets", None) or []:
-        zone = getattr(subnet, "availability_zone", None)
-        if zone and zone not in zones:
-            zones.append(zone)
-    return zones or ["%s%s" % (instance.region, letter) for letter in "abc"]
-
-
-def secondary_availability_zone(self):
-    if isinstance(self, DBInstanceClustered) or not self.multi_az:
-        return None
-    zone = getattr(self, "_lab_secondary_az", None)
-    if zone is None or zone == self.availability_zone:
-        others = [z for z in _zones_for(self) if z != self.availability_zone]
-        zone = self._lab_secondary_az = others[0] if others else None
-    return zone
-
-
-def reboot_db_instance(original):
-    def reboot(self):
-        if _is_true(self.params.get("ForceFailover")):
-            instance = self.backend.describe_db_instances(self.params.get("DBInstanceIdentifier"))[0]
-            standby = instance.secondary_availability_zone
-            if standby is None:
-                raise RDSClientError("InvalidParameterCombination", "Cannot do a failover on a DB instance that is not a Multi-AZ DB instance.")
-            instance._lab_secondary_az, instance.availability_zone = instance.availability_zone, standby
-        return original(self)
-
-    reboot.lab_rds_mend = True
-    return reboot
-
 
 VERSIONS = {
     "postgres": ["13.20", "14.17", "15.12", "16.4", "16.8", "17.4"],
@@ -95,9 +37,8 @@ def describe_db_engine_versions(self):
 
 
 def install_rds_mend():
-    """Idempotent: SecondaryAvailabilityZone on Multi-AZ instances and a ForceFailover that swaps it."""
-    if getattr(RDSResponse.reboot_db_instance, "lab_rds_mend", False):
+    """Idempotent: add the handler to moto's RDS responses."""
+    if getattr(RDSResponse, "lab_rds_mend", False):
         return
     RDSResponse.describe_db_engine_versions = describe_db_engine_versions
-    DBInstance.secondary_availability_zone = property(secondary_availability_zone)
-    RDSResponse.reboot_db_instance = reboot_db_instance(RDSResponse.reboot_db_instance)
+    RDSResponse.lab_rds_mend = True

@@ -15,7 +15,7 @@ primary at once (``shutdown sessions``), so a client fails fast and reconnects i
 on a dead peer: what RDS's DNS flip plus the old primary's reboot do.
 
 Each round (:func:`sync`) follows moto as the instances follow Auto Scaling: when the primary AZ moto
-reports (``RebootDBInstance(ForceFailover=True)`` swaps it, lab/moto_rds_mend.py; Aurora's
+reports (``RebootDBInstance(ForceFailover=True)`` swaps it, lab/moto_rds_failover_mend.py; Aurora's
 ``FailoverDBCluster`` moves the writer) is the standby's, the plane fails over:
 
 1. fence: the old primary's server to ``maint`` and its sessions shut; the old primary stopped

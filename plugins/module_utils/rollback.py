@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Alarm-gated rollout: each batch of a rolling update bakes under watch, and a breach rolls it back.
 
-:class:`BatchGuard` is the hook compute_roll.Roller calls once a batch's new instances are healthy
+:class:`BatchGuard` is the hook compute/roll.py's Roller calls once a batch's new instances are healthy
 in the target groups (before the old ones are drained): for ``bake_time`` seconds it watches the
 tier's alarms and the error rate of a synthetic order flow (drill/probe.py) and raises
 :class:`Breach` (hosts and reason) on the first breach. :func:`roll_back` then takes the batch's new
@@ -17,7 +17,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
 from ansible_collections.hatrading.aws.plugins.module_utils.drill.model import StopConditions
 
 
@@ -87,3 +87,32 @@ def set_version(clients, group, template, version):
     if "LaunchTemplateId" in spec and "LaunchTemplateName" in spec:
         del spec["LaunchTemplateName"]
     clients.autoscaling.update_auto_scaling_group(AutoScalingGroupName=group, LaunchTemplate=spec)
+
+
+def roll_back(clients, params, tier, group, launched, stale, wanted, breach, read_tier, roller):
+    """The failed batch out, the group back on the version the roll started from, earlier batches rolled back to it.
+
+    ``read_tier`` and ``roller`` are compute/roll.py's (passed in: that module imports this one).
+    """
+    name = group["AutoScalingGroupName"]
+    take_out(clients, name, breach.hosts, group["MaxSize"])
+    out_at = time.monotonic()
+    version = previous_version(launched, stale, wanted)
+    if version is None:
+        raise model.ComputeError("%s; no previous launch template version to roll back to" % breach)
+    set_version(clients, name, group.get("LaunchTemplate"), version)
+    now, now_launched, _wanted = read_tier(clients, params["stack"], tier)
+    reverter = roller(clients, params["wait_timeout"], params["poll_interval"])
+    back = [i for i in sorted(i["InstanceId"] for i in now.get("Instances") or [] if i.get("LifecycleState") == "InService") if now_launched.get(i) != version]
+    if back:
+        reverter.replace(now, back, params["batch_size"])
+    return {
+        "hosts": breach.hosts,
+        "reason": breach.reason,
+        "version": version,
+        "bad_version": wanted,
+        "reverted": reverter.replaced,
+        "first_bad_answer_to_rollback_s": round(out_at - breach.first_bad_at, 2) if breach.first_bad_at is not None else None,
+        "detected_to_rollback_s": round(out_at - breach.seen_at, 2),
+        "rollback_done_s": round(time.monotonic() - breach.seen_at, 2),
+    }

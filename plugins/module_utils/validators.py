@@ -6,11 +6,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hatrading.aws.plugins.module_utils.cdn import validate_cdn
-from ansible_collections.hatrading.aws.plugins.module_utils.compute import validate_compute
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import validate_cdn
+from ansible_collections.hatrading.aws.plugins.module_utils.compute.model import validate_compute
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_checks import validate_stack
 from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
-from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import validate_monitoring
+from ansible_collections.hatrading.aws.plugins.module_utils.monitoring.model import validate_monitoring
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import validate_pipeline
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
 
@@ -24,7 +24,7 @@ VALIDATORS = {
     "stack": validate_stack,  # across tiers: ports that must agree, ha without single instances
 }
 ARGUMENT_SPEC = dict(
-    tier=dict(type="str", required=True, choices=sorted(VALIDATORS)),
+    tier=dict(type="str", required=True),  # checked by check(): a new tier adds only its VALIDATORS line
     settings=dict(type="dict"),
     prefix=dict(type="str", default=""),
 )
@@ -32,5 +32,8 @@ ARGUMENT_SPEC = dict(
 
 def check(tier, settings, prefix=""):
     """(message, errors): message is None when the settings are sound."""
+    if tier not in VALIDATORS:
+        errors = ["tier: %r is not a tier; use one of %s" % (tier, ", ".join(sorted(VALIDATORS)))]
+        return "Invalid stack_validate call:\n- %s" % errors[0], errors
     errors = VALIDATORS[tier](settings, prefix)
     return ("Invalid %s settings:\n- %s" % (tier, "\n- ".join(errors)) if errors else None), errors

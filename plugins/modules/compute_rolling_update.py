@@ -141,153 +141,29 @@ requests:
   type: dict
 """
 
-import time
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import roll
+from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
-from ansible_collections.hatrading.aws.plugins.module_utils import compute_roll
-from ansible_collections.hatrading.aws.plugins.module_utils import rollback
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
-from ansible_collections.hatrading.aws.plugins.module_utils.autoscaling import LAUNCH_RETRY
-from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
-from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
-from ansible_collections.hatrading.aws.plugins.module_utils.drill.probe import OrderFlow
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
+ARGUMENT_SPEC = dict(
+    stack=dict(type="str", required=True),
+    tiers=dict(type="list", elements="str", choices=list(APP_TIERS), default=["backend", "frontend"]),
+    strategy=dict(type="str", choices=list(roll.STRATEGIES), default="replace"),
+    batch_size=dict(type="int", default=1),
+    min_healthy_percentage=dict(type="int", default=90),
+    instance_warmup=dict(type="int", default=120),
+    wait_timeout=dict(type="int", default=900),
+    poll_interval=dict(type="int", default=5),
+    bake_time=dict(type="int", default=0),
+    rollback_alarms=dict(type="list", elements="str", default=[]),
+    order_url=dict(type="str"),
+    order_rate=dict(type="float", default=5.0),
+    max_error_rate=dict(type="float", default=0.05),
+    min_requests=dict(type="int", default=10),
+)
 
 
 def main():
-    argument_spec = dict(
-        stack=dict(type="str", required=True),
-        tiers=dict(type="list", elements="str", choices=list(model.APP_TIERS), default=["backend", "frontend"]),
-        strategy=dict(type="str", choices=list(compute_roll.STRATEGIES), default="replace"),
-        batch_size=dict(type="int", default=1),
-        min_healthy_percentage=dict(type="int", default=90),
-        instance_warmup=dict(type="int", default=120),
-        wait_timeout=dict(type="int", default=900),
-        poll_interval=dict(type="int", default=5),
-        bake_time=dict(type="int", default=0),
-        rollback_alarms=dict(type="list", elements="str", default=[]),
-        order_url=dict(type="str"),
-        order_rate=dict(type="float", default=5.0),
-        max_error_rate=dict(type="float", default=0.05),
-        min_requests=dict(type="int", default=10),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    errors = validate_stack_name(params["stack"], "stack")
-    if not 1 <= params["batch_size"] <= 20:
-        errors.append("batch_size: %d; replace 1 to 20 instances at a time" % params["batch_size"])
-    if not 0 <= params["min_healthy_percentage"] <= 100:
-        errors.append("min_healthy_percentage: %d is outside 0-100" % params["min_healthy_percentage"])
-    for option in ("wait_timeout", "poll_interval"):
-        if params[option] < 1:
-            errors.append("%s: %d; give 1 second or more" % (option, params[option]))
-    if len(set(params["tiers"])) != len(params["tiers"]):
-        errors.append("tiers: %s lists a tier twice" % ", ".join(params["tiers"]))
-    if errors:  # before any AWS call
-        module.fail_json(msg="Invalid rolling update settings: " + "; ".join(errors), errors=errors)
-
-    clients = ClientCache(module, {"autoscaling": LAUNCH_RETRY})
-    plan, tiers, warnings = Plan(), {}, []
-    tier = None
-    guarded = params["strategy"] == "replace" and (params["bake_time"] > 0 or params["rollback_alarms"] or params["order_url"])
-    layer = Clients(module) if guarded else None
-    flow = None
-    if guarded and params["order_url"] and not module.check_mode:
-        flow = OrderFlow(params["order_url"], "ROLL", params["order_rate"], max_seconds=params["wait_timeout"] * 4)
-        flow.start()
-    try:
-        for tier in params["tiers"]:
-            group, launched, wanted = compute_roll.read_tier(clients("autoscaling"), clients("ec2"), params["stack"], tier)
-            name = group["AutoScalingGroupName"]
-            stale = compute_roll.stale_instances(group, launched, wanted)
-            tier_plan = compute_roll.plan_roll(name, stale, launched, wanted)
-            plan.extend(tier_plan.changes)
-            tiers[tier] = dict(auto_scaling_group=name, launch_template_version=wanted, replaced=[], refresh_id=None)
-            if not stale or module.check_mode:
-                continue
-            serving = len(compute_roll.in_service(group))
-            if serving < group["DesiredCapacity"]:
-                module.fail_json(
-                    msg="%s has %d of %d instances in service; not rolling a group that is short already" % (name, serving, group["DesiredCapacity"]),
-                    plan=plan.as_list(),
-                )
-            guard = None
-            if guarded:
-                guard = rollback.BatchGuard(
-                    layer, params["bake_time"], params["rollback_alarms"], flow, params["max_error_rate"], params["min_requests"], poll=1.0
-                )
-            roller = compute_roll.Roller(clients, params["wait_timeout"], params["poll_interval"], guard=guard)
-            try:
-                if params["strategy"] == "replace":
-                    try:
-                        roller.replace(group, stale, params["batch_size"])
-                    except rollback.Breach as breach:
-                        tiers[tier]["rollback"] = roll_back(module, clients, layer, params, tier, group, launched, stale, wanted, breach)
-                        raise
-                else:
-                    preferences = {
-                        "MinHealthyPercentage": params["min_healthy_percentage"],
-                        "InstanceWarmup": params["instance_warmup"],
-                        "SkipMatching": True,
-                    }
-                    roller.refresh(group, preferences)
-            finally:
-                warnings += roller.warnings
-                tiers[tier].update(replaced=roller.replaced, refresh_id=roller.refresh_id)
-    except model.ComputeError as error:
-        extra = {"requests": stop_flow(flow)} if flow else {}
-        if isinstance(error, rollback.Breach):
-            error = "%s; rolled back to launch template version %s" % (error, tiers[tier]["rollback"]["version"])
-        module.fail_json(msg=str(error), plan=plan.as_list(), tiers=tiers, **extra)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, botocore.exceptions.WaiterError) as error:
-        module.fail_json_aws(error, msg="Failed to roll the %s tier of stack %s" % (tier, params["stack"]), plan=plan.as_list(), tiers=tiers)
-
-    for warning in warnings:
-        module.warn(warning)
-    result = dict(changed=plan.changed, plan=plan.as_list(), plan_text=plan.render(), tiers=tiers)
-    if flow:
-        result["requests"] = stop_flow(flow)
-    if module._diff:
-        result["diff"] = plan.diff()
-    module.exit_json(**result)
-
-
-def stop_flow(flow):
-    flow.stop()
-    return flow.totals()
-
-
-def roll_back(module, clients, layer, params, tier, group, launched, stale, wanted, breach):
-    """The failed batch out, the group back on the version the roll started from, earlier batches rolled back to it."""
-    name = group["AutoScalingGroupName"]
-    rollback.take_out(layer, name, breach.hosts, group["MaxSize"])
-    out_at = time.monotonic()
-    version = rollback.previous_version(launched, stale, wanted)
-    if version is None:
-        raise model.ComputeError("%s; no previous launch template version to roll back to" % breach)
-    rollback.set_version(layer, name, group.get("LaunchTemplate"), version)
-    now, now_launched, _wanted = compute_roll.read_tier(clients("autoscaling"), clients("ec2"), params["stack"], tier)
-    reverter = compute_roll.Roller(clients, params["wait_timeout"], params["poll_interval"])
-    back = compute_roll.stale_instances(now, now_launched, version)
-    if back:
-        reverter.replace(now, back, params["batch_size"])
-    return {
-        "hosts": breach.hosts,
-        "reason": breach.reason,
-        "version": version,
-        "bad_version": wanted,
-        "reverted": reverter.replaced,
-        "first_bad_answer_to_rollback_s": round(out_at - breach.first_bad_at, 2) if breach.first_bad_at is not None else None,
-        "detected_to_rollback_s": round(out_at - breach.seen_at, 2),
-        "rollback_done_s": round(time.monotonic() - breach.seen_at, 2),
-    }
+    roll.run_roll(ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

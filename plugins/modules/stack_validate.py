@@ -19,12 +19,12 @@ author:
 options:
   tier:
     description:
-      - The tier whose settings are checked; V(stack) checks the tiers against each other (the ports one tier opens and
+      - The tier whose settings are checked (a tier of the registry, C(plugins/module_utils/core/registry.py)); V(stack)
+        checks the tiers against each other (the ports one tier opens and
         the next listens on, at least two instances of each app tier under C(hatrading_resilience=ha)), from the settings
         the tiers' validate steps checked before it.
     type: str
     required: true
-    choices: [cdn, compute, database, monitoring, network, pipeline, stack]
   settings:
     description:
       - The tier's settings, keyed by option name without the role prefix (V(vpc_cidr), not V(network_vpc_cidr)).

@@ -1,4 +1,4 @@
-"""The lab moto's Auto Scaling and RDS mends (lab/moto_asg_mend.py, lab/moto_rds_mend.py), with boto3 against moto in-thread."""
+"""The lab moto's Auto Scaling and RDS mends (lab/moto_asg_mend.py, lab/moto_rds_failover_mend.py), with boto3 against moto in-thread."""
 
 from collections import Counter
 

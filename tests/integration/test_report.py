@@ -89,7 +89,7 @@ def test_the_page_draws_the_stack_without_console_errors(deployed):
         for part in parts + ("CodePipeline demo",):
             assert part in drawn
         assert drawn.count("NAT demo-nat-") == 2  # one per AZ
-        assert drawn.count("frontend i-") == 2 and drawn.count("backend i-") == 2
+        assert drawn.count("frontend, ") == 2 and drawn.count("backend, ") == 2  # each instance: its id, its tier and target health
         assert "primary demo-database" in drawn and "standby demo-database" in drawn
         SHOTS.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(SHOTS / "demo.png"))

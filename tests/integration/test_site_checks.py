@@ -30,3 +30,10 @@ def test_tiers_that_disagree_fail_before_any_aws_call(fresh_moto, ansible):
         assert out["rc"] != 0 and failed["failed"], extra
         assert failed["msg"].startswith("Invalid stack settings:\n- %s: " % variable)
         assert fresh_moto.calls() == []
+
+
+def test_teardown_refuses_an_empty_stack_name(fresh_moto, ansible):
+    out = ansible.playbook(REPO / "playbooks" / "teardown.yml", extra_vars={"hatrading_stack": "", "hatrading_confirm_teardown": ""})
+    guard = out["tasks"]["Refuse to delete without confirmation"]
+    assert out["rc"] != 0 and guard["msg"] == 'hatrading_stack: "" is not a stack name; name the stack to delete'
+    assert fresh_moto.calls() == []

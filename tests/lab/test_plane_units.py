@@ -107,7 +107,7 @@ def test_loadgen_counts_failures_against_a_closed_port():
 
 def test_parse_the_user_data_compute_launch_template_renders():
     """The launch template module's own cloud-init user data: image, env file from write_files, health check."""
-    from ansible_collections.hatrading.aws.plugins.module_utils import compute  # noqa: PLC0415  (the collection, via tests/conftest.py)
+    from ansible_collections.hatrading.aws.plugins.module_utils.compute import template as compute  # noqa: PLC0415  (the collection, via tests/conftest.py)
 
     spec = {
         "stack": "demo",

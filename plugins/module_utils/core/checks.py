@@ -84,3 +84,8 @@ def validate_arn(value, pattern, name, what):
     if not isinstance(value, str) or not pattern.match(value):
         return ["%s: %r is not %s" % (name, value, what)]
     return []
+
+
+def validate_stack_settings(settings, prefix=""):
+    """The settings every tier has: its stack name and its tags (``prefix``: the role's variable prefix)."""
+    return validate_stack_name(settings.get("stack"), prefix + "stack") + validate_tags(settings.get("tags"), prefix + "tags")

@@ -7,6 +7,7 @@ import yaml
 from botocore.stub import ANY
 from botocore.stub import Stubber
 
+from ansible_collections.hatrading.aws.plugins.module_utils import validators
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils.core import checks
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
@@ -67,3 +68,9 @@ def test_the_stack_view_reads_each_family_once():
         assert view.subnet_ids("data") == ["subnet-1"]
         assert view.vpc_id() == "vpc-1"
         stub.assert_no_pending_responses()
+
+
+def test_every_tier_of_the_registry_has_its_checks():
+    assert set(validators.VALIDATORS) == set(registry.NAMES) | {"stack"}
+    message, errors = validators.check("nosuchtier", {})
+    assert errors == ["tier: 'nosuchtier' is not a tier; use one of cdn, compute, database, monitoring, network, pipeline, stack"]

@@ -12,41 +12,39 @@ import pytest
 from botocore.stub import ANY
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.hatrading.aws.plugins.module_utils import cdn as model
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn import apply
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn import model
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn import read
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
-from ansible_collections.hatrading.aws.plugins.modules import stack_cdn as module_file
 
 ARN = "arn:aws:cloudfront::123456789012:distribution/E1"
-NAMES = model.names("prod", "us-east-1")
+NAMES = names.cdn("prod", "us-east-1")
 DOMAIN = NAMES["bucket"] + ".s3.us-east-1.amazonaws.com"
 
 
-class FakeModule:
-    def __init__(self, **params):
-        self.params = dict({"wait": False, "wait_timeout": 60, "invalidate": True, "region": "us-east-1", "delete_bucket": False}, **params)
-        self.check_mode = False
+def module_params(**params):
+    return dict({"stack": "prod", "wait": False, "wait_timeout": 60, "invalidate": True, "region": "us-east-1", "delete_bucket": False}, **params)
 
 
 @pytest.fixture
 def aws():
-    clients, stubbers = {}, {}
+    made, stubbers = {}, {}
     for service in ("s3", "cloudfront"):
-        client = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-        stubbers[service] = Stubber(client)
+        made[service] = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        stubbers[service] = Stubber(made[service])
         stubbers[service].activate()
-        clients[service] = RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=1))
-    yield clients, stubbers
+    yield Clients(make=made.get), stubbers
     for stubber in stubbers.values():
         stubber.assert_no_pending_responses()
 
 
 def applier(clients, have=None, spec=None, **params):
-    return module_file.CdnApplier(FakeModule(**params), clients.__getitem__, {"stack": "prod"}, NAMES, have or {}, spec)
+    return apply.CdnApplier(clients, module_params(**params), NAMES, have or {}, spec)
 
 
 def summary(status="Deployed"):
@@ -155,7 +153,7 @@ def test_upload_sends_type_md5_and_metadata_then_invalidates(aws, tmp_path):
     clients, stubs = aws
     page = tmp_path / "index.html"
     page.write_bytes(b"<html>hi</html>\n")
-    local = module_file.local_files(str(tmp_path))
+    local = read.local_files(str(tmp_path))
     md5 = local["index.html"]["md5"]
     stubs["s3"].add_response(
         "put_object",
@@ -192,7 +190,7 @@ def test_upload_sends_type_md5_and_metadata_then_invalidates(aws, tmp_path):
 def test_an_sse_kms_object_is_compared_by_its_metadata_md5(aws, tmp_path):
     clients, stubs = aws
     (tmp_path / "app.js").write_text("x()\n")
-    local = module_file.local_files(str(tmp_path))
+    local = read.local_files(str(tmp_path))
     md5 = local["app.js"]["md5"]
     stubs["s3"].add_response(
         "list_objects_v2", {"Contents": [{"Key": "app.js", "ETag": '"not-an-md5"', "Size": 4}], "IsTruncated": False}, {"Bucket": NAMES["bucket"]}
@@ -202,7 +200,7 @@ def test_an_sse_kms_object_is_compared_by_its_metadata_md5(aws, tmp_path):
         {"ETag": '"not-an-md5"', "Metadata": {"md5": md5}, "ContentType": "text/javascript; charset=utf-8"},
         {"Bucket": NAMES["bucket"], "Key": "app.js"},
     )
-    remote = module_file.remote_files(clients["s3"], NAMES["bucket"], local)
+    remote = read.remote_files(clients.s3, NAMES["bucket"], local)
     assert model.plan_objects(local, remote) == []
 
 
@@ -210,5 +208,70 @@ def test_a_bucket_of_another_account_is_reported_not_created(aws):
     clients, stubs = aws
     stubs["s3"].add_client_error("head_bucket", service_error_code="403", http_status_code=403, expected_params={"Bucket": "taken"})
     with pytest.raises(Exception) as raised:
-        module_file.s3.read_bucket(clients["s3"], "taken")
+        clients.s3.bucket_settings("taken")
     assert "403" in str(raised.value)
+
+
+def test_a_bucket_of_another_account_fails_with_the_bucket_name_message(aws):
+    clients, stubs = aws
+    stubs["s3"].add_client_error("head_bucket", service_error_code="403", http_status_code=403, expected_params={"Bucket": "taken"})
+    with pytest.raises(model.CdnPlanError) as raised:
+        apply.read_have(clients, {"stack": "prod"}, dict(NAMES, bucket="taken"))
+    assert str(raised.value) == "bucket_name: bucket taken exists but this account cannot use it (S3 names are global: choose another)"
+
+
+def listed(distribution_id):
+    """A ListDistributions summary (another shape than GetDistribution's)."""
+    conf = config()
+    fields = ("Aliases", "Origins", "DefaultCacheBehavior", "CacheBehaviors", "Comment", "PriceClass", "Enabled", "ViewerCertificate", "HttpVersion")
+    item = dict((key, conf[key]) for key in fields)
+    item.update(
+        Id=distribution_id,
+        ARN=ARN,
+        Status="Deployed",
+        LastModifiedTime="2026-01-01T00:00:00Z",
+        DomainName="d1.cloudfront.net",
+        CustomErrorResponses={"Quantity": 0},
+        Restrictions={"GeoRestriction": {"RestrictionType": "none", "Quantity": 0}},
+        WebACLId="",
+        IsIPV6Enabled=True,
+        Staging=False,
+    )
+    return item
+
+
+def test_distributions_and_oacs_are_read_from_every_page(aws):
+    """Both lists nest their items (DistributionList.Items): every page's items are joined."""
+    clients, stubs = aws
+    cf = stubs["cloudfront"]
+    page = {"Marker": "", "MaxItems": 1, "Quantity": 1}
+    cf.add_response("list_distributions", {"DistributionList": dict(page, IsTruncated=True, NextMarker="m", Items=[listed("E1")])}, {})
+    cf.add_response("list_distributions", {"DistributionList": dict(page, Marker="m", IsTruncated=False, Items=[listed("E2")])}, {"Marker": "m"})
+    oac = {
+        "Id": "OAC1",
+        "Description": "",
+        "Name": "prod-cdn-oac",
+        "SigningProtocol": "sigv4",
+        "SigningBehavior": "always",
+        "OriginAccessControlOriginType": "s3",
+    }
+    cf.add_response(
+        "list_origin_access_controls", {"OriginAccessControlList": {"Marker": "", "MaxItems": 1, "IsTruncated": False, "Quantity": 1, "Items": [oac]}}, {}
+    )
+    assert [d["Id"] for d in clients.cloudfront.distributions()] == ["E1", "E2"]
+    assert read.read_oac(clients.cloudfront, "prod-cdn-oac")["Id"] == "OAC1"
+
+
+def test_emptying_the_bucket_deletes_versions_and_markers_and_stops_at_an_error(aws):
+    clients, stubs = aws
+    s3 = stubs["s3"]
+    s3.add_response(
+        "list_object_versions",
+        {"Versions": [{"Key": "a", "VersionId": "1"}], "DeleteMarkers": [{"Key": "b", "VersionId": "2"}], "IsTruncated": False},
+        {"Bucket": "assets"},
+    )
+    versions = clients.s3.object_versions("assets")
+    assert versions == [{"Key": "a", "VersionId": "1"}, {"Key": "b", "VersionId": "2"}]
+    refused = {"Errors": [{"Key": "a", "VersionId": "1", "Code": "AccessDenied", "Message": "no"}]}
+    s3.add_response("delete_objects", refused, {"Bucket": "assets", "Delete": {"Objects": versions, "Quiet": True}})
+    assert clients.s3.delete_versions("assets", versions) == refused["Errors"]

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from ansible_collections.hatrading.aws.plugins.module_utils import monitoring as model
+from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import model
 from ansible_collections.hatrading.aws.plugins.module_utils.validators import check
 
 STACK = "demo"

@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The CDN tier as plain data: names, validation, wanted and found state, and the plan between them.
+"""The CDN tier as plain data: settings, validation, wanted and found state, and the plan between them.
 
 A private S3 bucket holds the front-end's static files; a CloudFront distribution serves them
 through an Origin Access Control (sigv4, always signing), and can send ``/api/*`` to the stack's
-public ALB. Nothing here calls AWS: the module reads, this file decides, the module applies.
+public ALB. Nothing here calls AWS: read.py reads, this file decides, apply.py applies.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,6 +15,11 @@ import json
 import os
 import re
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
+from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
@@ -23,8 +28,6 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Pla
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_STACK
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_TIER
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
 
 TIER = "cdn"
 # AWS managed policies: their IDs are fixed and published (CloudFront developer guide,
@@ -48,12 +51,8 @@ MIN_TLS = "TLSv1.2_2021"
 # Above this many changed files one "/*" invalidation is cheaper than one path each.
 MAX_INVALIDATION_PATHS = 15
 
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
 ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
 ACM_ANY_REGION = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/")
-KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|key/mrk-[0-9a-f]{32}|alias/[A-Za-z0-9/_-]+)$")
 HOSTNAME = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 CONTENT_TYPES = {
@@ -82,19 +81,8 @@ CONTENT_TYPES = {
 }
 
 
-class CdnPlanError(Exception):
+class CdnPlanError(TierError):
     """A wanted state the tier refuses to reach (a non-empty bucket to delete, a missing ALB)."""
-
-
-def names(stack, region, bucket_name=None):
-    """Every name the CDN tier uses; the bucket's is global, so the region is part of it."""
-    return {
-        "bucket": bucket_name or "hatrading-%s-cdn-%s" % (stack, region),
-        "origin_access_control": "%s-cdn-oac" % stack,
-        "distribution": "%s-cdn" % stack,
-        "comment": "hatrading %s cdn" % stack,
-        "load_balancer": "%s-alb-pub" % stack,  # the compute tier's public ALB (compute.names)
-    }
 
 
 def content_type(path):
@@ -106,17 +94,18 @@ def content_type(path):
 # ---------------------------------------------------------------- validation
 
 
-def validate_bucket_name(name, variable):
-    errors = []
-    if not isinstance(name, str) or not BUCKET_NAME.match(name):
-        return [
-            "%s: %r is not a valid S3 bucket name; use 3-63 lower-case letters, digits and dashes, "
-            "starting and ending with a letter or digit" % (variable, name)
-        ]
-    if name.startswith(BUCKET_RESERVED_PREFIXES) or name.endswith(BUCKET_RESERVED_SUFFIXES):
-        reserved = ", ".join(BUCKET_RESERVED_PREFIXES + BUCKET_RESERVED_SUFFIXES)
-        errors.append("%s: %r uses a prefix or suffix S3 reserves (%s)" % (variable, name, reserved))
-    return errors
+def settings_of(params):
+    """The tier's settings: the module's options that are set (the others take their defaults here), and the region."""
+    cfg = dict((key, value) for key, value in params.items() if value is not None)
+    cfg["region"] = params.get("region")
+    return cfg
+
+
+def validate_params(params):
+    """The module's check, before any AWS call; the region defaults to us-east-1 (CloudFront's own)."""
+    if not params.get("region"):
+        params["region"] = "us-east-1"
+    return validate_cdn(settings_of(params))
 
 
 def validate_cdn(settings, prefix=""):
@@ -126,10 +115,9 @@ def validate_cdn(settings, prefix=""):
         return prefix + option
 
     stack = settings.get("stack")
-    errors = validate_stack_name(stack, v("stack"))
-    errors += validate_tags(settings.get("tags"), v("tags"))
+    errors = validate_stack_settings(settings, prefix)
     region = settings.get("region") or "us-east-1"
-    bucket = settings.get("bucket_name") or (names(stack, region)["bucket"] if not errors else None)
+    bucket = settings.get("bucket_name") or (stack_names.cdn(stack, region)["bucket"] if not errors else None)
     if bucket:
         errors += validate_bucket_name(bucket, v("bucket_name") if settings.get("bucket_name") else v("bucket_name (derived from the stack and region)"))
     if settings.get("state", "present") == "absent":
@@ -336,7 +324,7 @@ def desired_distribution(cfg, bucket_domain, oac_id, alb_domain=None):
         }
         behaviors.append(_behavior(cfg.get("api_path_pattern", "/api/*"), API_ORIGIN, CACHING_DISABLED, ALL_VIEWER_EXCEPT_HOST, ALL_METHODS))
     return {
-        "comment": names(stack, cfg.get("region") or "us-east-1")["comment"],
+        "comment": stack_names.cdn(stack, cfg.get("region") or "us-east-1")["comment"],
         "enabled": True,
         "aliases": sorted(cfg.get("aliases") or []),
         "default_root_object": cfg.get("default_root_object", "index.html"),

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from ansible_collections.hatrading.aws.plugins.module_utils import cdn as model
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn import model
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.validators import check
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
@@ -19,10 +20,10 @@ def cfg(**extra):
 
 
 def test_names_derive_from_the_stack_and_region():
-    names = model.names("prod", "eu-west-1")
+    names = stack_names.cdn("prod", "eu-west-1")
     assert names["bucket"] == "hatrading-prod-cdn-eu-west-1"
     assert names["load_balancer"] == "prod-alb-pub"
-    assert model.names("prod", "eu-west-1", "my-assets")["bucket"] == "my-assets"
+    assert stack_names.cdn("prod", "eu-west-1", "my-assets")["bucket"] == "my-assets"
 
 
 @pytest.mark.parametrize(
@@ -227,7 +228,7 @@ def test_plan_orders_creates_and_skips_what_matches():
 
 
 def test_teardown_keeps_the_bucket_and_refuses_a_non_empty_one():
-    names = model.names("prod", "us-east-1")
+    names = stack_names.cdn("prod", "us-east-1")
     have = {"bucket": {"x": 1}, "origin_access_control": {"id": "O"}, "distribution": {"id": "D"}, "bucket_objects": 3}
     plan = model.plan_teardown(names, have)
     assert [(c.action, c.kind) for c in plan.changes] == [("delete", "distribution"), ("delete", "origin_access_control")]

@@ -6,7 +6,7 @@ The tier watches what the other tiers built, found by their names and stack tags
 target groups and Auto Scaling groups of the compute tier, the RDS instance or Aurora cluster of
 the database tier, the NAT gateways of the network tier, and the CloudWatch agent's metrics
 (namespace ``hatrading/<stack>``). It owns an SNS topic ``<stack>-alarms``, the alarms
-``<stack>-<tier>-<metric>``, the dashboard ``<stack>`` and the app log groups' retention.
+``<stack>-<tier>-<metric>``, the dashboard ``hatrading-<stack>`` and the app log groups' retention.
 No AWS call and no Ansible here: everything is unit-tested as plain functions.
 """
 
@@ -18,6 +18,10 @@ import hashlib
 import json
 import re
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import LOG_RETENTION_DAYS
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
+from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
@@ -26,12 +30,10 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import dif
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import belongs_to
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
 
 TIER = "monitoring"
-APP_TIERS = ("frontend", "backend")
 KINDS = ("sns_topic", "subscription", "log_group", "metric_alarm", "dashboard")
 DEFAULT_KMS_KEY = ""  # see validate_monitoring: alias/aws/sns would drop every alarm
 AWS_MANAGED_SNS_KEY = re.compile(r"(^|:)alias/aws/sns$")
@@ -39,7 +41,6 @@ AWS_MANAGED_SNS_KEY = re.compile(r"(^|:)alias/aws/sns$")
 TOPIC_PLACEHOLDER = "arn:aws:sns:<region>:<account>:<new topic>"
 ACCOUNT_PLACEHOLDER = "<account>"
 PROTOCOLS = ("email", "https")
-RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 EMAIL_FORM = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KMS_KEY_FORM = re.compile(
     r"^(alias/[a-zA-Z0-9/_-]+"  # an alias
@@ -79,22 +80,6 @@ SETTING_DEFAULTS = {
 }
 
 
-def names(stack):
-    """Every name the monitoring tier uses, and the names of what it watches, in one place."""
-    return {
-        "topic": "%s-alarms" % stack,
-        "dashboard": "hatrading-%s" % stack,  # dashboards carry no tags: a prefixed name and a marker in the body say whose
-        "alarm_prefix": "%s-" % stack,
-        "namespace": "hatrading/%s" % stack,
-        "load_balancer": {"frontend": "%s-alb-pub" % stack, "backend": "%s-alb-int" % stack},
-        "target_group": {"frontend": "%s-tg-fe" % stack, "backend": "%s-tg-be" % stack},
-        "auto_scaling_group": {"frontend": "%s-frontend" % stack, "backend": "%s-backend" % stack},
-        "database": "%s-database" % stack,
-        "log_groups": ["/hatrading/%s/%s/%s" % (stack, tier, kind) for tier in APP_TIERS for kind in ("host", "container")],
-        "log_group_prefix": "/hatrading/%s/" % stack,
-    }
-
-
 def alarm_name(stack, tier, metric):
     return "%s-%s-%s" % (stack, tier, metric)
 
@@ -106,6 +91,16 @@ def _number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def settings(params):
+    """The tier's settings: the module's options that are set (the others take their defaults here)."""
+    return dict((key, value) for key, value in params.items() if value is not None)
+
+
+def validate_params(params):
+    """The module's check, before any AWS call."""
+    return validate_monitoring(settings(params))
+
+
 def validate_monitoring(settings, prefix=""):
     """Check the monitoring tier's settings; returns the problems found, each naming the variable."""
 
@@ -113,8 +108,7 @@ def validate_monitoring(settings, prefix=""):
         return prefix + option
 
     stack = settings.get("stack")
-    errors = validate_stack_name(stack, v("stack"))
-    errors += validate_tags(settings.get("tags"), v("tags"))
+    errors = validate_stack_settings(settings, prefix)
     state = settings.get("state", "present")
     if state not in ("present", "absent"):
         errors.append("%s: %r is not a state; use present or absent" % (v("state"), state))
@@ -172,8 +166,8 @@ def validate_monitoring(settings, prefix=""):
     elif not isinstance(datapoints, int) or not 1 <= datapoints <= evaluations:
         errors.append("%s: %r must be from 1 to %s (%d)" % (v("datapoints_to_alarm"), datapoints, v("evaluation_periods"), evaluations))
     retention = settings.get("log_retention_days", 30)
-    if retention not in RETENTION_DAYS:
-        errors.append("%s: %r is not a retention CloudWatch Logs offers (%s)" % (v("log_retention_days"), retention, ", ".join(map(str, RETENTION_DAYS))))
+    if retention not in LOG_RETENTION_DAYS:
+        errors.append("%s: %r is not a retention CloudWatch Logs offers (%s)" % (v("log_retention_days"), retention, ", ".join(map(str, LOG_RETENTION_DAYS))))
     return errors
 
 
@@ -230,7 +224,7 @@ def watched_resources(stack, raw):
     ``raw``: load_balancers, target_groups, elb_tags {arn: tags}, auto_scaling_groups, db_clusters,
     db_instances, nat_gateways (lists of describe answers). Only resources tagged with the stack count.
     """
-    n = names(stack)
+    n = stack_names.monitoring(stack)
     tags = raw.get("elb_tags") or {}
     lbs = dict((lb["LoadBalancerName"], lb) for lb in raw.get("load_balancers", []) if belongs_to(tags.get(lb["LoadBalancerArn"], {}), stack))
     tgs = dict((tg["TargetGroupName"], tg) for tg in raw.get("target_groups", []) if belongs_to(tags.get(tg["TargetGroupArn"], {}), stack))
@@ -336,7 +330,7 @@ def desired_alarms(cfg, found, topic_arn):
     """{alarm name: spec} for what exists, and notes on what is skipped because it does not."""
     cfg = settings_with_defaults(cfg)
     stack = cfg["stack"]
-    n = names(stack)
+    n = stack_names.monitoring(stack)
     alarms, notes = {}, []
 
     def add(watches, tier, label, dims, thresholds, suffix=""):
@@ -390,7 +384,7 @@ def desired_monitoring(cfg, found, topic_arn=None):
     """The monitoring tier of ``cfg['stack']`` as {kind: {name: description}}, plus notes."""
     cfg = settings_with_defaults(cfg)
     stack = cfg["stack"]
-    n = names(stack)
+    n = stack_names.monitoring(stack)
     topic_arn = topic_arn or TOPIC_PLACEHOLDER
     want = dict((kind, {}) for kind in KINDS)
     want["sns_topic"][n["topic"]] = {"kms_key": cfg["kms_key"] or "", "tags": stack_tags(stack, TIER, n["topic"], cfg.get("tags"))}
@@ -434,7 +428,7 @@ def dashboard_body(stack, region, found, alarm_names, account=ACCOUNT_PLACEHOLDE
 
     Pure and deterministic: the same inputs give the same body, so a rerun compares equal.
     """
-    n = names(stack)
+    n = stack_names.monitoring(stack)
     elb, namespace = "AWS/ApplicationELB", n["namespace"]
     widgets, y = [], 0
     for tier in APP_TIERS:
@@ -527,7 +521,7 @@ def subscription_key(protocol, endpoint):
     return "%s:%s" % (protocol, endpoint)
 
 
-class MonitoringError(Exception):
+class MonitoringError(TierError):
     """The monitoring tier cannot go on without harming something that is not its own; the message says what."""
 
 
@@ -564,7 +558,7 @@ def actual_monitoring(stack, raw):
     stack's prefix), alarm_tags {alarm name: tags} (read only for alarms that may be deleted),
     dashboard (body text) or None, log_groups (describe answers), log_group_tags {name: tags}.
     """
-    n = names(stack)
+    n = stack_names.monitoring(stack)
     have = dict((kind, {}) for kind in KINDS)
     topic = raw.get("topic")
     if topic:
@@ -632,7 +626,7 @@ def plan_monitoring(stack, want, have, alarm_tags=None):
     alarms (``alarm_tags``: {name: tags} of the candidates); others sharing the name prefix are left.
     """
     alarm_tags = alarm_tags or {}
-    n = names(stack)
+    n = stack_names.monitoring(stack)
     for topic in have["sns_topic"].values():
         if not topic_is_ours(topic.get("tags"), stack):
             raise MonitoringError(
@@ -691,7 +685,7 @@ def plan_notes(plan, have, kms_key):
 
 
 def summarize(stack, have, topic_arn, region):
-    n = names(stack)
+    n = stack_names.monitoring(stack)
     return {
         "topic_arn": topic_arn,
         "dashboard": n["dashboard"],

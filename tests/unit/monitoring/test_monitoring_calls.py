@@ -1,10 +1,9 @@
-"""The monitoring tier's API wrappers against botocore's Stubber: what moto fakes or lacks, not-found handling."""
+"""The monitoring tier's AWS calls against botocore's Stubber: what moto fakes or lacks, not-found handling."""
 
 import boto3
-from ansible_collections.hatrading.aws.plugins.module_utils import cloudwatch, cloudwatch_logs, sns
-from ansible_collections.hatrading.aws.plugins.module_utils import monitoring as model
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE, Change
-from ansible_collections.hatrading.aws.plugins.modules import stack_monitoring
+from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import apply, model, read
 from botocore.stub import Stubber
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:demo-alarms"
@@ -14,15 +13,9 @@ def client(service):
     return boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
 
 
-class Retrying:
-    """What module.client(retry_decorator=...) gives: methods that accept aws_retry."""
-
-    def __init__(self, real):
-        self.real = real
-
-    def __getattr__(self, name):
-        method = getattr(self.real, name)
-        return lambda *args, **kwargs: method(*args, **{k: v for k, v in kwargs.items() if k != "aws_retry"})
+def wrapped(service, raw):
+    """The tier's view of a stubbed client: Clients(make=...)'s Service for it."""
+    return Clients(make={service: raw}.get)(service)
 
 
 def test_describe_alarms_follows_pages_with_one_prefix():
@@ -31,7 +24,7 @@ def test_describe_alarms_follows_pages_with_one_prefix():
         params = {"AlarmNamePrefix": "demo-", "AlarmTypes": ["MetricAlarm"]}
         stub.add_response("describe_alarms", {"MetricAlarms": [{"AlarmName": "demo-a"}], "NextToken": "t"}, params)
         stub.add_response("describe_alarms", {"MetricAlarms": [{"AlarmName": "demo-b"}]}, dict(params, NextToken="t"))
-        assert [a["AlarmName"] for a in cloudwatch.describe_alarms(cw, "demo-")] == ["demo-a", "demo-b"]
+        assert [a["AlarmName"] for a in wrapped("cloudwatch", cw).describe_alarms(AlarmNamePrefix="demo-", AlarmTypes=["MetricAlarm"])] == ["demo-a", "demo-b"]
         stub.assert_no_pending_responses()
 
 
@@ -40,7 +33,7 @@ def test_describe_alarms_retries_throttling():
     with Stubber(cw) as stub:
         stub.add_client_error("describe_alarms", service_error_code="Throttling", http_status_code=400)
         stub.add_response("describe_alarms", {"MetricAlarms": []})
-        assert cloudwatch.describe_alarms(cw, "demo-") == []
+        assert wrapped("cloudwatch", cw).describe_alarms(AlarmNamePrefix="demo-", AlarmTypes=["MetricAlarm"]) == []
         stub.assert_no_pending_responses()
 
 
@@ -48,7 +41,7 @@ def test_missing_dashboard_is_none():
     cw = client("cloudwatch")
     with Stubber(cw) as stub:
         stub.add_client_error("get_dashboard", service_error_code="ResourceNotFound", http_status_code=404)
-        assert cloudwatch.get_dashboard(cw, "demo") is None
+        assert wrapped("cloudwatch", cw).dashboard_body(DashboardName="demo") is None
 
 
 def test_delete_alarms_in_batches_of_100():
@@ -57,7 +50,7 @@ def test_delete_alarms_in_batches_of_100():
     with Stubber(cw) as stub:
         stub.add_response("delete_alarms", {}, {"AlarmNames": names[:100]})
         stub.add_response("delete_alarms", {}, {"AlarmNames": names[100:]})
-        cloudwatch.delete_alarms(Retrying(cw), names)
+        wrapped("cloudwatch", cw).delete_alarms_named(names)
         stub.assert_no_pending_responses()
 
 
@@ -66,7 +59,7 @@ def test_find_topic_by_exact_name_across_pages():
     with Stubber(client_sns) as stub:
         stub.add_response("list_topics", {"Topics": [{"TopicArn": TOPIC.replace("demo-alarms", "demo-alarms-old")}], "NextToken": "n"})
         stub.add_response("list_topics", {"Topics": [{"TopicArn": TOPIC}]}, {"NextToken": "n"})
-        assert sns.find_topic(client_sns, "demo-alarms") == TOPIC
+        assert wrapped("sns", client_sns).topic_named("demo-alarms") == TOPIC
 
 
 def test_unconfirmed_email_subscription_as_aws_reports_it():
@@ -77,14 +70,14 @@ def test_unconfirmed_email_subscription_as_aws_reports_it():
         stub.add_response("get_topic_attributes", {"Attributes": {"KmsMasterKeyId": "alias/demo-alarms"}}, {"TopicArn": TOPIC})
         stub.add_response("list_tags_for_resource", {"Tags": []}, {"ResourceArn": TOPIC})
         stub.add_response("list_subscriptions_by_topic", {"Subscriptions": [pending]}, {"TopicArn": TOPIC})
-        topic = sns.describe_topic(client_sns, TOPIC)
+        topic = wrapped("sns", client_sns).topic(TOPIC)
     assert topic["subscriptions"] == [pending]
 
 
 def test_unconfirmed_subscription_is_not_unsubscribed():
     """AWS refuses Unsubscribe of PendingConfirmation (it expires after 3 days): no call is made."""
     client_sns = client("sns")
-    applier = stack_monitoring.MonitoringApplier(lambda service: Retrying(client_sns), "demo", TOPIC, [])
+    applier = apply.MonitoringApplier(Clients(make={"sns": client_sns}.get), "demo", TOPIC, [])
     with Stubber(client_sns) as stub:  # any call would fail: nothing is stubbed
         applier.delete_subscription(Change(DELETE, "subscription", "email:a@b.io", ref={"arn": "PendingConfirmation"}))
         stub.assert_no_pending_responses()
@@ -98,7 +91,7 @@ def test_gone_topic_reads_as_none():
     client_sns = client("sns")
     with Stubber(client_sns) as stub:
         stub.add_client_error("get_topic_attributes", service_error_code="NotFound", http_status_code=404)
-        assert sns.describe_topic(client_sns, TOPIC) is None
+        assert wrapped("sns", client_sns).topic(TOPIC) is None
 
 
 def test_log_group_tags_by_arn_without_the_star():
@@ -106,7 +99,7 @@ def test_log_group_tags_by_arn_without_the_star():
     arn = "arn:aws:logs:us-east-1:123456789012:log-group:/hatrading/demo/frontend/host"
     with Stubber(logs) as stub:
         stub.add_response("list_tags_for_resource", {"tags": {"a": "b"}}, {"resourceArn": arn})
-        assert cloudwatch_logs.list_tags(logs, {"arn": arn + ":*"}) == {"a": "b"}
+        assert wrapped("logs", logs).list_tags_for_resource(resourceArn=read.log_group_arn({"arn": arn + ":*"}))["tags"] == {"a": "b"}
 
 
 def test_put_metric_alarm_arguments_pass_the_service_model():
@@ -120,7 +113,7 @@ def test_put_metric_alarm_arguments_pass_the_service_model():
     cw = client("cloudwatch")
     with Stubber(cw) as stub:
         for name, spec in alarms.items():
-            params = stack_monitoring.alarm_params(name, spec, TOPIC)
+            params = apply.alarm_params(name, spec, TOPIC)
             assert params["AlarmActions"] == [TOPIC] and params["OKActions"] == [TOPIC]
             stub.add_response("put_metric_alarm", {}, params)
             cw.put_metric_alarm(**params)
