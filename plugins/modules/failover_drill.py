@@ -42,7 +42,7 @@ options:
     default: run
   tier: {description: The tier whose group the instance scenarios act on., type: str, choices: [backend, frontend], default: backend}
   az: {description: The AZ that O(scenario=az_loss) loses (default the first one holding an instance)., type: str}
-  db_instance: {description: The DB instance to fail over (default the stack's, by tag C(hatrading:stack))., type: str}
+  db_instance: {description: "The DB instance to fail over (default the stack's, by tag C(hatrading:stack)).", type: str}
   db_cluster: {description: The Aurora cluster to fail over instead of an instance., type: str}
   bad_release_version: {description: "The launch template version with the bad image, for O(scenario=bad_release).", type: str}
   order_url: {description: "Base URL answering C(POST /orders) (the front door's C(/api)); without it no synthetic flow runs.", type: str}

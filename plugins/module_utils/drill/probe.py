@@ -16,22 +16,18 @@ import threading
 import time
 import uuid
 
-try:
-    from urllib.error import HTTPError
-    from urllib.request import Request
-    from urllib.request import urlopen
-except ImportError:  # pragma: no cover  (Python 2 is not supported by the collection)
-    pass
+from ansible.module_utils.six.moves.urllib.error import HTTPError
+from ansible.module_utils.urls import open_url
 
 MAX_IDS = 200  # the back-end's GET /orders?ids= limit
 
 
 def _call(url, body=None, timeout=3.0):
     data = json.dumps(body).encode() if body is not None else None
-    request = Request(url, data=data, method="POST" if data else "GET", headers={"Content-Type": "application/json"} if data else {})
+    headers = {"Content-Type": "application/json"} if data else {}
     try:
-        with urlopen(request, timeout=timeout) as answer:
-            return answer.status, json.loads(answer.read() or b"null")
+        answer = open_url(url, data=data, method="POST" if data else "GET", headers=headers, timeout=timeout, use_proxy=False)
+        return answer.getcode(), json.loads(answer.read() or b"null")
     except HTTPError as error:
         return error.code, None
 

@@ -238,7 +238,7 @@ class Drill:
                 bad = self.bad_release_version if self.scenario == "bad_release" else None
                 if detected and bad is None and len(self.healthy_instances(current, exclude=killed)) >= desired:
                     healthy = self.clock()
-                    self.note("desired healthy capacity back", "%d/%d" % (desired, desired))
+                    self.note("desired healthy capacity back", "%s/%s" % (desired, desired))
                     break
             self.sleep(self.poll)
         else:
@@ -254,7 +254,7 @@ class Drill:
             deadline = self.clock() + self.duration
             while self.clock() < deadline:
                 if len(self.healthy_instances(self.group(), exclude=killed, bad_version=bad)) >= desired:
-                    self.note("stack restored", "%d/%d healthy%s" % (desired, desired, ", none on version %s" % bad if bad else ""))
+                    self.note("stack restored", "%s/%s healthy%s" % (desired, desired, ", none on version %s" % bad if bad else ""))
                     healthy = healthy if healthy and not bad else self.clock()
                     break
                 self.sleep(self.poll)
@@ -268,7 +268,7 @@ class Drill:
         figure = figures(results, injected, detected, healthy) if injected is not None else {}
         capacity = None
         if group:
-            capacity = "%d/%d healthy" % (len(self.healthy_instances(self.group(), exclude=killed)), desired)
+            capacity = "%s/%s healthy" % (len(self.healthy_instances(self.group(), exclude=killed)), desired)
         lost = self.flow.lost() if self.flow else None
         acknowledged = len(self.flow.acknowledged()) if self.flow else 0
         state = "stopped" if stopped else ("completed" if healthy else "failed")
