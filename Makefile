@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export MOTO_PORT ?= 5000
 
-.PHONY: help install system-packages demo down report test unit app-test integration molecule lab-test lint sanity bench bench-book clean
+.PHONY: help install system-packages demo down report test unit app-test integration molecule lab-test lint sanity bench bench-book drill clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ sanity: install
 
 bench: install  ## API calls and seconds, ours beside stock modules, on a fresh moto
 	$(BIN)/python bench/run.py
+
+drill: install  ## failover drills under load in the lab: instance loss, AZ loss, database failover; and a bad release rolled back by itself; prints the reports and figures (root, Docker; ~10 min)
+	HATRADING_DRILLS=1 $(BIN)/pytest -q -s tests/lab/test_failover_drills.py tests/lab/test_rollback.py
 
 bench-book: install  ## the order book: per-instance vs shared, two back-ends on one PostgreSQL (loopback, bounded)
 	$(BIN)/python bench/orderbook_bench.py

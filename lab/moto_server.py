@@ -52,6 +52,7 @@ from moto_rds_failover_mend import install_rds_failover_mend
 from moto_rds_mend import install_rds_mend
 import moto_clock
 from moto_ssm_mend import install_ssm_mend
+from moto_replace_mend import install_replace_mend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -204,6 +205,7 @@ def build_server(host="127.0.0.1", port=0, clock=None):
     install_pipeline_mend()  # CodeDeploy DeleteDeploymentGroup / DeleteApplication (lab/moto_pipeline_mend.py)
     install_rds_mend()  # RDS DescribeDBEngineVersions (lab/moto_rds_mend.py)
     install_asg_mend()  # Auto Scaling spreads a group over its subnets' AZs (lab/moto_asg_mend.py)
+    install_replace_mend()  # a terminated group member's replacement joins the target groups (lab/moto_replace_mend.py)
     install_rds_failover_mend()  # RebootDBInstance ForceFailover, SecondaryAvailabilityZone (lab/moto_rds_failover_mend.py)
     install_ssm_mend()  # SSM DescribeInstanceInformation (lab/moto_ssm_mend.py)
     app = RecordingApp(moto_clock.LatencyApp(DomainDispatcherApplication(create_backend_app)))

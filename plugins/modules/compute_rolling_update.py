@@ -62,11 +62,42 @@ options:
     description: Seconds between the polls of each wait.
     type: int
     default: 5
+  bake_time:
+    description:
+      - Seconds each batch's new instances serve (beside the old ones, which are not drained yet) under watch before the roll goes on.
+      - A breach during the bake (an alarm of O(rollback_alarms) in ALARM, or the error rate of the synthetic orders sent to O(order_url)
+        over O(max_error_rate)) stops the roll and rolls back by itself, with O(strategy=replace), see the notes.
+    type: int
+    default: 0
+  rollback_alarms:
+    description: CloudWatch alarms of the tier; one in ALARM during a bake rolls back.
+    type: list
+    elements: str
+    default: []
+  order_url:
+    description: Base URL answering C(POST /orders) (the front door's C(/api)); the roll sends small resting orders there and watches their error rate.
+    type: str
+  order_rate:
+    description: Synthetic orders a second sent to O(order_url) during the roll.
+    type: float
+    default: 5
+  max_error_rate:
+    description: Share (0-1) of failed synthetic orders since the batch went live that rolls back (after O(min_requests) orders).
+    type: float
+    default: 0.05
+  min_requests:
+    description: Synthetic orders a bake must hold before its error rate counts.
+    type: int
+    default: 10
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
+  - "Rollback: on a breach the batch's new instances are deregistered, detached (desired capacity back down) and terminated (the old
+    ones still serve); the group goes back to the launch template version the roll started from; instances of earlier batches are
+    rolled back to it the same way (surge, then drain). The task then fails, naming the hosts and the reason; RV(tiers) holds the
+    rollback (hosts, reason, version, seconds from the first bad answer to the bad hosts' removal) and RV(requests) the synthetic orders."
   - Check mode returns the plan (the instances that would be replaced); diff mode shows their versions before and after.
 """
 
@@ -104,6 +135,10 @@ tiers:
   returned: always
   type: dict
   sample: {"backend": {"auto_scaling_group": "prod-backend", "launch_template_version": "3", "replaced": [{"old": "i-0a", "new": "i-0b"}]}}
+requests:
+  description: The synthetic orders sent during the roll (sent, failed, statuses), with O(order_url).
+  returned: when O(order_url) is set
+  type: dict
 """
 
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import roll
@@ -118,6 +153,12 @@ ARGUMENT_SPEC = dict(
     instance_warmup=dict(type="int", default=120),
     wait_timeout=dict(type="int", default=900),
     poll_interval=dict(type="int", default=5),
+    bake_time=dict(type="int", default=0),
+    rollback_alarms=dict(type="list", elements="str", default=[]),
+    order_url=dict(type="str"),
+    order_rate=dict(type="float", default=5.0),
+    max_error_rate=dict(type="float", default=0.05),
+    min_requests=dict(type="int", default=10),
 )
 
 

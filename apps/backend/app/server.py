@@ -125,6 +125,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         if self.path.partition("?")[0] != "/orders":
             return self._reply(404, {"error": "no route for POST %s" % self.path})
+        if bad_release():
+            return self._reply(500, {"error": "bad release: this build fails every order (BAD_RELEASE, for drills)"})
         length = int(self.headers.get("Content-Length") or 0)
         if length <= 0 or length > MAX_BODY:
             return self._reply(400, {"error": "body: expected a JSON object of at most %d bytes" % MAX_BODY})
@@ -141,6 +143,11 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # noqa: BLE001
             return self._failed(exc)
         return self._reply(201, result, [("Idempotent-Replay", "true")] if replayed else [])
+
+
+def bad_release():
+    """A release that passes its health check and fails every order: the drills' bad release (env BAD_RELEASE=1, or the file an FIS SSM action writes)."""
+    return os.environ.get("BAD_RELEASE") == "1" or os.path.exists("/tmp/bad-release")
 
 
 class Server(ThreadingHTTPServer):

@@ -22,6 +22,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.codepipeline im
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ec2 import EC2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ecr import ECR
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.elbv2 import ELBv2
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.fis import FIS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.events import Events
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import IAM
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.kms import KMS
@@ -47,6 +48,7 @@ SERVICES = dict(
         ECR,
         ELBv2,
         Events,
+        FIS,
         IAM,
         KMS,
         Logs,

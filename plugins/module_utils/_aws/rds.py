@@ -37,3 +37,7 @@ class RDS(Service):
         if not identifiers:
             return []
         return self.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": sorted(identifiers)}])
+
+    describe_db_engine_versions = api("describe_db_engine_versions", "DBEngineVersions", pages=True)
+    reboot_db_instance = api("reboot_db_instance", "DBInstance")
+    failover_db_cluster = api("failover_db_cluster", "DBCluster")

@@ -43,6 +43,8 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import O
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import Run
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import aws_errors
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import exit_with
+from ansible_collections.hatrading.aws.plugins.module_utils.drill.probe import OrderFlow
+from ansible_collections.hatrading.aws.plugins.module_utils import rollback
 
 VERSION_TAG = "aws:ec2launchtemplate:version"
 # processes that would fight a roll: rebalancing terminates, scaling changes the desired capacity
@@ -145,7 +147,8 @@ def read_tier(clients, stack, tier):
 class Roller:
     """Carries out the roll of one group through ``clients`` (an ``_aws.clients.Clients``)."""
 
-    def __init__(self, clients, timeout=900, delay=5):
+    def __init__(self, clients, timeout=900, delay=5, guard=None):
+        self.guard = guard  # called with (group, batch, fresh) once a batch's new instances are healthy; raises to stop (rollback.py)
         self.asg = clients.autoscaling
         self.elb = clients.elbv2
         self.ec2 = clients.ec2
@@ -194,6 +197,8 @@ class Roller:
         fresh = sorted(set(in_service(self._group(name))) - before)
         for arn in target_groups:
             self.elb.wait("target_in_service", self.timeout, self.delay, TargetGroupArn=arn, Targets=[{"Id": i} for i in fresh])
+        if self.guard:
+            self.guard(name, batch, fresh)
         for arn in target_groups:
             self.elb.deregister_targets(TargetGroupArn=arn, Targets=[{"Id": i} for i in batch])
         for arn in target_groups:
@@ -227,10 +232,18 @@ def roll_tier(clients, params, run, outcome, tier):
     serving = len(in_service(group))
     if serving < group["DesiredCapacity"]:
         raise ShortGroup("%s has %d of %d instances in service; not rolling a group that is short already" % (name, serving, group["DesiredCapacity"]))
-    roller = Roller(clients, params["wait_timeout"], params["poll_interval"])
+    guard = None
+    if guarded(params):
+        guard = rollback.BatchGuard(clients, params["bake_time"], params["rollback_alarms"], outcome.flow, params["max_error_rate"], params["min_requests"])
+    roller = Roller(clients, params["wait_timeout"], params["poll_interval"], guard=guard)
     try:
         if params["strategy"] == "replace":
-            roller.replace(group, stale, params["batch_size"])
+            try:
+                roller.replace(group, stale, params["batch_size"])
+            except rollback.Breach as breach:
+                back = rollback.roll_back(clients, params, tier, group, launched, stale, wanted, breach, read_tier, Roller)
+                outcome.result["tiers"][tier]["rollback"] = back
+                raise model.ComputeError("%s; rolled back to launch template version %s" % (breach, back["version"])) from None
         else:
             preferences = {"MinHealthyPercentage": params["min_healthy_percentage"], "InstanceWarmup": params["instance_warmup"], "SkipMatching": True}
             roller.refresh(group, preferences)
@@ -241,6 +254,11 @@ def roll_tier(clients, params, run, outcome, tier):
 
 class ShortGroup(model.ComputeError):
     """A group already short of its desired capacity is not rolled (reported without the per-tier results)."""
+
+
+def guarded(params):
+    """A bake per batch (and a rollback on a breach): asked for by bake_time, rollback_alarms or order_url, with strategy replace."""
+    return params["strategy"] == "replace" and bool(params.get("bake_time") or params.get("rollback_alarms") or params.get("order_url"))
 
 
 def reconcile(clients, params, run, outcome):
@@ -259,13 +277,25 @@ def run_roll(argument_spec):
     if errors:  # before any AWS call
         module.fail_json(msg="Invalid rolling update settings: " + "; ".join(errors), errors=errors)
     outcome = Outcome()
+    outcome.flow = None
+    if guarded(params) and params.get("order_url") and not module.check_mode:
+        outcome.flow = OrderFlow(params["order_url"], "ROLL", params["order_rate"], max_seconds=params["wait_timeout"] * 4)
+        outcome.flow.start()
     try:
         reconcile(Clients(module), params, Run(module.check_mode, module.region), outcome)
     except ShortGroup as error:
         module.fail_json(msg=str(error), plan=outcome.plan.as_list())
     except model.ComputeError as error:
-        module.fail_json(msg=str(error), plan=outcome.plan.as_list(), tiers=outcome.result.get("tiers", {}))
+        extra = {"requests": stop_flow(outcome.flow)} if outcome.flow else {}
+        module.fail_json(msg=str(error), plan=outcome.plan.as_list(), tiers=outcome.result.get("tiers", {}), **extra)
     except aws_errors() as error:
         failure = "Failed to roll the %s tier of stack %s" % (outcome.step, params["stack"])
         module.fail_json_aws(error, msg=failure, plan=outcome.plan.as_list(), tiers=outcome.result.get("tiers", {}))
+    if outcome.flow:
+        outcome.result["requests"] = stop_flow(outcome.flow)
     exit_with(module, outcome)
+
+
+def stop_flow(flow):
+    flow.stop()
+    return flow.totals()
