@@ -77,6 +77,9 @@ lint: install  ## ruff, ansible-lint (production profile), ansible-test sanity
 	$(BIN)/ansible-lint --offline --profile production
 	tools/ansible-test-sanity.sh
 
+galaxy: install  ## the tarball as Galaxy receives it: build_ignore, galaxy-importer (0 errors), antsibull-docs lint
+	tools/galaxy-check.sh
+
 sanity: install
 	tools/ansible-test-sanity.sh
 
