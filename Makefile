@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export MOTO_PORT ?= 5000
 
-.PHONY: help install system-packages demo down report env test unit integration compat molecule lab-test lint sanity galaxy ee ee-test bench clean
+.PHONY: help install system-packages demo down report env test unit integration ansible-test-units compat molecule lab-test lint sanity galaxy ee ee-test bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,8 +43,12 @@ test: install lint galaxy unit integration compat molecule lab-test ee-test  ## 
 unit: install  ## pure functions, no network
 	$(BIN)/pytest -q tests/unit
 
-integration: install  ## modules and roles against a moto server the tests start on loopback
+integration: install  ## modules and roles against a moto server the tests start on loopback; ansible-test's targets
 	$(BIN)/pytest -q tests/integration
+	tools/ansible-test.sh integration
+
+ansible-test-units: install  ## tests/unit through `ansible-test units` (its conventions; make unit is the quick way)
+	tools/ansible-test.sh units --requirements
 
 # The oldest ansible-core meta/runtime.yml claims, beside the newest in .venv: ansible-core 2.16 with the
 # collections of the `ansible` 11 package (--no-deps: its own pin is ansible-core 2.18).
