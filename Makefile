@@ -35,6 +35,9 @@ demo: install  ## start moto (unless AWS_ENDPOINT_URL is set), deploy the whole 
 report: install  ## print what the demo stack holds, as the endpoint reports it
 	lab/demo.sh report
 
+env:  ## print the settings that point a shell at the running demo: eval "$$(make env)"
+	@lab/demo.sh env
+
 down:  ## stop what `make demo` started (by pid file)
 	lab/demo.sh down
 
