@@ -41,7 +41,7 @@ env:  ## print the settings that point a shell at the running demo: eval "$$(mak
 down:  ## stop what `make demo` started (by pid file)
 	lab/demo.sh down
 
-test: install lint galaxy unit integration compat molecule lab-test ee-test  ## everything CI runs
+test: install lint galaxy unit integration compat molecule lab-test  ## everything CI runs (lab-test includes the EE test)
 
 unit: install  ## pure functions, no network
 	$(BIN)/pytest -q tests/unit
@@ -86,6 +86,12 @@ lint: install  ## ruff, ansible-lint (production profile), ansible-test sanity
 
 galaxy: install  ## the tarball as Galaxy receives it: build_ignore, galaxy-importer (0 errors), antsibull-docs lint
 	tools/galaxy-check.sh
+
+ee: install  ## the execution environment image hatrading/ee:<version> in the lab's engine, FROM its Debian base (cached)
+	tools/ee-build.sh
+
+ee-test: install  ## site.yml --check and a deploy inside the EE, launched through ansible-runner as AWX does (Docker)
+	$(BIN)/pytest -q tests/lab/test_execution_environment.py
 
 sanity: install
 	tools/ansible-test-sanity.sh

@@ -10,7 +10,9 @@ import re
 import shlex
 import subprocess
 
-from conftest import REPO
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
 
 # The README's placeholders, as a demo user fills them in.
 PLACEHOLDERS = {"<registry>": "127.0.0.1:5001"}

@@ -63,9 +63,7 @@ def test_the_database_check_passes_settings_templated_by_ansible_core_2_16():
 
 def test_without_conversion_the_check_would_refuse_them():
     # What ansible-core 2.16 users saw: the validators themselves stay strict about types.
-    from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
-
-    errors = validate_database(DATABASE_AS_216_PASSES_IT, "database_")
+    errors = VALIDATORS["database"](DATABASE_AS_216_PASSES_IT, "database_")
     assert any("database_port: '5432' is not a TCP port" in error for error in errors)
 
 
