@@ -40,7 +40,8 @@ def caller_identity(env, endpoint):
 
 
 def test_source_keys_assume_the_role(moto, tmp_path):
-    env = injected(tmp_path, role_arn="arn:aws:iam::123456789012:role/hatrading-deployer", access_key="AKIAEXAMPLESOURCE", secret_key="secret", region="eu-west-1")
+    role = "arn:aws:iam::123456789012:role/hatrading-deployer"
+    env = injected(tmp_path, role_arn=role, access_key="AKIAEXAMPLESOURCE", secret_key="secret", region="eu-west-1")
     assert env["AWS_PROFILE"] == "hatrading" and env["AWS_REGION"] == "eu-west-1"
     arn = caller_identity(env, moto.url)
     # moto answers GetCallerIdentity with the assumed role's session, not the source keys' user.
