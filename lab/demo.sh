@@ -94,6 +94,7 @@ case ${1:-up} in
     # moto accepts any credentials; these dummies never leave loopback.
     printf 'export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n'
     printf 'export AWS_REGION=%q AWS_DEFAULT_REGION=%q\n' "$REGION" "$REGION"
+    # shellcheck disable=SC2016  # $PATH is for the shell that evals this, not for this one
     printf 'export ANSIBLE_CONFIG=%q PATH=%q:"$PATH"\n' "$PWD/ansible.cfg" "$PWD/.venv/bin"
     ;;
   *) echo "usage: $0 up|report|down|env" >&2; exit 2 ;;
