@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # make ee: the execution environment image hatrading/ee:<version> in the lab's Docker engine
-# (LAB_DIR, default /work/lab-shared when it exists), FROM the lab's Debian base. Docker's layer cache
+# (LAB_DIR, default .lab, as lab/plane/engine.py), FROM the lab's Debian base. Docker's layer cache
 # makes a rebuild with unchanged inputs take seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PWD/.venv/bin:$PATH
-export LAB_DIR=${LAB_DIR:-$([[ -d /work/lab-shared ]] && echo /work/lab-shared || echo "$PWD/.lab")}
+export LAB_DIR=${LAB_DIR:-$PWD/.lab}
 export DOCKER_HOST=unix://$LAB_DIR/docker.sock DOCKER_BUILDKIT=0
 VERSION=$(python -c "import yaml; print(yaml.safe_load(open('galaxy.yml'))['version'])")
 IMAGE=${EE_IMAGE:-hatrading/ee:$VERSION}
