@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export MOTO_PORT ?= 5000
 
-.PHONY: help install system-packages demo down report env test unit integration ansible-test-units compat molecule lab-test lint sanity galaxy ee ee-test bench clean
+.PHONY: help install system-packages demo down report env test unit app-test integration ansible-test-units compat molecule lab-test lint sanity galaxy ee ee-test bench bench-book clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,10 +41,13 @@ env:  ## print the settings that point a shell at the running demo: eval "$$(mak
 down:  ## stop what `make demo` started (by pid file)
 	lab/demo.sh down
 
-test: install lint galaxy unit integration compat molecule lab-test  ## everything CI runs (lab-test includes the EE test)
+test: install lint galaxy unit app-test integration compat molecule lab-test  ## everything CI runs (lab-test includes the EE test)
 
 unit: install  ## pure functions, no network
 	$(BIN)/pytest -q tests/unit
+
+app-test: install  ## the trading app on loopback: shared book on a real PostgreSQL, idempotency, reconnect, the page in headless Chromium
+	$(BIN)/pytest -q tests/app
 
 integration: install  ## modules and roles against a moto server the tests start on loopback; ansible-test's targets
 	$(BIN)/pytest -q tests/integration
@@ -98,6 +101,9 @@ sanity: install
 
 bench: install  ## API calls and seconds, ours beside stock modules, on a fresh moto
 	$(BIN)/python bench/run.py
+
+bench-book: install  ## the order book: per-instance vs shared, two back-ends on one PostgreSQL (loopback, bounded)
+	$(BIN)/python bench/orderbook_bench.py
 
 clean: down
 	rm -rf $(VENV) $(VENV_COMPAT) tests/output .pytest_cache .ruff_cache

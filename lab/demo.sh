@@ -54,10 +54,9 @@ case ${1:-up} in
   up)
     use_endpoint
     start=$EPOCHREALTIME
+    # site.yml ends with the report: printed, and written as reports/<stack>.html (architecture drawn)
     ansible-playbook playbooks/site.yml -e "@$VARS"
     awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "\ndeployed in %.1f s\n\n", b - a }'
-    python tools/stack_report.py --stack "$STACK" --region "$REGION"
-    echo
     ansible-playbook playbooks/audit.yml -e "@$VARS"
     if [[ -z ${DEMO_NO_DATAPLANE:-} ]]; then
       # The lab's data plane: containers for the instances moto reports, haproxy for the ALBs.
@@ -67,7 +66,7 @@ case ${1:-up} in
     ;;
   report)
     use_endpoint
-    python tools/stack_report.py --stack "$STACK" --region "$REGION"
+    ansible-playbook playbooks/report.yml -e "@$VARS"
     ;;
   down)
     if [[ -f $STATE/dockerd.pid ]]; then

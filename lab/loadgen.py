@@ -4,7 +4,10 @@
         --body '{"symbol": "ACME", "side": "buy", "price": "10", "quantity": 1}' \\
         --count 500 --duration 30 --concurrency 4 --by-header X-Backend-Instance
 
-Stops at --count requests or --duration seconds, whichever comes first. Refuses any URL
+Stops at --count requests or --duration seconds, whichever comes first. With --unique-field
+client_order_id each request's JSON body gets its own value of that field (a new order each
+time, safe to retry); --acks FILE keeps the 2xx answers as JSON lines, for the invariants
+checker (apps/backend/app/invariants.py --acks FILE). Refuses any URL
 whose host is not a loopback address. The report: requests, ok, failures, statuses,
 errors, latency percentiles (ms), requests per second, and, with --by-header, how many
 answers carried each value of that header (which server answered), with the first and
@@ -19,6 +22,7 @@ import socket
 import sys
 import threading
 import time
+import uuid
 from urllib.parse import urlsplit
 
 MAX_COUNT = 100000
@@ -54,8 +58,20 @@ def percentile(sorted_values, fraction):
     return round(sorted_values[index], 2)
 
 
-def run(url, count=100, duration=10.0, concurrency=2, method="GET", body=None, by_header=None, timeout=5.0, headers=None, stop=None):
-    """Send at most `count` requests for at most `duration` seconds (or until the `stop` event is set); return the report dict."""
+def _parsed(raw):
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {"raw": raw.decode(errors="replace")}
+
+
+def run(
+    url, count=100, duration=10.0, concurrency=2, method="GET", body=None, by_header=None, timeout=5.0, headers=None, stop=None, unique_field=None, acks=None
+):
+    """Send at most `count` requests for at most `duration` seconds (or until the `stop` event is set); return the report dict.
+
+    unique_field: a field of the JSON body given a new value per request; acks: a list the parsed 2xx answers are appended to.
+    """
     if not 0 < count <= MAX_COUNT:
         raise ValueError("count: 1..%d" % MAX_COUNT)
     if not 0 < duration <= MAX_DURATION:
@@ -64,6 +80,10 @@ def run(url, count=100, duration=10.0, concurrency=2, method="GET", body=None, b
         raise ValueError("concurrency: 1..%d" % MAX_CONCURRENCY)
     host, port, path = check_loopback(url)
     data = body.encode() if isinstance(body, str) else body
+    template = json.loads(data) if unique_field else None
+    if unique_field and not isinstance(template, dict):
+        raise ValueError("unique_field: the body must be a JSON object")
+    prefix = "lg-%s" % uuid.uuid4().hex[:10]
     send_headers = dict(headers or {})
     if data is not None:
         send_headers.setdefault("Content-Type", "application/json")
@@ -78,18 +98,25 @@ def run(url, count=100, duration=10.0, concurrency=2, method="GET", body=None, b
             if state["issued"] >= count or time.monotonic() >= deadline or (stop is not None and stop.is_set()):
                 return False
             state["issued"] += 1
-            return True
+            return state["issued"]
 
     def worker():
-        while take():
+        while True:
+            number = take()
+            if not number:
+                return
+            payload = data if template is None else json.dumps(dict(template, **{unique_field: "%s-%d" % (prefix, number)})).encode()
             begin = time.monotonic()
             status, value = None, None
             try:
                 conn = http.client.HTTPConnection(host, port, timeout=timeout)
-                conn.request(method, path, body=data, headers=send_headers)
+                conn.request(method, path, body=payload, headers=send_headers)
                 answer = conn.getresponse()
-                answer.read()
+                raw = answer.read()
                 status = answer.status
+                if acks is not None and 200 <= status < 300:
+                    with lock:
+                        acks.append(_parsed(raw))
                 value = answer.getheader(by_header) if by_header else None
                 conn.close()
             except (OSError, http.client.HTTPException) as exc:
@@ -141,12 +168,20 @@ def main(argv=None):
     parser.add_argument("--body")
     parser.add_argument("--by-header", help="count answers by this response header (e.g. X-Instance-Id)")
     parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("--unique-field", help="give this field of the JSON body a new value per request (e.g. client_order_id)")
+    parser.add_argument("--acks", help="write the 2xx answers here, one JSON per line")
     args = parser.parse_args(argv)
+    acks = [] if args.acks else None
     try:
-        report = run(args.url, args.count, args.duration, args.concurrency, args.method, args.body, args.by_header, args.timeout)
+        report = run(args.url, args.count, args.duration, args.concurrency, args.method, args.body, args.by_header, args.timeout,
+                     unique_field=args.unique_field, acks=acks)  # fmt: skip
     except (NotLoopback, ValueError) as exc:
         print(json.dumps({"error": str(exc)}), file=sys.stderr)
         return 2
+    if args.acks:
+        with open(args.acks, "w") as out:  # noqa: PTH123
+            out.writelines(json.dumps(ack) + "\n" for ack in acks)
+        report["acks_file"] = args.acks
     print(json.dumps(report, indent=2, sort_keys=True))
     return 0 if report["failures"] == 0 else 1
 

@@ -36,6 +36,7 @@ from moto.ec2.models.launch_templates import LaunchTemplate
 from moto.ec2.utils import parse_user_data
 from moto.elbv2 import models
 from moto_pipeline_mend import install_pipeline_mend
+from moto_rds_mend import install_rds_mend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -185,6 +186,7 @@ def build_server(host="127.0.0.1", port=0):
     install_health_bridge()
     install_launch_template_fix()
     install_pipeline_mend()  # CodeDeploy DeleteDeploymentGroup / DeleteApplication (lab/moto_pipeline_mend.py)
+    install_rds_mend()  # RDS DescribeDBEngineVersions (lab/moto_rds_mend.py)
     app = RecordingApp(DomainDispatcherApplication(create_backend_app))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 

@@ -86,7 +86,7 @@ class AnsibleRunner:
             PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
         )
         env.update(extra or {})
-        return env
+        return dict((key, value) for key, value in env.items() if value is not None)  # None: leave that variable out
 
     def _run(self, argv, env=None):
         proc = subprocess.run(argv, cwd=REPO, env=self.env(env), capture_output=True, text=True, timeout=600, check=False)

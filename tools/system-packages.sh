@@ -4,8 +4,10 @@
 #   docker-registry  the local registry standing in for ECR / Docker Hub
 #   debootstrap      the base image, built without Docker Hub
 #   curl, git, make, tar, shellcheck   the build and ansible-test sanity
+#   postgresql       tests/app and bench/orderbook_bench.py start a throwaway PostgreSQL on loopback
+#   chromium, chromium-driver, fonts-dejavu-core   the page's browser test (headless, Debian's build)
 set -euo pipefail
-packages=(docker.io docker-registry debootstrap curl git make tar ca-certificates shellcheck)
+packages=(docker.io docker-registry debootstrap curl git make tar ca-certificates shellcheck postgresql chromium chromium-driver fonts-dejavu-core)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

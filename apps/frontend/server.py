@@ -1,4 +1,5 @@
-"""The front-end: the static page, and /api/* proxied to BACKEND_URL (the internal load balancer).
+"""The front-end: the static page (a trader's view: order ticket, book, trades, own orders), and /api/*
+proxied to BACKEND_URL (the internal load balancer).
 
 Python standard library only. Environment: APP_VERSION, PORT (8080), BACKEND_URL
 (for example http://internal-alb:80), INSTANCE_ID. SIGTERM: finish requests in flight, exit 0.
@@ -75,6 +76,7 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             conn.close()
         passed = [("X-Backend-Instance", answer.getheader("X-Instance-Id", "")), ("X-Backend-Version", answer.getheader("X-App-Version", ""))]
+        passed += [(name, answer.getheader(name)) for name in ("Retry-After", "Idempotent-Replay") if answer.getheader(name)]
         self._send(answer.status, data, answer.getheader("Content-Type", "application/octet-stream"), passed)
 
 

@@ -1,62 +1,48 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run hatrading.aws.stack_validate on the controller: pure checks need no module process."""
+"""Run hatrading.aws.stack_validate on the controller: pure checks need no module process.
+
+Inside a role (``include_role: tasks_from: validate``) the settings come from the role's own
+``meta/argument_specs.yml``: every variable it declares is read, templated and converted to its
+type, so a role never lists its variables twice and every ansible-core the collection supports
+hands the checks the same types. Outside a role, ``settings`` is used as given.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import os
+import re
 
 import yaml
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core import settings as declared
 from ansible_collections.hatrading.aws.plugins.module_utils.validators import ARGUMENT_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.validators import check
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_ROLE_OPTIONS = {}
+_KNOWN_STACK_VARIABLES = {}
 
 
-def role_options(tier):
-    """The options of role <tier>'s main entry point (roles/<tier>/meta/argument_specs.yml), {} if none."""
-    if tier not in _ROLE_OPTIONS:
-        path = os.path.join(COLLECTION_ROOT, "roles", tier, "meta", "argument_specs.yml")
-        try:
-            with open(path) as spec_file:
-                specs = yaml.safe_load(spec_file) or {}
-        except (IOError, OSError):
-            specs = {}
-        _ROLE_OPTIONS[tier] = ((specs.get("argument_specs") or {}).get("main") or {}).get("options") or {}
-    return _ROLE_OPTIONS[tier]
+def _read_yaml(path):
+    with open(path) as handle:
+        return yaml.safe_load(handle) or {}
 
 
-def _type_only(option):
-    """An option's type, element type and suboptions, without defaults, requirements or choices."""
-    spec = dict((key, option[key]) for key in ("type", "elements") if key in option)
-    if isinstance(option.get("options"), dict):
-        spec["options"] = dict((name, _type_only(sub)) for name, sub in option["options"].items() if "type" in sub)
-    return spec
-
-
-def native_settings(tier, settings, prefix):
-    """Settings converted to the types the role's argument spec declares.
-
-    Before ansible-core 2.19, ``"{{ x | int }}"`` in task arguments arrives as the string '20'; converting
-    here, by the declared type of each variable (prefix + key), covers every setting of every tier.
-    A value that does not convert is left as it is, so the cross-field check reports it.
-    """
-    options = role_options(tier)
-    converted = dict(settings)
-    for key, value in settings.items():
-        option = options.get(prefix + key)
-        if not isinstance(option, dict) or option.get("type", "raw") == "raw" or value is None:
-            continue
-        result = ArgumentSpecValidator({key: _type_only(option)}).validate({key: value})
-        if not result.error_messages:
-            converted[key] = result.validated_parameters[key]
-    return converted
+def known_stack_variables(collection_root):
+    """Every hatrading_* variable a role default or a playbook of the collection reads."""
+    if collection_root not in _KNOWN_STACK_VARIABLES:
+        found = set()
+        for folder in ("roles", "playbooks"):
+            for top, _dirs, files in os.walk(os.path.join(collection_root, folder)):
+                for name in files:
+                    if name.endswith((".yml", ".yaml")):
+                        with open(os.path.join(top, name)) as handle:
+                            found.update(re.findall(r"\bhatrading_[a-z0-9_]+", handle.read()))
+        _KNOWN_STACK_VARIABLES[collection_root] = found
+    return _KNOWN_STACK_VARIABLES[collection_root]
 
 
 class ActionModule(ActionBase):
@@ -66,9 +52,68 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        settings = native_settings(args["tier"], args["settings"], args["prefix"])
-        message, errors = check(args["tier"], settings, args["prefix"])
+        role = getattr(self._task, "_role", None)
+        if args.get("settings") is None and args["tier"] == "stack":
+            settings, errors = self._checked_tiers(task_vars or {}), []
+        elif args.get("settings") is None and role is not None:
+            settings, errors = self._declared_settings(role, args["prefix"], task_vars or {})
+        else:
+            settings, errors = self._given_settings(args["tier"], args["prefix"], args.get("settings") or {}), []
+        if not errors:
+            _message, errors = check(args["tier"], settings, args["prefix"])
+        errors = [self._renamed(error) for error in errors]
+        # later steps of the play (the cost estimate) read each tier's checked settings from here
         result.update(changed=False, errors=errors)
-        if message:
-            result.update(failed=True, msg=message)
+        if args["tier"] != "stack":
+            result["ansible_facts"] = {"__hatrading_settings_%s" % args["tier"]: settings}
+        if errors:
+            result.update(failed=True, msg="Invalid %s settings:\n- %s" % (args["tier"], "\n- ".join(errors)))
         return result
+
+    def _declared_settings(self, role, prefix, task_vars):
+        role_path = role._role_path
+        options = declared.spec_options(_read_yaml(os.path.join(role_path, "meta", "argument_specs.yml"))["argument_specs"]["main"]["options"])
+        names = [name for name in options if name in task_vars]
+        self._renames = declared.user_names(dict((name, task_vars[name]) for name in names))
+        values = dict((name, self._templar.template(task_vars[name])) for name in names)
+        known = set(options) | known_stack_variables(os.path.dirname(os.path.dirname(role_path)))
+        errors = declared.unknown(task_vars, known, [prefix, "hatrading_"])
+        converted, type_errors = declared.convert(options, values)
+        secrets = [name for name, option in options.items() if option.get("no_log")]
+        return declared.settings_of(converted, prefix, secrets), errors + type_errors
+
+    @staticmethod
+    def _given_settings(tier, prefix, settings):
+        """Given settings converted to the types the tier's role spec declares (prefix + key).
+
+        Before ansible-core 2.19, ``"{{ x | int }}"`` in ``settings`` arrives as the string '20'.
+        A value that does not convert is left as given, for the cross-field check to report.
+        """
+        path = os.path.join(COLLECTION_ROOT, "roles", tier, "meta", "argument_specs.yml")
+        if not os.path.exists(path):
+            return settings
+        options = declared.spec_options(((_read_yaml(path).get("argument_specs") or {}).get("main") or {}).get("options"))
+        converted = dict(settings)
+        for key, value in settings.items():
+            option = options.get(prefix + key)
+            if not option or option.get("type", "raw") == "raw" or value is None:
+                continue
+            typed = dict((name, option[name]) for name in ("type", "elements", "options") if name in option)
+            values, type_errors = declared.convert({key: typed}, {key: value})
+            if not type_errors:
+                converted[key] = values[key]
+        return converted
+
+    @staticmethod
+    def _checked_tiers(task_vars):
+        """What each tier's validate step left in the facts, for the checks across tiers."""
+        facts = task_vars.get("ansible_facts") or {}
+        settings = dict((name[len("__hatrading_settings_") :], value) for name, value in facts.items() if name.startswith("__hatrading_settings_"))
+        settings["profile"] = task_vars.get("hatrading_resilience", "ha")
+        return settings
+
+    def _renamed(self, message):
+        """Name the variable the user set (hatrading_stack), not the role's copy of it (network_stack)."""
+        for name, user_name in getattr(self, "_renames", {}).items():
+            message = re.sub(r"\b%s\b" % re.escape(name), user_name, message)
+        return message

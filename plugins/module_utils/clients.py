@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One boto3 client per service for a whole module run.
+"""TRANSITIONAL: the raw-client cache of the code not yet moved onto _aws/clients.py (removed when every tier is moved).
 
 Every ``module.client()`` call opens a new botocore session and loads the service model
 again (a few hundred milliseconds for EC2); a module that reconciles several resources

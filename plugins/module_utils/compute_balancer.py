@@ -14,10 +14,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
 from ansible_collections.hatrading.aws.plugins.module_utils import elbv2
 from ansible_collections.hatrading.aws.plugins.module_utils.compute_network import NetworkView
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Applier
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_list
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
 from ansible_collections.hatrading.aws.plugins.module_utils.waiters import wait
 
 SETTINGS = (

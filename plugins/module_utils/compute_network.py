@@ -11,9 +11,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils import ec2
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_LAYER
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_filters
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_dict
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_LAYER
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_filters
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
 
 NETWORK_TIER = "network"
 

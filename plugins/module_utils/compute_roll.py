@@ -34,9 +34,9 @@ except ImportError:
 from ansible_collections.hatrading.aws.plugins.module_utils import autoscaling
 from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
 from ansible_collections.hatrading.aws.plugins.module_utils import ec2_compute
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Change
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 
 VERSION_TAG = "aws:ec2launchtemplate:version"
 # processes that would fight a roll: rebalancing terminates, scaling changes the desired capacity

@@ -23,7 +23,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils import compute_balan
 from ansible_collections.hatrading.aws.plugins.module_utils import compute_group
 from ansible_collections.hatrading.aws.plugins.module_utils import compute_template
 from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
 

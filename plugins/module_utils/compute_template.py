@@ -18,14 +18,14 @@ from ansible_collections.hatrading.aws.plugins.module_utils import ec2_compute
 from ansible_collections.hatrading.aws.plugins.module_utils import iam
 from ansible_collections.hatrading.aws.plugins.module_utils import iam_compute
 from ansible_collections.hatrading.aws.plugins.module_utils.compute_network import NetworkView
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Applier
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Change
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_IMAGE
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_list
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_specifications
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_IMAGE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_specifications
 
 TIER_SETTINGS = (
     "image",

@@ -15,15 +15,15 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Change
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import diff_resources
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_dict
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_port

@@ -10,13 +10,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Change
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import diff_fields
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_dict
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_fields
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
 
 POLICY_NAME = "vpc-flow-log-delivery"
 TRUST_POLICY = {

@@ -15,16 +15,16 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import diff_resources
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Change
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_LAYER
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_NAME
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import belongs_to
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_dict
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_LAYER
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_NAME
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import belongs_to
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
 
 TIER = "network"
 LAYERS = ("public", "app", "data")

@@ -16,16 +16,16 @@ import base64
 import json
 import re
 
-from ansible_collections.hatrading.aws.plugins.module_utils.cdn import compare_bucket
-from ansible_collections.hatrading.aws.plugins.module_utils.cdn import validate_bucket_name
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import compare_bucket
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import SECRET_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import canonical_json
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Change
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
 

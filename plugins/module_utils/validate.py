@@ -12,10 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
-
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import RESERVED_TAG_PREFIXES
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import STACK_NAME_PATTERN
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import LOG_RETENTION_DAYS
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import ipv4_network as _network
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
 
 LAYERS = ("public", "app", "data")
 NAT_MODES = ("per_az", "single", "none")
@@ -23,36 +24,7 @@ RESILIENCE_LEVELS = ("ha", "cost")
 MIN_AZS, MAX_AZS = 2, 6
 # Computed subnets sit in slots layer * 8 + AZ index, so 5 extra prefix bits are the least.
 MIN_SUBNET_NEWBITS = 5
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
-
-
-def _network(value):
-    try:
-        return ipaddress.IPv4Network(value, strict=True)
-    except (ValueError, TypeError):
-        return None
-
-
-def validate_stack_name(stack, name="stack"):
-    if not isinstance(stack, str) or not STACK_NAME_PATTERN.match(stack):
-        return ["%s: %r is not a valid stack name; use 3-24 lower-case letters, digits and dashes, starting with a letter" % (name, stack)]
-    return []
-
-
-def validate_tags(tags, name):
-    errors = []
-    for key, value in (tags or {}).items():
-        if str(key).startswith(RESERVED_TAG_PREFIXES):
-            errors.append("%s: tag key %r is reserved (hatrading: and aws: tags are set by the collection)" % (name, key))
-        if len(str(key)) > 128 or len(str(value)) > 256:
-            errors.append("%s: tag %r is too long (keys up to 128 characters, values up to 256)" % (name, key))
-    return errors
-
-
-def validate_port(value, name):
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
-        return ["%s: %r is not a TCP port; use 1-65535" % (name, value)]
-    return []
+__all__ = ["LOG_RETENTION_DAYS", "validate_port", "validate_stack_name", "validate_tags", "validate_network"]
 
 
 def validate_network(settings, prefix=""):

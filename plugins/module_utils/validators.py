@@ -6,10 +6,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hatrading.aws.plugins.module_utils.cdn import validate_cdn
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import validate_cdn
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import validate_compute
+from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_checks import validate_stack
 from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
-from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import validate_monitoring
+from ansible_collections.hatrading.aws.plugins.module_utils.monitoring.model import validate_monitoring
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import validate_pipeline
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
 
@@ -20,15 +21,19 @@ VALIDATORS = {
     "cdn": validate_cdn,
     "monitoring": validate_monitoring,
     "pipeline": validate_pipeline,
+    "stack": validate_stack,  # across tiers: ports that must agree, ha without single instances
 }
 ARGUMENT_SPEC = dict(
-    tier=dict(type="str", required=True, choices=sorted(VALIDATORS)),
-    settings=dict(type="dict", required=True),
+    tier=dict(type="str", required=True),  # checked by check(): a new tier adds only its VALIDATORS line
+    settings=dict(type="dict"),
     prefix=dict(type="str", default=""),
 )
 
 
 def check(tier, settings, prefix=""):
     """(message, errors): message is None when the settings are sound."""
+    if tier not in VALIDATORS:
+        errors = ["tier: %r is not a tier; use one of %s" % (tier, ", ".join(sorted(VALIDATORS)))]
+        return "Invalid stack_validate call:\n- %s" % errors[0], errors
     errors = VALIDATORS[tier](settings, prefix)
     return ("Invalid %s settings:\n- %s" % (tier, "\n- ".join(errors)) if errors else None), errors

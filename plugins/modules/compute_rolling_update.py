@@ -117,7 +117,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils import compute as mo
 from ansible_collections.hatrading.aws.plugins.module_utils import compute_roll
 from ansible_collections.hatrading.aws.plugins.module_utils.autoscaling import LAUNCH_RETRY
 from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
 
 

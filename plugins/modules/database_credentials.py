@@ -111,15 +111,15 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.hatrading.aws.plugins.module_utils import database as model
 from ansible_collections.hatrading.aws.plugins.module_utils import secrets
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Change
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Plan
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_dict
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_list
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
 

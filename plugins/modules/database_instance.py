@@ -248,14 +248,14 @@ from ansible_collections.hatrading.aws.plugins.module_utils import database as m
 from ansible_collections.hatrading.aws.plugins.module_utils import ec2
 from ansible_collections.hatrading.aws.plugins.module_utils import rds
 from ansible_collections.hatrading.aws.plugins.module_utils import secrets
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Applier
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_LAYER
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import TAG_NAME
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_filters
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_list
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_LAYER
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_NAME
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_filters
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
 from ansible_collections.hatrading.aws.plugins.module_utils.waiters import wait
 
 SETTINGS = (

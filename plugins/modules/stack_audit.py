@@ -101,78 +101,43 @@ passed:
   type: bool
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.hatrading.aws.plugins.module_utils import audit
-from ansible_collections.hatrading.aws.plugins.module_utils import autoscaling
-from ansible_collections.hatrading.aws.plugins.module_utils import compute
-from ansible_collections.hatrading.aws.plugins.module_utils import database
-from ansible_collections.hatrading.aws.plugins.module_utils import ec2
-from ansible_collections.hatrading.aws.plugins.module_utils import elbv2
-from ansible_collections.hatrading.aws.plugins.module_utils import rds
-from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_filters
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
+from ansible_collections.hatrading.aws.plugins.module_utils.audit import model as audit
+from ansible_collections.hatrading.aws.plugins.module_utils.audit.read import read_snapshot
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
+from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import aws_errors
+
+ARGUMENT_SPEC = dict(
+    stack=dict(type="str", required=True),
+    tiers=dict(type="list", elements="str", choices=["network", "compute", "database"], default=["network", "compute", "database"]),
+    min_azs=dict(type="int", default=2),
+    min_instances=dict(type="int", default=2),
+    min_backup_days=dict(type="int", default=7),
+    fail_on=dict(type="str", choices=["fail", "warn", "never"], default="fail"),
+)
 
 
-def read_snapshot(clients, stack, tiers):
-    """The raw records the audit looks at; only the tiers asked are read (subnets are needed by every tier)."""
-    ec2_client = clients("ec2")
-    mine = stack_filters(stack)
-    snapshot = {"stack": stack, "vpcs": [], "subnets": ec2.describe_subnets(ec2_client, mine), "nat_gateways": [], "route_tables": [], "flow_logs": []}
-    snapshot.update(auto_scaling_groups=[], load_balancers=[], target_groups=[], target_health={}, db_instances=[], db_clusters=[])
-    if "network" in tiers:
-        snapshot["vpcs"] = ec2.describe_vpcs(ec2_client, stack_filters(stack, "network"))
-        snapshot["nat_gateways"] = ec2.describe_nat_gateways(ec2_client, mine)
-        snapshot["route_tables"] = ec2.describe_route_tables(ec2_client, mine)
-        vpc_ids = [v["VpcId"] for v in snapshot["vpcs"]]
-        snapshot["flow_logs"] = ec2.describe_flow_logs(ec2_client, [{"Name": "resource-id", "Values": vpc_ids}]) if vpc_ids else []
-    if "compute" in tiers:
-        asg, elb = clients("autoscaling"), clients("elbv2")
-        names = [compute.names(stack, tier) for tier in compute.APP_TIERS]
-        groups = autoscaling.describe_groups(asg, [n["auto_scaling_group"] for n in names])
-        snapshot["auto_scaling_groups"] = [g for g in groups if audit.tags_of(g).get("hatrading:stack") == stack]
-        snapshot["load_balancers"] = elbv2.describe_load_balancers(elb, [n["load_balancer"] for n in names])
-        snapshot["target_groups"] = elbv2.describe_target_groups(elb, [n["target_group"] for n in names])
-        for group in snapshot["target_groups"]:
-            snapshot["target_health"][group["TargetGroupArn"]] = elbv2.describe_target_health(elb, group["TargetGroupArn"])
-    if "database" in tiers:
-        client = clients("rds")
-        n = database.names(stack)
-        snapshot["db_clusters"] = rds.describe_db_clusters(client, n["cluster"])
-        members = [m["DBInstanceIdentifier"] for c in snapshot["db_clusters"] for m in c.get("DBClusterMembers") or []]
-        snapshot["db_instances"] = rds.describe_db_instances(client, members or [n["instance"]])
-    return snapshot
-
-
-def main():
-    argument_spec = dict(
-        stack=dict(type="str", required=True),
-        tiers=dict(type="list", elements="str", choices=["network", "compute", "database"], default=["network", "compute", "database"]),
-        min_azs=dict(type="int", default=2),
-        min_instances=dict(type="int", default=2),
-        min_backup_days=dict(type="int", default=7),
-        fail_on=dict(type="str", choices=["fail", "warn", "never"], default="fail"),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
+def validate_params(params):
     errors = validate_stack_name(params["stack"], "stack")
     for option in ("min_azs", "min_instances"):
         if params[option] < 1:
             errors.append("%s: %d; give 1 or more" % (option, params[option]))
     if params["min_backup_days"] < 0:
         errors.append("min_backup_days: %d; give 0 or more" % params["min_backup_days"])
+    return errors
+
+
+def main():
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    errors = validate_params(params)
     if errors:  # before any AWS call
         module.fail_json(msg="Invalid audit settings: " + "; ".join(errors), errors=errors)
-
     try:
-        snapshot = read_snapshot(ClientCache(module), params["stack"], params["tiers"])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        snapshot = read_snapshot(Clients(module), params["stack"], params["tiers"])
+    except aws_errors() as error:
         module.fail_json_aws(error, msg="Failed to read stack %s for the audit" % params["stack"])
 
     findings = audit.audit(snapshot, params["min_azs"], params["min_instances"], params["min_backup_days"], params["tiers"])

@@ -189,14 +189,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.hatrading.aws.plugins.module_utils import ec2
 from ansible_collections.hatrading.aws.plugins.module_utils import network as model
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Applier
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_filters
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_dict
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_list
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_specifications
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_filters
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_specifications
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
 from ansible_collections.hatrading.aws.plugins.module_utils.waiters import wait
 

@@ -265,11 +265,11 @@ from ansible_collections.hatrading.aws.plugins.module_utils import iam
 from ansible_collections.hatrading.aws.plugins.module_utils import iam_compute
 from ansible_collections.hatrading.aws.plugins.module_utils import pipeline as model
 from ansible_collections.hatrading.aws.plugins.module_utils import s3
-from ansible_collections.hatrading.aws.plugins.module_utils.cdn import actual_bucket
+from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import actual_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Applier
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import missing_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_list
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
 
 SETTINGS = (
     "stack",

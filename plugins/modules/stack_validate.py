@@ -18,14 +18,20 @@ author:
   - hatrading.aws maintainers (@hatrading)
 options:
   tier:
-    description: The tier whose settings are checked.
+    description:
+      - The tier whose settings are checked (a tier of the registry, C(plugins/module_utils/core/registry.py)); V(stack)
+        checks the tiers against each other (the ports one tier opens and
+        the next listens on, at least two instances of each app tier under C(hatrading_resilience=ha)), from the settings
+        the tiers' validate steps checked before it.
     type: str
     required: true
-    choices: [cdn, compute, database, monitoring, network, pipeline]
   settings:
-    description: The tier's settings, keyed by option name without the role prefix (V(vpc_cidr), not V(network_vpc_cidr)).
+    description:
+      - The tier's settings, keyed by option name without the role prefix (V(vpc_cidr), not V(network_vpc_cidr)).
+      - Inside a role, leave it out; the action plugin then reads every variable the role's C(meta/argument_specs.yml)
+        declares, converts it to its declared type, and fails on a variable with the role's prefix (or C(hatrading_))
+        that no role knows, naming the closest known one.
     type: dict
-    required: true
   prefix:
     description: Prefix of the variables as the user writes them, used in the messages (V(network_)).
     type: str
@@ -65,7 +71,7 @@ def main():
     # The action plugin of the same name does this on the controller (no module process);
     # the module remains for its documentation and for direct use.
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    message, errors = check(module.params["tier"], module.params["settings"], module.params["prefix"])
+    message, errors = check(module.params["tier"], module.params["settings"] or {}, module.params["prefix"])
     if message:
         module.fail_json(msg=message, errors=errors)
     module.exit_json(changed=False, errors=[])

@@ -126,11 +126,11 @@ from ansible_collections.hatrading.aws.plugins.module_utils import cloudwatch_lo
 from ansible_collections.hatrading.aws.plugins.module_utils import ec2
 from ansible_collections.hatrading.aws.plugins.module_utils import flow_log as model
 from ansible_collections.hatrading.aws.plugins.module_utils import iam
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Applier
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_filters
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import stack_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_list
-from ansible_collections.hatrading.aws.plugins.module_utils.stack import tag_specifications
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_filters
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_specifications
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import LOG_RETENTION_DAYS
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags

@@ -1,6 +1,6 @@
 """hatrading.aws.stack_cdn against moto: check mode, create, rerun, one change, uploads, teardown, bad input.
 
-moto 5.2.5 gaps (docs/cdn.md; the AWS-shaped answers are covered in tests/unit/test_cdn_calls.py with Stubber):
+moto 5.2.5 gaps (docs/cdn.md; the AWS-shaped answers are covered in tests/unit/cdn/test_cdn_calls.py with Stubber):
 - GetDistributionConfig drops OriginAccessControlId and S3OriginConfig from the origins, so the OAC
   link is asserted here through the module's own answer and in the Stubber tests;
 - ETag/IfMatch are not checked (any value passes), distributions are deployed at once;

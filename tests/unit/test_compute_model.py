@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 from ansible_collections.hatrading.aws.plugins.module_utils import compute
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE, DELETE, UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE, DELETE, UPDATE
 
 GOOD = {
     "stack": "demo",

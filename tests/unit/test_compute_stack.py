@@ -7,7 +7,7 @@ from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.hatrading.aws.plugins.module_utils import autoscaling, compute, compute_template
 from ansible_collections.hatrading.aws.plugins.module_utils.compute_network import NetworkView
 from ansible_collections.hatrading.aws.plugins.module_utils.compute_stack import step_params
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE, DELETE, UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE, DELETE, UPDATE
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 

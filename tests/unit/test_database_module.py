@@ -15,9 +15,9 @@ from botocore.stub import Stubber
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.hatrading.aws.plugins.module_utils import database as model
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import DELETE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Change
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
 from ansible_collections.hatrading.aws.plugins.modules import database_instance as module_file
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/k1"

@@ -86,6 +86,9 @@ def test_duplicate_id_rejected():
         ({"symbol": "A", "side": "buy", "price": "1", "quantity": 0}, "quantity"),
         ({"symbol": "A", "side": "buy", "price": "1", "quantity": 1.5}, "quantity"),
         ({"symbol": "A", "side": "buy", "price": "1", "quantity": True}, "quantity"),
+        ({"symbol": "A", "side": "buy", "price": "1.000000001", "quantity": 1}, "price"),
+        ({"symbol": "A", "side": "buy", "price": "1e12", "quantity": 1}, "price"),
+        ({"symbol": "A", "side": "buy", "price": "1", "quantity": 2**31}, "quantity"),
     ],
 )
 def test_bad_orders_name_the_field(payload, field):
@@ -95,4 +98,22 @@ def test_bad_orders_name_the_field(payload, field):
 
 def test_as_dict_is_json_ready():
     new = orderbook.parse_order({"symbol": " acme ", "side": "sell", "price": 12.25, "quantity": 4}, "o1")
-    assert new.as_dict() == {"id": "o1", "symbol": "ACME", "side": "sell", "price": "12.25", "quantity": 4, "remaining": 4, "status": "open"}
+    expected = {"id": "o1", "client_order_id": None, "symbol": "ACME", "side": "sell", "price": "12.25", "quantity": 4, "remaining": 4, "status": "open"}
+    assert new.as_dict() == expected
+
+
+def test_client_order_id_is_kept_and_checked():
+    new = orderbook.parse_order({"symbol": "A", "side": "buy", "price": "1", "quantity": 1, "client_order_id": "web-1:a_b.c"}, "o1")
+    assert new.as_dict()["client_order_id"] == "web-1:a_b.c"
+    for bad in ("", "a b", "x" * 65, 7):
+        with pytest.raises(orderbook.OrderError, match="^client_order_id:"):
+            orderbook.parse_order({"symbol": "A", "side": "buy", "price": "1", "quantity": 1, "client_order_id": bad}, "o1")
+
+
+def test_same_request_ignores_ids_and_fills():
+    first = orderbook.parse_order({"symbol": "acme", "side": "buy", "price": "10.00", "quantity": 2, "client_order_id": "c"}, "o1")
+    retry = orderbook.parse_order({"symbol": "ACME", "side": "buy", "price": 10, "quantity": 2, "client_order_id": "c"}, "o2")
+    first.remaining = 0
+    assert orderbook.same_request(first, retry)
+    retry.quantity = 3
+    assert not orderbook.same_request(first, retry)

@@ -15,8 +15,8 @@ from botocore.stub import Stubber
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.hatrading.aws.plugins.module_utils import pipeline as model
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import UPDATE
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import Change
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
 from ansible_collections.hatrading.aws.plugins.modules import stack_pipeline as module_file
 
 N = model.names("prod", "us-east-1")

@@ -1,4 +1,4 @@
-from ansible_collections.hatrading.aws.plugins.module_utils.plan import CREATE, DELETE, UPDATE, Applier, Plan, diff_fields, diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE, DELETE, UPDATE, Applier, Plan, diff_fields, diff_resources
 
 
 def test_diff_resources_creates_updates_and_deletes_in_order():

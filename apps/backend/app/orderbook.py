@@ -7,10 +7,13 @@ order's price. What is left of an incoming order rests in the book.
 
 import heapq
 import itertools
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Optional
 
 SIDES = ("buy", "sell")
+CLIENT_ORDER_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 class OrderError(ValueError):
@@ -27,10 +30,12 @@ class Order:
     remaining: int
     sequence: int = 0
     status: str = "open"  # open, partial, filled
+    client_order_id: Optional[str] = None
 
     def as_dict(self):
         return {
             "id": self.id,
+            "client_order_id": self.client_order_id,
             "symbol": self.symbol,
             "side": self.side,
             "price": str(self.price),
@@ -77,7 +82,19 @@ def parse_order(payload, order_id):
         raise OrderError("price: expected a positive number") from None
     if not price.is_finite() or price <= 0:
         raise OrderError("price: expected a positive number")
-    return Order(id=order_id, symbol=symbol.strip().upper(), side=side, price=price, quantity=quantity, remaining=quantity)
+    if price.as_tuple().exponent < -8 or price >= 10**12:
+        raise OrderError("price: at most 12 digits before and 8 after the decimal point")
+    if quantity > 2**31 - 1:
+        raise OrderError("quantity: at most 2147483647")
+    client_order_id = payload.get("client_order_id")
+    if client_order_id is not None and (not isinstance(client_order_id, str) or not CLIENT_ORDER_ID.match(client_order_id)):
+        raise OrderError("client_order_id: expected 1-64 characters among A-Z a-z 0-9 . _ : -")
+    return Order(id=order_id, symbol=symbol.strip().upper(), side=side, price=price, quantity=quantity, remaining=quantity, client_order_id=client_order_id)
+
+
+def same_request(order, other):
+    """True when two orders ask for the same thing (a retry), whatever their ids and fills."""
+    return (order.symbol, order.side, order.price, order.quantity) == (other.symbol, other.side, other.price, other.quantity)
 
 
 @dataclass

@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run hatrading.aws.stack_cost on the controller: an estimate from the checked settings, no AWS call."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import NAMES
+from ansible_collections.hatrading.aws.plugins.module_utils.cost import model
+from ansible_collections.hatrading.aws.plugins.module_utils.cost.modes import ARGUMENT_SPEC
+from ansible_collections.hatrading.aws.plugins.module_utils.cost.modes import over_budget
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        facts = (task_vars or {}).get("ansible_facts") or {}
+        settings = args["settings"] or dict((tier, facts["__hatrading_settings_%s" % tier]) for tier in NAMES if "__hatrading_settings_%s" % tier in facts)
+        usage = model.usage_from_settings(dict(settings, traffic=args["traffic"]))
+        comparison = model.compare(usage, args["profile"])
+        lines = model.render(comparison, usage["traffic"], args["budget_monthly"])
+        result.update(changed=False, cost=comparison, lines=lines)
+        message = over_budget(comparison, args["budget_monthly"])
+        if message:
+            result.update(failed=True, msg=message)
+        return result

@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The AWS layer's machinery, written once: every call retried, "not found" handled once, waiters bounded.
+
+Each ``_aws/<service>.py`` declares a :class:`Service` subclass whose methods are one line each::
+
+    class EC2(Service):
+        NAME = "ec2"
+        NOT_FOUND = ("InvalidVpcID.NotFound",)        # the error family "no such resource"
+        describe_vpcs = api("describe_vpcs", "Vpcs", pages=True)
+        delete_vpc = api("delete_vpc", missing=None)  # already gone is what a delete wants
+
+Tier code calls ``clients.ec2.describe_vpcs(Filters=...)`` and never a boto3 client.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+try:
+    from botocore.exceptions import ClientError
+    from botocore.waiter import WaiterModel
+    from botocore.waiter import create_waiter_with_client
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Throttling codes AWSRetry does not know: JSON-protocol services answer ThrottlingException, S3 SlowDown.
+THROTTLING = ("ThrottlingException", "SlowDown", "RequestThrottled", "RequestThrottledException", "EC2ThrottledException", "PriorRequestNotComplete")
+RETRIES = 8
+RAISE = object()  # ``missing=RAISE``: "not found" is an error for this call
+
+
+def error_code(error):
+    """The AWS error code of a ClientError; "" when the answer had none (an HTML or empty body)."""
+    return (getattr(error, "response", None) or {}).get("Error", {}).get("Code") or ""
+
+
+def is_not_found(error, codes):
+    return isinstance(error, ClientError) and error_code(error) in codes
+
+
+class StackRetry(AWSRetry):
+    """AWSRetry that reads the code of any answer, even one without an ``Error`` (AWSRetry raises KeyError there)."""
+
+    @staticmethod
+    def status_code_from_exception(error):
+        return error_code(error)
+
+
+def api(operation, key=None, pages=False, missing=RAISE, codes=None):
+    """A Service method calling ``operation`` with keyword arguments, retried.
+
+    ``key`` picks that part of the answer (a list with ``pages=True``, which follows every page);
+    ``missing`` is what the method returns when AWS answers "not found" (one of the service's
+    NOT_FOUND codes, or ``codes``); by default that is an error like any other. A caller may
+    give its own ``missing=`` for one call (a read that expects the resource may be absent).
+    """
+    default = missing
+
+    def method(self, missing=default, **params):
+        # a call that accepts "not found" must not first retry it as eventual consistency
+        settled = missing is not RAISE
+        try:
+            if pages:
+                return self.paginate(operation, key, settled=settled, **params)
+            answer = self.call(operation, settled=settled, **params)
+        except ClientError as error:
+            if settled and error_code(error) in (codes or self.NOT_FOUND):
+                return copy.copy(missing)
+            raise
+        return answer.get(key) if key else answer
+
+    method.__name__ = operation
+    method.__doc__ = "%s%s, retried%s." % (operation, "[%s]" % key if key else "", "; %r when not found" % (default,) if default is not RAISE else "")
+    return method
+
+
+class Service:
+    """One AWS service's client for a whole run, behind retried, named calls.
+
+    ``NAME`` is the boto3 service name; ``NOT_FOUND`` the codes that mean "no such resource";
+    ``RETRY_CODES`` extra codes worth retrying (eventual consistency right after a create);
+    ``WAITERS`` a botocore waiter model (version 2) for the waiters botocore lacks.
+    """
+
+    NAME = None
+    NOT_FOUND = ()
+    RETRY_CODES = ()
+    WAITERS = None
+    RETRY_CLASS = StackRetry
+
+    def __init__(self, client):
+        self.client = client
+        self.retry = self.RETRY_CLASS.jittered_backoff(retries=RETRIES, catch_extra_error_codes=list(THROTTLING + tuple(self.RETRY_CODES)))
+        settled = tuple(code for code in self.RETRY_CODES if code not in self.NOT_FOUND)
+        self.retry_settled = self.RETRY_CLASS.jittered_backoff(retries=RETRIES, catch_extra_error_codes=list(THROTTLING + settled))
+
+    def __getattr__(self, operation):
+        """Any operation of the service's API not declared in the class: retried, and paginated when botocore can.
+
+        A paginated read answers its list (the paginator's result key); any other call its whole answer.
+        Declare a call in the class only to give it a default ``missing`` or another key.
+        """
+        if operation.startswith("_") or operation not in self.client.meta.method_to_api_mapping:
+            raise AttributeError("%s has no operation %s" % (self.NAME, operation))
+        key = None
+        if self.client.can_paginate(operation):
+            keys = [expression.expression for expression in self.client.get_paginator(operation).result_keys]
+            key = keys[0] if len(keys) == 1 else None  # several result keys: the caller picks from the whole answer
+        method = api(operation, key, pages=key is not None).__get__(self)
+        self.__dict__[operation] = method  # made once per run
+        return method
+
+    def call(self, operation, settled=False, **params):
+        """``operation`` retried; ``settled``: "not found" is an answer, not eventual consistency."""
+        return (self.retry_settled if settled else self.retry)(getattr(self.client, operation))(**params)
+
+    def paginate(self, operation, key, settled=False, **params):
+        def all_pages():
+            answer = self.client.get_paginator(operation).paginate(**params).build_full_result()
+            for part in key.split("."):  # "DistributionList.Items": CloudFront nests its lists
+                answer = answer.get(part) or {}
+            return answer or []
+
+        return (self.retry_settled if settled else self.retry)(all_pages)()
+
+    def wait(self, waiter_name, timeout, delay=5, **params):
+        """Wait up to ``timeout`` seconds (at least one attempt) on botocore's waiter or one of ``WAITERS``.
+
+        The client's standard retry mode absorbs throttling during the wait, so a waiter does not
+        give up on the first throttled poll.
+        """
+        if self.WAITERS and waiter_name in self.WAITERS["waiters"]:
+            waiter = create_waiter_with_client(waiter_name, WaiterModel(self.WAITERS), self.client)
+        else:
+            waiter = self.client.get_waiter(waiter_name)
+        waiter.wait(WaiterConfig={"Delay": delay, "MaxAttempts": max(1, int(timeout) // delay)}, **params)

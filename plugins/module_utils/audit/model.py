@@ -1,0 +1,350 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The high-availability audit of one stack, as plain data: checks over what AWS reports.
+
+No AWS calls here. :func:`audit` takes a snapshot (the raw describe records the module
+``stack_audit`` reads) and returns findings, each ``{check, tier, resource, status, detail, fix}``
+with status ``pass``, ``warn`` (works, but one failure away from trouble), ``fail`` (a single
+AZ or instance failure takes the tier down) or ``skip`` (the tier is not deployed).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
+STATUSES = (PASS, WARN, FAIL, SKIP)
+LAYERS = ("public", "app", "data")
+
+
+def tags_of(resource):
+    return dict((t["Key"], t.get("Value", "")) for t in resource.get("Tags") or [])
+
+
+def finding(check, tier, resource, status, detail, fix=None):
+    return {"check": check, "tier": tier, "resource": resource, "status": status, "detail": detail, "fix": fix if status in (WARN, FAIL) else None}
+
+
+def _azs_of(subnet_ids, subnets_by_id):
+    return sorted(set(subnets_by_id[s]["AvailabilityZone"] for s in subnet_ids if s in subnets_by_id))
+
+
+def audit_network(snapshot, min_azs):
+    stack = snapshot["stack"]
+    subnets = snapshot["subnets"]
+    if not snapshot["vpcs"]:
+        return [finding("network.vpc", "network", stack, SKIP, "no VPC tagged hatrading:stack=%s" % stack)]
+    found = []
+    by_layer = {}
+    for subnet in subnets:
+        by_layer.setdefault(tags_of(subnet).get("hatrading:layer"), []).append(subnet)
+    for layer in LAYERS:
+        azs = sorted(set(s["AvailabilityZone"] for s in by_layer.get(layer, [])))
+        status = PASS if len(azs) >= min_azs else FAIL
+        found.append(
+            finding(
+                "network.subnets_span_azs",
+                "network",
+                "%s subnets" % layer,
+                status,
+                "%d AZs (%s)" % (len(azs), ", ".join(azs) or "none"),
+                "give the %s layer a subnet in at least %d AZs (network_az_count)" % (layer, min_azs),
+            )
+        )
+    app_azs = sorted(set(s["AvailabilityZone"] for s in by_layer.get("app", [])))
+    nats = [n for n in snapshot["nat_gateways"] if n.get("State") in ("available", "pending")]
+    subnets_by_id = dict((s["SubnetId"], s) for s in subnets)
+    nat_azs = sorted(set(subnets_by_id[n["SubnetId"]]["AvailabilityZone"] for n in nats if n["SubnetId"] in subnets_by_id))
+    if not nats:
+        found.append(
+            finding(
+                "network.nat_per_az",
+                "network",
+                "NAT gateways",
+                WARN,
+                "none: the app subnets have no egress",
+                "network_nat_mode: per_az (or VPC endpoints for ECR, S3, CloudWatch and SSM)",
+            )
+        )
+    else:
+        missing = [az for az in app_azs if az not in nat_azs]
+        detail = "%d in %s" % (len(nats), ", ".join(nat_azs))
+        if missing:
+            detail += "; none in %s: losing one AZ cuts egress for the others" % ", ".join(missing)
+        found.append(finding("network.nat_per_az", "network", "NAT gateways", WARN if missing else PASS, detail, "network_nat_mode: per_az"))
+        nat_az = dict((n["NatGatewayId"], subnets_by_id.get(n["SubnetId"], {}).get("AvailabilityZone")) for n in nats)
+        crossing = []
+        for table in snapshot["route_tables"]:
+            targets = [r.get("NatGatewayId") for r in table.get("Routes") or [] if r.get("DestinationCidrBlock") == "0.0.0.0/0" and r.get("NatGatewayId")]
+            for association in table.get("Associations") or []:
+                subnet = subnets_by_id.get(association.get("SubnetId"))
+                if subnet and tags_of(subnet).get("hatrading:layer") == "app" and targets and nat_az.get(targets[0]) != subnet["AvailabilityZone"]:
+                    crossing.append(tags_of(subnet).get("Name") or subnet["SubnetId"])
+        found.append(
+            finding(
+                "network.egress_stays_in_az",
+                "network",
+                "app route tables",
+                WARN if crossing else PASS,
+                "egress crosses AZs from %s" % ", ".join(sorted(crossing)) if crossing else "every app subnet leaves through a NAT in its own AZ",
+                "network_nat_mode: per_az",
+            )
+        )
+    flow = snapshot["flow_logs"]
+    found.append(
+        finding(
+            "network.flow_logs",
+            "network",
+            "VPC",
+            PASS if flow else WARN,
+            "%d flow log(s)" % len(flow) if flow else "no flow log: rejected traffic during an incident leaves no trace",
+            "deploy the network role (it adds the flow log)",
+        )
+    )
+    return found
+
+
+def audit_compute(snapshot, min_azs, min_instances):
+    stack = snapshot["stack"]
+    if not snapshot["auto_scaling_groups"] and not snapshot["load_balancers"]:
+        return [finding("compute.groups", "compute", stack, SKIP, "no Auto Scaling group or load balancer of this stack")]
+    instance_az = {}
+    found = []
+    for group in snapshot["auto_scaling_groups"]:
+        found += _audit_group(group, snapshot["subnets"], min_azs, min_instances)
+        instance_az.update((i["InstanceId"], i.get("AvailabilityZone")) for i in group.get("Instances") or [])
+    for balancer in snapshot["load_balancers"]:
+        azs = sorted(z["ZoneName"] for z in balancer.get("AvailabilityZones") or [])
+        found.append(
+            finding(
+                "compute.load_balancer_spans_azs",
+                "compute",
+                balancer["LoadBalancerName"],
+                PASS if len(azs) >= min_azs else FAIL,
+                "%s, %d AZs (%s)" % (balancer.get("Scheme"), len(azs), ", ".join(azs)),
+                "give the load balancer a subnet in every AZ",
+            )
+        )
+    for group in snapshot["target_groups"]:
+        found.append(_audit_targets(group, snapshot["target_health"].get(group["TargetGroupArn"], []), instance_az, min_instances))
+    return found
+
+
+def _audit_group(group, subnets, min_azs, min_instances):
+    """One Auto Scaling group: AZs, min size, health check type, instances in service and their spread."""
+    name = group["AutoScalingGroupName"]
+    subnet_ids = [s for s in (group.get("VPCZoneIdentifier") or "").split(",") if s]
+    azs = _azs_of(subnet_ids, dict((s["SubnetId"], s) for s in subnets)) or sorted(group.get("AvailabilityZones") or [])
+    in_service = [i for i in group.get("Instances") or [] if i.get("LifecycleState") == "InService" and i.get("HealthStatus") == "Healthy"]
+    found = [
+        finding(
+            "compute.group_spans_azs",
+            "compute",
+            name,
+            PASS if len(azs) >= min_azs else FAIL,
+            "subnets in %d AZs (%s)" % (len(azs), ", ".join(azs)),
+            "place the group in the app subnets of every AZ",
+        ),
+        finding(
+            "compute.group_min_size",
+            "compute",
+            name,
+            PASS if group["MinSize"] >= min_instances else FAIL,
+            "min_size %d" % group["MinSize"],
+            "compute_<tier>_min_size: %d or more, so one instance can fail" % min_instances,
+        ),
+        finding(
+            "compute.group_health_check",
+            "compute",
+            name,
+            PASS if group.get("HealthCheckType") == "ELB" else WARN,
+            "health check %s" % group.get("HealthCheckType"),
+            "ELB health checks replace an instance whose application is down, not only whose host is",
+        ),
+        finding(
+            "compute.group_in_service",
+            "compute",
+            name,
+            PASS if len(in_service) >= group["MinSize"] and in_service else FAIL,
+            "%d of min %d instances in service and healthy" % (len(in_service), group["MinSize"]),
+            "look at the group's scaling activities and the instances' console output",
+        ),
+    ]
+    spread = sorted(set(i.get("AvailabilityZone") for i in in_service))
+    if len(in_service) >= 2:
+        found.append(
+            finding(
+                "compute.instances_spread",
+                "compute",
+                name,
+                PASS if len(spread) >= min(min_azs, len(in_service)) else WARN,
+                "%d instances in %s" % (len(in_service), ", ".join(spread)),
+                "rebalance the group (AZRebalance must not be suspended); losing that AZ takes every instance",
+            )
+        )
+    return found
+
+
+def _audit_targets(group, health, instance_az, min_instances):
+    """One target group: enough healthy targets, and where they are."""
+    healthy = [d["Target"]["Id"] for d in health if (d.get("TargetHealth") or {}).get("State") == "healthy"]
+    azs = sorted(set(instance_az.get(i) for i in healthy if instance_az.get(i)))
+    return finding(
+        "compute.healthy_targets",
+        "compute",
+        group["TargetGroupName"],
+        FAIL if not healthy else (WARN if len(healthy) < min_instances else PASS),
+        "%d healthy of %d targets%s" % (len(healthy), len(health), " in %s" % ", ".join(azs) if azs else ""),
+        "at least %d healthy targets, so one can fail without an outage" % min_instances,
+    )
+
+
+def audit_database(snapshot, min_backup_days):
+    stack = snapshot["stack"]
+    instances, clusters = snapshot["db_instances"], snapshot["db_clusters"]
+    if not instances and not clusters:
+        return [finding("database.present", "database", stack, SKIP, "no database of this stack")]
+    found = []
+    for cluster in clusters:
+        name = cluster["DBClusterIdentifier"]
+        members = [i for i in instances if i.get("DBClusterIdentifier") == name]
+        azs = sorted(set(i.get("AvailabilityZone") for i in members if i.get("AvailabilityZone")))
+        readers = [m for m in cluster.get("DBClusterMembers") or [] if not m.get("IsClusterWriter")]
+        found.append(
+            finding(
+                "database.failover_target",
+                "database",
+                name,
+                PASS if readers and len(azs) >= 2 else FAIL,
+                "%d reader(s), members in %s" % (len(readers), ", ".join(azs) or "no AZ reported"),
+                "database_aurora_readers: 1 or more, in another AZ than the writer",
+            )
+        )
+        found += _backups_and_protection(name, cluster, min_backup_days)
+    for instance in instances:
+        if instance.get("DBClusterIdentifier"):
+            continue
+        name = instance["DBInstanceIdentifier"]
+        found.append(
+            finding(
+                "database.multi_az",
+                "database",
+                name,
+                PASS if instance.get("MultiAZ") else FAIL,
+                "Multi-AZ %s (primary in %s%s)"
+                % (
+                    "on" if instance.get("MultiAZ") else "off",
+                    instance.get("AvailabilityZone"),
+                    ", standby in %s" % instance["SecondaryAvailabilityZone"] if instance.get("SecondaryAvailabilityZone") else "",
+                ),
+                "database_multi_az: true",
+            )
+        )
+        found += _backups_and_protection(name, instance, min_backup_days)
+    return found
+
+
+def _backups_and_protection(name, record, min_backup_days):
+    days = record.get("BackupRetentionPeriod") or 0
+    return [
+        finding(
+            "database.backups",
+            "database",
+            name,
+            PASS if days >= min_backup_days else WARN,
+            "automated backups kept %d days" % days,
+            "database_backup_retention_days: %d or more" % min_backup_days,
+        ),
+        finding(
+            "database.deletion_protection",
+            "database",
+            name,
+            PASS if record.get("DeletionProtection") else WARN,
+            "deletion protection %s" % ("on" if record.get("DeletionProtection") else "off"),
+            "database_deletion_protection: true",
+        ),
+    ]
+
+
+def _admits(group, port, source_id):
+    """Whether a security group lets TCP ``port`` in from the group ``source_id``."""
+    for rule in group.get("IpPermissions") or []:
+        protocol_ok = rule.get("IpProtocol") in ("-1", "tcp")
+        port_ok = rule.get("IpProtocol") == "-1" or (rule.get("FromPort", 0) <= port <= rule.get("ToPort", 65535))
+        if protocol_ok and port_ok and any(pair.get("GroupId") == source_id for pair in rule.get("UserIdGroupPairs") or []):
+            return True
+    return False
+
+
+def _hops(snapshot):
+    """(from component, to component, port the next hop listens on, the variable that sets it) along the request path."""
+    ports = dict((group["TargetGroupName"].rsplit("-", 1)[-1], group.get("Port")) for group in snapshot["target_groups"])
+    hops = [("alb-public", "frontend", ports.get("fe"), "compute_frontend_port"), ("alb-internal", "backend", ports.get("be"), "compute_backend_port")]
+    endpoints = [(i.get("Endpoint") or {}).get("Port") for i in snapshot["db_instances"]] + [c.get("Port") for c in snapshot["db_clusters"]]
+    hops.append(("backend", "database", next((port for port in endpoints if port), None), "database_port"))
+    return [hop for hop in hops if hop[2]]
+
+
+def audit_chain(snapshot):
+    """Each hop's security group admits the port the next hop listens on, from the hop before it."""
+    stack = snapshot["stack"]
+    groups = dict((tags_of(g).get("Name"), g) for g in snapshot.get("security_groups") or [])
+    found = []
+    for source, target, port, variable in _hops(snapshot):
+        source_group, target_group = groups.get("%s-%s" % (stack, source)), groups.get("%s-%s" % (stack, target))
+        if source_group is None or target_group is None:
+            continue
+        ok = _admits(target_group, port, source_group["GroupId"])
+        found.append(
+            finding(
+                "network.chain_%s" % target.replace("-", "_"),
+                "network",
+                target_group.get("GroupName", target),
+                PASS if ok else FAIL,
+                "%s %s tcp/%d from %s" % (target_group.get("GroupName"), "admits" if ok else "does not admit", port, source_group.get("GroupName")),
+                "give the network tier's port and %s the same value (network_%s_port)" % (variable, target.replace("-", "_")),
+            )
+        )
+    return found
+
+
+def audit(snapshot, min_azs=2, min_instances=2, min_backup_days=7, tiers=("network", "compute", "database")):
+    """Every finding for the tiers asked, network first."""
+    found = []
+    if "network" in tiers:
+        found += audit_network(snapshot, min_azs)
+    if "compute" in tiers:
+        found += audit_compute(snapshot, min_azs, min_instances)
+    if "database" in tiers:
+        found += audit_database(snapshot, min_backup_days)
+    if "network" in tiers:
+        found += audit_chain(snapshot)
+    return found
+
+
+def summary(findings):
+    counts = dict((status, 0) for status in STATUSES)
+    for item in findings:
+        counts[item["status"]] += 1
+    return counts
+
+
+def verdict(findings, fail_on):
+    """True when the audit passes: ``fail_on`` is fail (no fail findings), warn (neither warn nor fail) or never."""
+    if fail_on == "never":
+        return True
+    bad = (FAIL,) if fail_on == "fail" else (FAIL, WARN)
+    return not any(item["status"] in bad for item in findings)
+
+
+def render(findings):
+    """Lines for a person: one per finding, the fix under each warning or failure, then the counts."""
+    marks = {PASS: "ok  ", WARN: "WARN", FAIL: "FAIL", SKIP: "skip"}
+    lines = []
+    for item in findings:
+        lines.append("%s %-8s %-32s %-28s %s" % (marks[item["status"]], item["tier"], item["check"], item["resource"], item["detail"]))
+        if item["fix"]:
+            lines.append("       fix: %s" % item["fix"])
+    counts = summary(findings)
+    lines.append("Audit: %(pass)d passed, %(warn)d warnings, %(fail)d failed, %(skip)d skipped." % counts)
+    return lines

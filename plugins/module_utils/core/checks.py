@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The value checks every tier shares: one rule each for stack names, tags, ports, CIDRs, buckets, ARNs.
+
+Each ``validate_*`` returns a list of messages naming the variable (``name``) and the fix; an
+empty list means the value is sound. Plain functions: no AWS call, no Ansible.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import RESERVED_TAG_PREFIXES
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import STACK_NAME_PATTERN
+
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+# S3's rule; dots are allowed by S3 but break TLS to the bucket's virtual host (CloudFront, CodeDeploy), so each use says.
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
+KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|key/mrk-[0-9a-f]{32}|alias/[A-Za-z0-9/_-]+)$")
+SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$")
+ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$")
+CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:(acm|iam):[a-z0-9-]*:\d{12}:(certificate/[A-Za-z0-9-]+|server-certificate/[\w+=,.@/-]+)$")
+
+
+def ipv4_network(value):
+    """The IPv4 network ``value`` names in CIDR form (host bits zero), or None."""
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except (ValueError, TypeError):
+        return None
+
+
+def validate_stack_name(stack, name="stack"):
+    if not isinstance(stack, str) or not STACK_NAME_PATTERN.match(stack):
+        return ["%s: %r is not a valid stack name; use 3-24 lower-case letters, digits and dashes, starting with a letter" % (name, stack)]
+    return []
+
+
+def validate_tags(tags, name):
+    errors = []
+    for key, value in (tags or {}).items():
+        if str(key).startswith(RESERVED_TAG_PREFIXES):
+            errors.append("%s: tag key %r is reserved (hatrading: and aws: tags are set by the collection)" % (name, key))
+        if len(str(key)) > 128 or len(str(value)) > 256:
+            errors.append("%s: tag %r is too long (keys up to 128 characters, values up to 256)" % (name, key))
+    return errors
+
+
+def validate_port(value, name):
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
+        return ["%s: %r is not a TCP port; use 1-65535" % (name, value)]
+    return []
+
+
+def validate_cidr(value, name):
+    if ipv4_network(value) is None:
+        return ["%s: %r is not an IPv4 network in CIDR form" % (name, value)]
+    return []
+
+
+def validate_log_retention(days, name):
+    if days is not None and days not in LOG_RETENTION_DAYS:
+        return ["%s: %r is not a CloudWatch Logs retention; use one of %s" % (name, days, ", ".join(map(str, LOG_RETENTION_DAYS)))]
+    return []
+
+
+def validate_bucket_name(name, variable, dots=False):
+    """S3's naming rule; ``dots=False`` for buckets reached by TLS on their virtual host."""
+    allowed = "letters, digits, dots and dashes" if dots else "letters, digits and dashes"
+    if not isinstance(name, str) or not BUCKET_NAME.match(name) or (not dots and "." in name) or ".." in name or ipv4_network(name + "/32"):
+        return ["%s: %r is not a valid S3 bucket name; use 3-63 lower-case %s, starting and ending with a letter or digit" % (variable, name, allowed)]
+    if name.startswith(BUCKET_RESERVED_PREFIXES) or name.endswith(BUCKET_RESERVED_SUFFIXES):
+        reserved = ", ".join(BUCKET_RESERVED_PREFIXES + BUCKET_RESERVED_SUFFIXES)
+        return ["%s: %r uses a prefix or suffix S3 reserves (%s)" % (variable, name, reserved)]
+    return []
+
+
+def validate_arn(value, pattern, name, what):
+    if not isinstance(value, str) or not pattern.match(value):
+        return ["%s: %r is not %s" % (name, value, what)]
+    return []
+
+
+def validate_stack_settings(settings, prefix=""):
+    """The settings every tier has: its stack name and its tags (``prefix``: the role's variable prefix)."""
+    return validate_stack_name(settings.get("stack"), prefix + "stack") + validate_tags(settings.get("tags"), prefix + "tags")

@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A tier's settings, declared once: the role's ``meta/argument_specs.yml`` says every variable and its type.
+
+The validate step (action plugin ``stack_validate``) reads the variables that spec names, converts
+them to the declared types (before ansible-core 2.19 ``"{{ x | int }}"`` arrives as a string), strips
+the role prefix and hands the result to the tier's cross-field checks. So no role lists its
+variables a second time, and a variable with a tier's prefix that no spec knows (a typo) fails,
+with the closest known name. Plain functions: no AWS call.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import difflib
+import re
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+DOC_KEYS = ("description", "short_description", "version_added", "author", "notes", "seealso")
+DERIVED_FROM = re.compile(r"^\{\{\s*(hatrading_[a-z0-9_]+)\b")
+
+
+def spec_options(options):
+    """A role spec's options as a module argument spec (documentation keys dropped)."""
+    clean = {}
+    for name, documented in (options or {}).items():
+        option = dict((key, value) for key, value in documented.items() if key not in DOC_KEYS)
+        if "options" in option:
+            option["options"] = spec_options(option["options"])
+        clean[name] = option
+    return clean
+
+
+def convert(options, values):
+    """(values converted to their declared types, errors naming the variable)."""
+    checked = ArgumentSpecValidator(options).validate(dict(values))
+    return checked.validated_parameters, list(checked.error_messages)
+
+
+def unknown(names, known, prefixes):
+    """Messages for the variables among ``names`` that start with one of ``prefixes`` and are not ``known``."""
+    errors = []
+    for name in sorted(names):
+        if not name.startswith(tuple(prefixes)) or name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+        hint = "; did you mean %s?" % close[0] if close else "; no role of hatrading.aws reads it"
+        errors.append("%s: unknown variable%s" % (name, hint))
+    return errors
+
+
+def user_names(raw_values):
+    """{role variable: the stack variable the user sets} for role variables that default to one (network_stack -> hatrading_stack)."""
+    found = {}
+    for name, raw in raw_values.items():
+        match = DERIVED_FROM.match(raw) if isinstance(raw, str) else None
+        if match:
+            found[name] = match.group(1)
+    return found
+
+
+def settings_of(values, prefix, secret_names=()):
+    """The tier's settings keyed without the prefix; a secret is passed only as whether it is set."""
+    settings = {}
+    for name, value in values.items():
+        key = name[len(prefix) :] if name.startswith(prefix) else name
+        settings[key] = ("<given>" if value else "") if name in secret_names else value
+    return settings

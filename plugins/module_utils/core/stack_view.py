@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One lazy view of a stack's resources, for every reader: the tiers, the audit and the report.
+
+Resources are found by the stack tags and by the names :mod:`core.names` makes, never by IDs
+passed between roles. Each family is read on first use, with one filtered call where the API
+allows it, and kept for the rest of the run: ten questions about subnets cost one describe.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_LAYER
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_NAME
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_STACK
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_filters
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
+
+
+def _tagged(record, key, value):
+    return tag_dict(record.get("Tags")).get(key) == value
+
+
+class StackView:
+    """What one stack holds, read on demand through ``clients`` (an ``_aws.clients.Clients``)."""
+
+    def __init__(self, clients, stack):
+        self.clients = clients
+        self.stack = stack
+        self._read = {}
+
+    def _once(self, family, read):
+        if family not in self._read:
+            self._read[family] = read()
+        return self._read[family]
+
+    # ------------------------------------------------------------ network
+
+    def vpcs(self):
+        return self._once("vpcs", lambda: self.clients.ec2.describe_vpcs(Filters=stack_filters(self.stack, "network")))
+
+    def subnets(self):
+        """Every subnet of the stack's network tier."""
+        return self._once("subnets", lambda: self.clients.ec2.describe_subnets(Filters=stack_filters(self.stack, "network")))
+
+    def subnets_of(self, layer):
+        """The network's subnets of one layer (public, app, data), sorted by ID."""
+        return sorted((s for s in self.subnets() if _tagged(s, TAG_LAYER, layer)), key=lambda s: s["SubnetId"])
+
+    def subnet_ids(self, layer):
+        return [s["SubnetId"] for s in self.subnets_of(layer)]
+
+    def vpc_id(self, layer="app"):
+        found = self.subnets_of(layer)
+        return found[0]["VpcId"] if found else None
+
+    def security_groups(self):
+        return self._once("security_groups", lambda: self.clients.ec2.describe_security_groups(Filters=stack_filters(self.stack, "network")))
+
+    def security_group_id(self, name):
+        """The ID of the network's security group tagged Name=``name``, or None."""
+        found = [g["GroupId"] for g in self.security_groups() if _tagged(g, TAG_NAME, name)]
+        return found[0] if found else None
+
+    def nat_gateways(self):
+        return self._once("nat_gateways", lambda: self.clients.ec2.describe_nat_gateways(Filter=stack_filters(self.stack)))
+
+    def route_tables(self):
+        return self._once("route_tables", lambda: self.clients.ec2.describe_route_tables(Filters=stack_filters(self.stack)))
+
+    def flow_logs(self):
+        def read():
+            vpc_ids = [v["VpcId"] for v in self.vpcs()]
+            return self.clients.ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": vpc_ids}]) if vpc_ids else []
+
+        return self._once("flow_logs", read)
+
+    # ------------------------------------------------------------ compute
+
+    def auto_scaling_groups(self):
+        """The app tiers' Auto Scaling groups that carry this stack's tag."""
+
+        def read():
+            groups = self.clients.autoscaling.groups_named(sorted(names.app_tiers(self.stack, "auto_scaling_group").values()))
+            return [g for g in groups if any(t["Key"] == TAG_STACK and t.get("Value") == self.stack for t in g.get("Tags") or [])]
+
+        return self._once("auto_scaling_groups", read)
+
+    def auto_scaling_group(self, tier):
+        name = names.compute(self.stack, tier)["auto_scaling_group"]
+        found = [g for g in self.auto_scaling_groups() if g["AutoScalingGroupName"] == name]
+        return found[0] if found else None
+
+    def load_balancers(self):
+        return self._once("load_balancers", lambda: self.clients.elbv2.load_balancers_named(sorted(names.app_tiers(self.stack, "load_balancer").values())))
+
+    def load_balancer(self, tier):
+        name = names.compute(self.stack, tier)["load_balancer"]
+        found = [lb for lb in self.load_balancers() if lb["LoadBalancerName"] == name]
+        return found[0] if found else None
+
+    def target_groups(self):
+        return self._once("target_groups", lambda: self.clients.elbv2.target_groups_named(sorted(names.app_tiers(self.stack, "target_group").values())))
+
+    def target_group(self, tier):
+        name = names.compute(self.stack, tier)["target_group"]
+        found = [tg for tg in self.target_groups() if tg["TargetGroupName"] == name]
+        return found[0] if found else None
+
+    def target_health(self, target_group_arn):
+        return self._once(
+            "target_health:" + target_group_arn,
+            lambda: self.clients.elbv2.describe_target_health(TargetGroupArn=target_group_arn).get("TargetHealthDescriptions", []),
+        )
+
+    def elb_tags(self):
+        """{ARN: tags} of the stack's load balancers and target groups, in one batched read."""
+
+        def read():
+            arns = [lb["LoadBalancerArn"] for lb in self.load_balancers()] + [tg["TargetGroupArn"] for tg in self.target_groups()]
+            return self.clients.elbv2.tags_of(arns) if arns else {}
+
+        return self._once("elb_tags", read)
+
+    # ------------------------------------------------------------ database
+
+    def db_clusters(self):
+        return self._once("db_clusters", lambda: self.clients.rds.describe_db_clusters(DBClusterIdentifier=names.database(self.stack)["cluster"]))
+
+    def db_instances(self):
+        """The Aurora cluster's members, or the single RDS instance."""
+
+        def read():
+            members = [m["DBInstanceIdentifier"] for c in self.db_clusters() for m in c.get("DBClusterMembers") or []]
+            return self.clients.rds.db_instances_named(members or [names.database(self.stack)["instance"]])
+
+        return self._once("db_instances", read)

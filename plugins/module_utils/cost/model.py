@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A month of the stack in dollars, from its settings (before any change) or from what is deployed (the report).
+
+Both ways first reduce the stack to a plain bill of quantities (``usage``): NAT gateways, instances by type and
+purchase option, the database, load balancers, the CDN, alarms and logs, the pipeline, and the traffic
+assumptions, which are stated with every estimate. :func:`estimate` prices it with ``prices.py``. The other
+resilience profile is priced beside it: ``ha`` (NAT per AZ, Multi-AZ or Aurora readers, two instances of
+each tier) against ``cost`` (one NAT, one database instance, one instance of each tier). Pure functions.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
+from ansible_collections.hatrading.aws.plugins.module_utils.cost import prices as p
+
+TRAFFIC = {
+    "requests_per_month": 30000000,  # through the public ALB (API and pages)
+    "response_kb": 8,  # average answer, so ALB processed bytes and data out follow
+    "cdn_gb_month": 200,  # static content CloudFront delivers
+    "cdn_requests_per_month": 20000000,
+    "nat_gb_month": 50,  # what the app subnets fetch from the internet (packages, images)
+    "log_gb_month": 20,  # app and host logs into CloudWatch Logs
+    "flow_log_gb_month": 10,
+    "aurora_io_millions_month": 100,
+    "build_minutes_month": 300,
+    "image_gb": 5,  # images kept in ECR
+    "static_site_gb": 1,  # the CDN bucket
+}
+GROUP_ORDER = ("network", "compute", "database", "cdn", "monitoring", "pipeline")
+ALARMS_PER_APP_TIER = 8  # what the monitoring tier makes per tier (5xx twice, latency, hosts twice, cpu, memory, disk)
+ALARMS_DATABASE = 5
+ALARMS_PER_NAT = 1
+
+
+def _instance_hour(kind):
+    return p.EC2.get(kind), kind not in p.EC2
+
+
+def usage_from_settings(settings):
+    """The bill of quantities of a stack from its tiers' settings (``{tier: settings without prefix}``)."""
+    network, compute, database = settings.get("network") or {}, settings.get("compute") or {}, settings.get("database") or {}
+    azs = len(network.get("availability_zones") or []) or network.get("az_count", 2)
+    nat_mode = network.get("nat_mode", "per_az")
+    usage = {"nat_gateways": azs if nat_mode == "per_az" else (1 if nat_mode == "single" else 0), "tiers": {}, "database": None}
+    usage["spot_share"] = compute.get("spot_share", 0) or 0
+    if compute:
+        for tier in APP_TIERS:
+            count = compute.get("%s_desired_capacity" % tier) or compute.get("%s_min_size" % tier) or 0
+            usage["tiers"][tier] = {"type": compute.get("%s_instance_type" % tier, "t3.micro"), "count": count}
+        usage["load_balancers"] = len(APP_TIERS)
+    else:
+        usage["load_balancers"] = 0
+    if database:
+        aurora = database.get("engine") == "aurora"
+        usage["database"] = {
+            "aurora": aurora,
+            "class": database.get("instance_class", "db.t3.medium"),
+            "instances": 1 + (database.get("aurora_readers", 1) if aurora else (1 if database.get("multi_az", True) else 0)),
+            "storage_gb": database.get("allocated_storage", 20),
+            "storage_type": database.get("storage_type", "gp3"),
+        }
+    usage["cdn"] = bool(settings.get("cdn"))
+    usage["price_class"] = (settings.get("cdn") or {}).get("price_class", "PriceClass_100")
+    usage["pipeline"] = bool(settings.get("pipeline"))
+    usage["monitoring"] = bool(settings.get("monitoring"))
+    usage["dashboard"] = (settings.get("monitoring") or {}).get("dashboard", True)
+    usage["traffic"] = dict(TRAFFIC, **(settings.get("traffic") or {}))
+    return usage
+
+
+def usage_from_report(report):
+    """The bill of quantities of what is deployed, from hatrading.aws.stack_report's data."""
+    compute = report["compute"]
+    usage = {"nat_gateways": len(report["network"].get("nat_gateways") or []), "tiers": {}, "spot_share": 0, "database": None}
+    templates = dict((t["name"], t["instance_type"]) for t in compute["launch_templates"])
+    for group in compute["auto_scaling_groups"]:
+        usage["tiers"][group["tier"]] = {"type": templates.get(group["name"], "t3.micro"), "count": len(group["instances"]) or group["desired"]}
+    usage["load_balancers"] = len(compute["load_balancers"])
+    db = report["database"].get("database")
+    if db:
+        aurora = db["kind"] == "aurora cluster"
+        usage["database"] = {"aurora": aurora, "class": db["members"][0]["class"], "instances": len(db["members"]), "storage_gb": 20, "storage_type": "gp3"}
+    usage["cdn"] = bool(report["cdn"].get("distribution"))
+    usage["price_class"] = (report["cdn"].get("distribution") or {}).get("price_class", "PriceClass_100")
+    usage["pipeline"] = bool(report["pipeline"].get("pipeline"))
+    usage["monitoring"] = bool(report["monitoring"].get("topic_arn") or report["monitoring"].get("alarms"))
+    usage["dashboard"] = bool(report["monitoring"].get("dashboard"))
+    usage["traffic"] = dict(TRAFFIC)
+    return usage
+
+
+def profile_of(usage):
+    """``ha`` when nothing is single: a NAT per AZ (2 or more), two instances of each tier, a database standby or reader."""
+    single_db = usage["database"] is not None and usage["database"]["instances"] < 2
+    single_tier = any(tier["count"] < 2 for tier in usage["tiers"].values())
+    return "cost" if usage["nat_gateways"] < 2 or single_db or single_tier else "ha"
+
+
+def other_profile(usage, profile):
+    """The same stack under the other resilience profile (``profile`` is the one ``usage`` has)."""
+    other = copy.deepcopy(usage)
+    if profile == "ha":
+        other["nat_gateways"] = min(1, usage["nat_gateways"])
+        for tier in other["tiers"].values():
+            tier["count"] = min(1, tier["count"])
+        if other["database"]:
+            other["database"]["instances"] = 1
+    else:
+        azs = max(2, usage["nat_gateways"])
+        other["nat_gateways"] = azs
+        for tier in other["tiers"].values():
+            tier["count"] = max(2, tier["count"])
+        if other["database"]:
+            other["database"]["instances"] = max(2, other["database"]["instances"])
+    return other
+
+
+def _line(items, group, what, detail, monthly):
+    items.append({"group": group, "item": what, "detail": detail, "monthly": round(monthly, 2)})
+
+
+def _compute_lines(items, usage, unknown):
+    hours = p.HOURS_PER_MONTH
+    for tier, spec in sorted(usage["tiers"].items()):
+        rate, missing = _instance_hour(spec["type"])
+        if missing:
+            unknown.append("instance type %s" % spec["type"])
+            continue
+        on_demand = min(spec["count"], 1) + (spec["count"] - 1) * (100 - usage["spot_share"]) / 100.0 if spec["count"] else 0
+        spot = spec["count"] - on_demand
+        monthly = rate * hours * (on_demand + spot * p.SPOT_FACTOR)
+        detail = "%d x %s (%s/h)%s" % (spec["count"], spec["type"], rate, ", %.1f on spot" % spot if spot else "")
+        _line(items, "compute", "%s instances" % tier, detail, monthly)
+        _line(
+            items, "compute", "%s with a 1-year commitment" % tier, "instead of on-demand (x%.2f)" % p.RESERVED_1Y_FACTOR, -monthly * (1 - p.RESERVED_1Y_FACTOR)
+        )
+
+
+def _database_lines(items, db, traffic, unknown):
+    hours = p.HOURS_PER_MONTH
+    table = p.AURORA if db["aurora"] else p.RDS
+    rate = table.get(db["class"])
+    if rate is None:
+        unknown.append("database class %s" % db["class"])
+        return
+    kind = "Aurora, %d instance(s)" % db["instances"] if db["aurora"] else ("Multi-AZ (primary and standby)" if db["instances"] > 1 else "single-AZ")
+    _line(items, "database", "database instances", "%s %s (%s/h each)" % (db["class"], kind, rate), rate * hours * db["instances"])
+    if db["aurora"]:
+        _line(
+            items,
+            "database",
+            "Aurora storage and I/O",
+            "%d GB, %d M I/O" % (db["storage_gb"], traffic["aurora_io_millions_month"]),
+            db["storage_gb"] * p.AURORA_STORAGE_GB_MONTH + traffic["aurora_io_millions_month"] * p.AURORA_IO_PER_MILLION,
+        )
+    else:
+        per_gb = p.RDS_STORAGE_GB_MONTH.get(db["storage_type"], 0.115)
+        _line(
+            items,
+            "database",
+            "database storage",
+            "%d GB %s x %d copies" % (db["storage_gb"], db["storage_type"], db["instances"]),
+            db["storage_gb"] * per_gb * db["instances"],
+        )
+    _line(items, "database", "credentials secret and KMS key", "Secrets Manager + a customer managed key", p.SECRET_MONTH + p.KMS_KEY_MONTH)
+
+
+def _edge_lines(items, usage, traffic):
+    hours = p.HOURS_PER_MONTH
+    nats = usage["nat_gateways"]
+    if nats:
+        _line(
+            items,
+            "network",
+            "NAT gateways",
+            "%d x (%s/h + public IPv4 %s/h)" % (nats, p.NAT_HOUR, p.PUBLIC_IPV4_HOUR),
+            nats * hours * (p.NAT_HOUR + p.PUBLIC_IPV4_HOUR),
+        )
+        _line(items, "network", "NAT data processed", "%d GB at %s/GB" % (traffic["nat_gb_month"], p.NAT_PER_GB), traffic["nat_gb_month"] * p.NAT_PER_GB)
+    out_gb = traffic["requests_per_month"] * traffic["response_kb"] / 1024.0 / 1024.0
+    if usage["load_balancers"]:
+        # one LCU is 25 new connections/s, 3,000 active, 1 GB/h or 1,000 rule evaluations/s: processed bytes dominate here
+        lcu = max(1.0, out_gb / hours)
+        _line(
+            items,
+            "compute",
+            "load balancers",
+            "%d ALBs, %.1f LCU each on average" % (usage["load_balancers"], lcu),
+            usage["load_balancers"] * hours * (p.ALB_HOUR + lcu * p.ALB_LCU_HOUR),
+        )
+        _line(
+            items,
+            "network",
+            "data out to the internet",
+            "%.0f GB (%d M requests x %d KB)" % (out_gb, traffic["requests_per_month"] / 1e6, traffic["response_kb"]),
+            out_gb * p.DATA_OUT_PER_GB,
+        )
+    if usage["cdn"]:
+        per_gb = p.CLOUDFRONT_PER_GB.get(usage["price_class"], 0.085)
+        requests = traffic["cdn_requests_per_month"] / 10000.0 * p.CLOUDFRONT_PER_10K_HTTPS
+        _line(
+            items,
+            "cdn",
+            "CloudFront",
+            "%d GB and %d M HTTPS requests (%s)" % (traffic["cdn_gb_month"], traffic["cdn_requests_per_month"] / 1e6, usage["price_class"]),
+            traffic["cdn_gb_month"] * per_gb + requests,
+        )
+        _line(items, "cdn", "S3 static content", "%d GB" % traffic["static_site_gb"], traffic["static_site_gb"] * p.S3_GB_MONTH)
+
+
+def _operations_lines(items, usage, traffic):
+    if usage["monitoring"]:
+        alarms = ALARMS_PER_APP_TIER * len(usage["tiers"]) + (ALARMS_DATABASE if usage["database"] else 0) + ALARMS_PER_NAT * usage["nat_gateways"]
+        _line(
+            items,
+            "monitoring",
+            "alarms and dashboard",
+            "%d alarms%s" % (alarms, " + 1 dashboard" if usage["dashboard"] else ""),
+            alarms * p.ALARM_MONTH + (p.DASHBOARD_MONTH if usage["dashboard"] else 0),
+        )
+    logs = traffic["log_gb_month"] + traffic["flow_log_gb_month"]
+    _line(items, "monitoring", "logs (app, hosts, VPC flow logs)", "%d GB ingested, a month kept" % logs, logs * (p.LOGS_INGEST_PER_GB + p.LOGS_STORE_GB_MONTH))
+    if usage["pipeline"]:
+        detail = "1 pipeline, %d build minutes, %d GB of images" % (traffic["build_minutes_month"], traffic["image_gb"])
+        _line(
+            items,
+            "pipeline",
+            "pipeline, builds and images",
+            detail,
+            p.PIPELINE_MONTH + traffic["build_minutes_month"] * p.CODEBUILD_MINUTE + traffic["image_gb"] * p.ECR_GB_MONTH,
+        )
+
+
+def estimate(usage):
+    """{items, on_demand, committed, unknown}: monthly USD, each line with what it counts."""
+    items, unknown = [], []
+    traffic = usage["traffic"]
+    _edge_lines(items, usage, traffic)
+    _compute_lines(items, usage, unknown)
+    if usage["database"]:
+        _database_lines(items, usage["database"], traffic, unknown)
+    _operations_lines(items, usage, traffic)
+    items.sort(key=lambda line: GROUP_ORDER.index(line["group"]))  # stable: each group keeps its own order
+    savings = sum(line["monthly"] for line in items if line["monthly"] < 0)
+    on_demand = round(sum(line["monthly"] for line in items if line["monthly"] >= 0), 2)
+    return {"items": items, "on_demand": on_demand, "committed": round(on_demand + savings, 2), "unknown": unknown}
+
+
+def compare(usage, profile):
+    """This profile's estimate, the other profile's, and the difference (on-demand)."""
+    mine, other = estimate(usage), estimate(other_profile(usage, profile))
+    return {
+        "profile": profile,
+        "estimate": mine,
+        "other_profile": "cost" if profile == "ha" else "ha",
+        "other": other,
+        "difference": round(mine["on_demand"] - other["on_demand"], 2),
+    }
+
+
+def render(comparison, traffic, budget=None):
+    """Lines a person reads: the items, the totals, the other profile, the assumptions and the table's source."""
+    mine = comparison["estimate"]
+    lines = ["Monthly cost estimate (%s %s, %s prices of %s)" % (p.TABLE["currency"], comparison["profile"], p.TABLE["region"], p.TABLE["date"])]
+    lines += ["  %-12s %-36s %10.2f  %s" % (line["group"], line["item"], line["monthly"], line["detail"]) for line in mine["items"]]
+    lines.append("  %-49s %10.2f  on-demand" % ("total", mine["on_demand"]))
+    lines.append("  %-49s %10.2f  with 1-year commitments on instances" % ("", mine["committed"]))
+    lines.append(
+        "  the %s profile: %.2f on-demand (%+.2f for %s)"
+        % (comparison["other_profile"], comparison["other"]["on_demand"], comparison["difference"], comparison["profile"])
+    )
+    if budget:
+        lines.append("  budget %.2f: %s" % (budget, "within" if mine["on_demand"] <= budget else "EXCEEDED by %.2f" % (mine["on_demand"] - budget)))
+    if mine["unknown"]:
+        lines.append("  not priced (not in the table): %s" % ", ".join(mine["unknown"]))
+    lines.append("  assumptions: " + ", ".join("%s=%s" % (key, traffic[key]) for key in sorted(traffic)))
+    lines.append("  prices: %s" % p.TABLE["source"])
+    return lines

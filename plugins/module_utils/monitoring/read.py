@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the monitoring tier finds: its own topic, alarms, dashboard and log groups, and (through the
+stack view) what the other tiers built for it to watch."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
+
+
+def read_watched(clients, stack):
+    """What the other tiers built, found by name and checked by stack tag: a few batched reads."""
+    view = StackView(clients, stack)
+    raw = {
+        "load_balancers": view.load_balancers(),
+        "target_groups": view.target_groups(),
+        "elb_tags": view.elb_tags(),
+        "auto_scaling_groups": view.auto_scaling_groups(),
+        "db_clusters": view.db_clusters(),
+    }
+    # a cluster's members are in its answer: the instance is asked only for a single RDS instance
+    raw["db_instances"] = [] if raw["db_clusters"] else view.db_instances()
+    raw["nat_gateways"] = view.nat_gateways()
+    return raw
+
+
+def log_group_arn(group):
+    """A describe answer's ARN of a log group: its ``logGroupArn``, else its ``arn`` without ``:*``."""
+    return group.get("logGroupArn") or group["arn"].rstrip("*").rstrip(":")
+
+
+def read_monitoring(clients, stack, log_tags=True):
+    """The tier's own resources: one DescribeAlarms for every alarm of the stack, the dashboard, topic, log groups."""
+    n = stack_names.monitoring(stack)
+    raw = {"alarms": clients.cloudwatch.describe_alarms(AlarmNamePrefix=n["alarm_prefix"], AlarmTypes=["MetricAlarm"])}
+    raw["dashboard"] = clients.cloudwatch.dashboard_body(DashboardName=n["dashboard"])
+    arn = clients.sns.topic_named(n["topic"])
+    raw["topic"] = clients.sns.topic(arn) if arn else None
+    found = clients.logs.describe_log_groups(logGroupNamePrefix=n["log_group_prefix"])
+    groups = [g for g in found if g["logGroupName"] in n["log_groups"]]
+    raw["log_groups"] = groups
+    tags = {}
+    if log_tags:
+        tags = dict((g["logGroupName"], clients.logs.list_tags_for_resource(resourceArn=log_group_arn(g)).get("tags", {})) for g in groups)
+    raw["log_group_tags"] = tags
+    return raw
+
+
+def alarm_tags(clients, have, names):
+    """Tags of the named alarms: read only for alarms that may be deleted."""
+    return dict((name, clients.cloudwatch.tags_of(have["metric_alarm"][name]["arn"])) for name in names)

@@ -1,0 +1,325 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a stack holds, tier by tier, as the AWS endpoint reports it: read only, never a secret's value.
+
+Other tiers' resources come through the stack view (the same reads the tiers and the audit make);
+what only the report shows (NACLs, launch template versions, alarms, pipeline stages) is read here.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
+from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_IMAGE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_LAYER
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_STACK
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_filters
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
+
+LAYERS = ("public", "app", "data")
+
+
+def name_of(record):
+    return tag_dict(record.get("Tags")).get("Name", "-")
+
+
+def read_report(clients, stack, region, view=None):
+    """Every tier's part of the report, as plain data (``view``: a StackView to share with the audit)."""
+    view = view or StackView(clients, stack)
+    return {
+        "stack": stack,
+        "region": region,
+        "network": network_part(clients, view),
+        "database": database_part(clients, view, stack),
+        "compute": compute_part(clients, view, stack),
+        "cdn": cdn_part(clients, stack, region),
+        "monitoring": monitoring_part(clients, stack),
+        "pipeline": pipeline_part(clients, stack, region),
+    }
+
+
+def _rules(permissions, group_names):
+    out = []
+    for rule in permissions:
+        low, high = rule.get("FromPort"), rule.get("ToPort")
+        ports = "all" if rule.get("IpProtocol") == "-1" else "%s/%s" % (rule.get("IpProtocol"), low if low == high else "%s-%s" % (low, high))
+        peers = [r["CidrIp"] for r in rule.get("IpRanges", [])] + [group_names.get(g["GroupId"], g["GroupId"]) for g in rule.get("UserIdGroupPairs", [])]
+        out.append("%s %s" % (ports, ",".join(peers)))
+    return out
+
+
+def network_part(clients, view):
+    vpcs = view.vpcs()
+    if not vpcs:
+        return {"vpc": None}
+    vpc = vpcs[0]
+    subnets = view.subnets()
+    subnet_names = dict((s["SubnetId"], name_of(s)) for s in subnets)
+    subnet_azs = dict((s["SubnetId"], s["AvailabilityZone"]) for s in subnets)
+    groups = view.security_groups()
+    group_names = dict((g["GroupId"], g["GroupName"]) for g in groups)
+    acls = clients.ec2.describe_network_acls(Filters=stack_filters(view.stack))
+    layer_order = dict((layer, index) for index, layer in enumerate(LAYERS))
+    return {
+        "vpc": {"id": vpc["VpcId"], "name": name_of(vpc), "cidr": vpc["CidrBlock"]},
+        "subnets": sorted(
+            (
+                {"name": name_of(s), "id": s["SubnetId"], "az": s["AvailabilityZone"], "cidr": s["CidrBlock"], "layer": tag_dict(s.get("Tags")).get(TAG_LAYER)}
+                for s in subnets
+            ),
+            key=lambda s: (layer_order.get(s["layer"], 9), s["az"]),
+        ),
+        "nat_gateways": [
+            {
+                "name": name_of(n),
+                "id": n["NatGatewayId"],
+                "subnet": subnet_names.get(n["SubnetId"]),
+                "az": subnet_azs.get(n["SubnetId"]),
+                "state": n["State"],
+                "public_ip": (n.get("NatGatewayAddresses") or [{}])[0].get("PublicIp"),
+            }
+            for n in view.nat_gateways()
+            if n["State"] in ("pending", "available")
+        ],
+        "route_tables": [
+            {
+                "name": name_of(t),
+                "routes": ["%s -> %s" % (r.get("DestinationCidrBlock"), r.get("GatewayId") or r.get("NatGatewayId")) for r in t["Routes"]],
+                "subnets": sorted(subnet_names.get(a.get("SubnetId"), "?") for a in t.get("Associations", []) if a.get("SubnetId")),
+            }
+            for t in view.route_tables()
+        ],
+        "network_acls": [
+            {
+                "name": name_of(a),
+                "entries": len([e for e in a["Entries"] if e["RuleNumber"] < 32767]),
+                "subnets": sorted(subnet_names.get(x["SubnetId"], "?") for x in a.get("Associations", [])),
+            }
+            for a in acls
+        ],
+        "security_groups": [
+            {
+                "name": g["GroupName"],
+                "id": g["GroupId"],
+                "ingress": _rules(g.get("IpPermissions", []), group_names),
+                "egress": _rules(g.get("IpPermissionsEgress", []), group_names),
+            }
+            for g in sorted(groups, key=lambda g: g["GroupName"])
+        ],
+        "flow_logs": [
+            {"id": f["FlowLogId"], "traffic": f.get("TrafficType"), "log_group": f.get("LogGroupName"), "status": f.get("FlowLogStatus")}
+            for f in view.flow_logs()
+        ],
+    }
+
+
+def database_part(clients, view, stack):
+    """The database as RDS reports it, and the ARN of its secret (never its value)."""
+    n = names.database(stack)
+    clusters = view.db_clusters()
+    instances = view.db_instances()
+    cluster = clusters[0] if clusters else None
+    main = cluster or next((i for i in instances if i["DBInstanceIdentifier"] == n["instance"]), None)
+    if main is None:
+        return {"database": None}
+    secret = clients.secretsmanager.describe_secret(SecretId=n["secret"], missing=None)
+    writers = set(m["DBInstanceIdentifier"] for m in (cluster or {}).get("DBClusterMembers", []) if m.get("IsClusterWriter"))
+    members = []
+    for instance in sorted(instances, key=lambda i: i["DBInstanceIdentifier"]):
+        member = {"id": instance["DBInstanceIdentifier"], "class": instance["DBInstanceClass"], "az": instance.get("AvailabilityZone")}
+        members.append(dict(member, role=("writer" if member["id"] in writers else "reader") if cluster else "primary"))
+        if not cluster and instance.get("MultiAZ"):  # RDS names the standby's AZ; moto may not
+            members.append(dict(member, az=instance.get("SecondaryAvailabilityZone") or "another AZ", role="standby"))
+    return {
+        "database": {
+            "name": n["instance"],
+            "kind": "aurora cluster" if cluster else "rds instance",
+            "engine": "%s %s" % (main["Engine"], main["EngineVersion"]),
+            "status": main.get("Status") or main.get("DBInstanceStatus"),
+            "multi_az": len(set(i.get("AvailabilityZone") for i in instances)) > 1 if cluster else main.get("MultiAZ"),
+            "storage_encrypted": main.get("StorageEncrypted"),
+            "kms_key": main.get("KmsKeyId"),
+            "backup_retention_days": main.get("BackupRetentionPeriod"),
+            "deletion_protection": main.get("DeletionProtection"),
+            "endpoint": main.get("Endpoint") if cluster else (main.get("Endpoint") or {}).get("Address"),
+            "members": members,
+        },
+        "secret_arn": secret["ARN"] if secret else None,
+    }
+
+
+def _templates(clients, stack):
+    found = []
+    for template in clients.ec2.describe_launch_templates(Filters=stack_filters(stack)):
+        versions = clients.ec2.describe_launch_template_versions(LaunchTemplateId=template["LaunchTemplateId"], Versions=["$Latest"])
+        data = versions[0]["LaunchTemplateData"] if versions else {}
+        metadata = data.get("MetadataOptions") or {}
+        found.append(
+            {
+                "name": template["LaunchTemplateName"],
+                "version": versions[0]["VersionNumber"] if versions else None,
+                "instance_type": data.get("InstanceType"),
+                "imds": metadata.get("HttpTokens"),
+                "hop_limit": metadata.get("HttpPutResponseHopLimit"),
+            }
+        )
+    return found
+
+
+def _group(group, policies, images, health):
+    pool = group.get("WarmPoolConfiguration")
+    return {
+        "name": group["AutoScalingGroupName"],
+        "min": group["MinSize"],
+        "desired": group["DesiredCapacity"],
+        "max": group["MaxSize"],
+        "size": "%d/%d/%d" % (group["MinSize"], group["DesiredCapacity"], group["MaxSize"]),
+        "subnets": len([s for s in (group.get("VPCZoneIdentifier") or "").split(",") if s]),
+        "health_check": "%s (grace %ss)" % (group.get("HealthCheckType"), group.get("HealthCheckGracePeriod")),
+        "policies": sorted(p["PolicyName"] for p in policies if p["AutoScalingGroupName"] == group["AutoScalingGroupName"]),
+        "warm_pool": "warm pool min %s, %s" % (pool.get("MinSize", 0), pool.get("PoolState", "Stopped")) if pool else "no warm pool",
+        "instances": [
+            {
+                "id": i["InstanceId"],
+                "az": i.get("AvailabilityZone"),
+                "lifecycle": i.get("LifecycleState"),
+                "health": i.get("HealthStatus"),
+                "target": health.get(i["InstanceId"], "unregistered"),
+                "image": images.get(i["InstanceId"]) or "(untagged)",
+            }
+            for i in sorted(group.get("Instances") or [], key=lambda i: (i.get("AvailabilityZone") or "", i["InstanceId"]))
+        ],
+    }
+
+
+def compute_part(clients, view, stack):
+    """Launch templates, Auto Scaling groups (with each instance's AZ and health), load balancers and target groups."""
+    groups = view.auto_scaling_groups()
+    policies = clients.autoscaling.describe_policies() if groups else []
+    images = {}
+    if groups:
+        for reservation in clients.ec2.describe_instances(Filters=stack_filters(stack)):
+            for instance in reservation["Instances"]:
+                images[instance["InstanceId"]] = tag_dict(instance.get("Tags")).get(TAG_IMAGE)
+    target_groups, health = [], {}
+    for tier in APP_TIERS:
+        group = view.target_group(tier)
+        if group is None:
+            continue
+        targets = view.target_health(group["TargetGroupArn"])
+        health.update((d["Target"]["Id"], d["TargetHealth"]["State"]) for d in targets)
+        target_groups.append(
+            {
+                "tier": tier,
+                "name": group["TargetGroupName"],
+                "port": group["Port"],
+                "health_path": group.get("HealthCheckPath"),
+                "targets": ["%s %s" % (d["Target"]["Id"], d["TargetHealth"]["State"]) for d in targets],
+            }
+        )
+    balancers = []
+    for tier in APP_TIERS:
+        balancer = view.load_balancer(tier)
+        if balancer is not None and view.elb_tags().get(balancer["LoadBalancerArn"], {}).get(TAG_STACK) == stack:
+            azs = sorted(z["ZoneName"] for z in balancer.get("AvailabilityZones") or [])
+            balancers.append({"tier": tier, "name": balancer["LoadBalancerName"], "scheme": balancer["Scheme"], "dns": balancer["DNSName"], "azs": azs})
+    by_tier = dict((g["AutoScalingGroupName"], g) for g in groups)
+    return {
+        "launch_templates": _templates(clients, stack),
+        "auto_scaling_groups": [
+            dict(_group(by_tier[name], policies, images, health), tier=tier)
+            for tier, name in names.app_tiers(stack, "auto_scaling_group").items()
+            if name in by_tier
+        ],
+        "load_balancers": balancers,
+        "target_groups": target_groups,
+    }
+
+
+def cdn_part(clients, stack, region):
+    """The stack's distribution (its comment and tags say whose) and its bucket's guard rails."""
+    n = names.cdn(stack, region)
+    found = None
+    for item in clients.cloudfront.list_distributions():
+        if item.get("Comment") == n["comment"]:
+            tags = clients.cloudfront.list_tags_for_resource(Resource=item["ARN"])["Tags"].get("Items") or []
+            if tag_dict(tags).get(TAG_STACK) == stack:
+                found = item
+    if found is None:
+        return {"distribution": None, "bucket": None}
+    s3_origin = next((o["DomainName"] for o in found["Origins"]["Items"] if ".s3." in o["DomainName"]), None)
+    bucket = s3_origin.split(".s3.")[0] if s3_origin else None
+    report = {
+        "distribution": {
+            "id": found["Id"],
+            "name": n["distribution"],
+            "domain_name": found["DomainName"],
+            "status": found["Status"],
+            "enabled": found["Enabled"],
+            "aliases": found["Aliases"].get("Items") or [],
+            "price_class": found["PriceClass"],
+            "behaviors": [b["PathPattern"] for b in found["CacheBehaviors"].get("Items") or []],
+        },
+        "bucket": None,
+    }
+    if bucket:
+        block = (clients.s3.get_public_access_block(Bucket=bucket, missing=None) or {}).get("PublicAccessBlockConfiguration") or {}
+        versioning = (clients.s3.get_bucket_versioning(Bucket=bucket, missing=None) or {}).get("Status", "Disabled")
+        rules = ((clients.s3.get_bucket_encryption(Bucket=bucket, missing=None) or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules") or [{}]
+        encryption = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}).get("SSEAlgorithm", "none")
+        report["bucket"] = {"name": bucket, "public_access_blocked": bool(block) and all(block.values()), "versioning": versioning, "encryption": encryption}
+    return report
+
+
+def monitoring_part(clients, stack):
+    """Alarms with their state, the dashboard, the alarm topic and the app log groups' retention."""
+    n = names.monitoring(stack)
+    alarms = clients.cloudwatch.describe_alarms(AlarmNamePrefix=n["alarm_prefix"])
+    topic = next((t["TopicArn"] for t in clients.sns.list_topics() if t["TopicArn"].endswith(":" + n["topic"])), None)
+    dashboards = [d["DashboardName"] for d in clients.cloudwatch.list_dashboards(DashboardNamePrefix=n["dashboard"]) if d["DashboardName"] == n["dashboard"]]
+    groups = clients.logs.describe_log_groups(logGroupNamePrefix=n["log_group_prefix"])
+    states = {}
+    for alarm in alarms:
+        states[alarm["StateValue"]] = states.get(alarm["StateValue"], 0) + 1
+    return {
+        "topic_arn": topic,
+        "topic": n["topic"] if topic else None,
+        "dashboard": dashboards[0] if dashboards else None,
+        "alarm_states": states,
+        "alarms": sorted("%s %s" % (a["AlarmName"], a["StateValue"]) for a in alarms),
+        "log_groups": sorted("%s retention %s" % (g["logGroupName"], g.get("retentionInDays", "never expires")) for g in groups),
+    }
+
+
+def pipeline_part(clients, stack, region):
+    """Image repositories, the build project, deployment groups and the pipeline's stages."""
+    n = names.pipeline(stack, region)
+    repositories = []
+    for name in n["repositories"].values():
+        found = clients.ecr.describe_repositories(repositoryNames=[name], missing=[])
+        if not found:
+            continue
+        images = len(clients.ecr.list_images(repositoryName=name))
+        scan = found[0].get("imageScanningConfiguration", {}).get("scanOnPush")
+        repositories.append({"name": name, "line": "%s: %s tags, scan on push %s, %d image(s)" % (name, found[0].get("imageTagMutability"), scan, images)})
+    projects = clients.codebuild.batch_get_projects(names=[n["build_project"]])["projects"]
+    groups = []
+    for name in sorted(clients.codedeploy.list_deployment_groups(applicationName=n["application"], missing=[])):
+        info = clients.codedeploy.get_deployment_group(applicationName=n["application"], deploymentGroupName=name)["deploymentGroupInfo"]
+        targets = ", ".join(g.get("name") for g in info.get("autoScalingGroups", []) if g.get("name")) or "-"
+        groups.append("%s -> %s (%s)" % (name, targets, info.get("deploymentConfigName")))
+    declared = clients.codepipeline.get_pipeline(name=n["pipeline"], missing=None)
+    stages = ["%s: %s" % (s["name"], ", ".join(a["name"] for a in s["actions"])) for s in (declared or {}).get("pipeline", {}).get("stages", [])]
+    bucket = clients.s3.head_bucket(Bucket=n["bucket"], missing=None)
+    return {
+        "pipeline": n["pipeline"] if declared else None,
+        "artifact_bucket": n["bucket"] if bucket is not None else None,
+        "code_repository": n["code_repository"],
+        "repositories": repositories,
+        "build_project": projects[0]["name"] if projects else None,
+        "deployment_groups": groups,
+        "stages": stages,
+    }

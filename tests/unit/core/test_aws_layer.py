@@ -1,0 +1,144 @@
+"""The AWS layer (plugins/module_utils/_aws): retries, "not found", pagination, waiters, one client per service."""
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from ansible_collections.hatrading.aws.plugins.module_utils._aws import base
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import SERVICES
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.cloudfront import CloudFront
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.ec2 import EC2
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.rds import RDS
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.s3 import S3
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch):
+    """Retries without the real jittered sleeps."""
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def client(service):
+    return boto3.client(service, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+
+
+def test_a_write_is_retried_on_throttling_of_every_protocol():
+    ec2 = EC2(client("ec2"))
+    with Stubber(ec2.client) as stub:
+        stub.add_client_error("create_vpc", service_error_code="RequestLimitExceeded", http_status_code=503)
+        stub.add_client_error("create_vpc", service_error_code="ThrottlingException", http_status_code=400)
+        stub.add_response("create_vpc", {"Vpc": {"VpcId": "vpc-1"}}, {"CidrBlock": "10.0.0.0/16"})
+        assert ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"] == "vpc-1"
+        stub.assert_no_pending_responses()
+
+
+def test_s3_slow_down_is_retried():
+    s3 = S3(client("s3"))
+    with Stubber(s3.client) as stub:
+        stub.add_client_error("put_bucket_tagging", service_error_code="SlowDown", http_status_code=503)
+        stub.add_response("put_bucket_tagging", {}, {"Bucket": "b", "Tagging": {"TagSet": []}})
+        s3.put_bucket_tagging(Bucket="b", Tagging={"TagSet": []})
+        stub.assert_no_pending_responses()
+
+
+def test_a_delete_of_something_gone_is_what_was_wanted():
+    ec2 = EC2(client("ec2"))
+    with Stubber(ec2.client) as stub:
+        stub.add_client_error("delete_vpc", service_error_code="InvalidVpcID.NotFound", http_status_code=400)
+        assert ec2.delete_vpc(VpcId="vpc-1") is None
+
+
+def test_other_errors_are_raised_at_once():
+    ec2 = EC2(client("ec2"))
+    with Stubber(ec2.client) as stub:
+        stub.add_client_error("delete_vpc", service_error_code="DependencyViolation", http_status_code=400)
+        with pytest.raises(ClientError):
+            ec2.delete_vpc(VpcId="vpc-1")
+        stub.assert_no_pending_responses()
+
+
+def test_a_paginated_read_follows_every_page_and_a_missing_resource_reads_empty():
+    rds = RDS(client("rds"))
+    with Stubber(rds.client) as stub:
+        stub.add_response("describe_db_instances", {"DBInstances": [{"DBInstanceIdentifier": "a"}], "Marker": "m"})
+        stub.add_response("describe_db_instances", {"DBInstances": [{"DBInstanceIdentifier": "b"}]})
+        stub.add_client_error("describe_db_clusters", service_error_code="DBClusterNotFoundFault", http_status_code=404)
+        assert [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()] == ["a", "b"]
+        assert rds.describe_db_clusters(DBClusterIdentifier="x") == []
+
+
+def test_an_answer_without_an_error_code_is_an_error_not_a_key_error():
+    error = ClientError({"ResponseMetadata": {"HTTPStatusCode": 502}}, "CreateVpc")
+    assert base.error_code(error) == ""
+    assert base.StackRetry.status_code_from_exception(error) == ""
+
+
+def test_wait_uses_a_bounded_waiter(monkeypatch):
+    ec2 = EC2(client("ec2"))
+    seen = {}
+
+    class Waiter:
+        def wait(self, **params):
+            seen.update(params)
+
+    monkeypatch.setattr(ec2.client, "get_waiter", lambda name: Waiter())
+    ec2.wait("vpc_available", timeout=60, delay=5, VpcIds=["vpc-1"])
+    assert seen == {"WaiterConfig": {"Delay": 5, "MaxAttempts": 12}, "VpcIds": ["vpc-1"]}
+
+
+def test_clients_makes_one_client_per_service():
+    made = []
+
+    def make(name):
+        made.append(name)
+        return client(name)
+
+    clients = Clients(make=make)
+    assert clients.ec2 is clients("ec2")
+    assert isinstance(clients.rds, RDS)
+    assert made == ["ec2", "rds"]
+    with pytest.raises(AttributeError):
+        assert clients.nosuchservice is None
+
+
+def test_every_declared_call_exists_in_its_service_model():
+    """A typo in a one-line declaration would only fail at run time: check them all against botocore."""
+    for name, service in SERVICES.items():
+        operations = set(dir(client(name)))
+        declared = [value.__name__ for value in vars(service).values() if callable(value) and getattr(value, "__doc__", "") and ", retried" in value.__doc__]
+        assert declared, name
+        missing = sorted(set(declared) - operations)
+        assert not missing, "%s declares unknown operations %s" % (name, missing)
+
+
+def test_a_caller_may_accept_not_found_for_one_read():
+    rds = RDS(client("rds"))
+    with Stubber(rds.client) as stub:
+        stub.add_client_error("describe_db_subnet_groups", service_error_code="DBSubnetGroupNotFoundFault", http_status_code=404)
+        stub.add_client_error("describe_db_subnet_groups", service_error_code="DBSubnetGroupNotFoundFault", http_status_code=404)
+        assert rds.describe_db_subnet_groups(DBSubnetGroupName="x", missing=None) is None
+        assert rds.describe_db_subnet_groups(DBSubnetGroupName="x") == []
+
+
+def test_nested_list_keys_are_followed():
+    cloudfront = CloudFront(client("cloudfront"))
+    with Stubber(cloudfront.client) as stub:
+        page = {"Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 0}
+        stub.add_response("list_distributions", {"DistributionList": dict(page, Items=[])})
+        assert cloudfront.list_distributions() == []
+
+
+def test_an_undeclared_operation_is_retried_and_paginated_by_the_service_model():
+    ec2 = EC2(client("ec2"))
+    with Stubber(ec2.client) as stub:
+        stub.add_client_error("describe_vpc_endpoints", service_error_code="RequestLimitExceeded", http_status_code=503)
+        stub.add_response("describe_vpc_endpoints", {"VpcEndpoints": [{"VpcEndpointId": "vpce-1"}], "NextToken": "t"})
+        stub.add_response("describe_vpc_endpoints", {"VpcEndpoints": [{"VpcEndpointId": "vpce-2"}]}, {"NextToken": "t"})
+        stub.add_response("create_vpc_endpoint", {"VpcEndpoint": {"VpcEndpointId": "vpce-3"}}, {"VpcId": "vpc-1", "ServiceName": "s3"})
+        assert [e["VpcEndpointId"] for e in ec2.describe_vpc_endpoints()] == ["vpce-1", "vpce-2"]
+        assert ec2.create_vpc_endpoint(VpcId="vpc-1", ServiceName="s3")["VpcEndpoint"]["VpcEndpointId"] == "vpce-3"
+        stub.assert_no_pending_responses()
+    with pytest.raises(AttributeError):
+        ec2.describe_vpc_endpoint_typo()

@@ -1,0 +1,76 @@
+"""core/: the tier registry, the names, the shared value checks, the stack view."""
+
+from pathlib import Path
+
+import boto3
+import yaml
+from botocore.stub import ANY
+from botocore.stub import Stubber
+
+from ansible_collections.hatrading.aws.plugins.module_utils import validators
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
+from ansible_collections.hatrading.aws.plugins.module_utils.core import checks
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names
+from ansible_collections.hatrading.aws.plugins.module_utils.core import registry
+from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def roles_of(play):
+    return [entry["role"].split(".")[-1] for entry in play.get("roles", [])]
+
+
+def test_site_and_teardown_follow_the_registry():
+    site = yaml.safe_load((REPO / "playbooks" / "site.yml").read_text())
+    deploy = [play for play in site if play.get("roles")]
+    assert roles_of(deploy[0]) == registry.deploy_order()
+    validated = [task["ansible.builtin.include_role"]["name"].split(".")[-1] for task in site[0]["tasks"] if "ansible.builtin.include_role" in task]
+    assert validated == registry.deploy_order()
+    teardown = yaml.safe_load((REPO / "playbooks" / "teardown.yml").read_text())
+    assert roles_of([play for play in teardown if play.get("roles")][0]) == registry.teardown_order()
+
+
+def test_every_tier_reads_only_tiers_deployed_before_it():
+    for index, tier in enumerate(registry.TIERS):
+        assert set(tier.reads) <= set(registry.NAMES[:index]), tier.name
+
+
+def test_names_agree_across_tiers():
+    assert names.cdn("demo", "us-east-1")["load_balancer"] == names.compute("demo", "frontend")["load_balancer"] == "demo-alb-pub"
+    assert names.monitoring("demo")["target_group"] == {"frontend": "demo-tg-fe", "backend": "demo-tg-be"}
+    assert names.pipeline("demo", "us-east-1")["bucket"] == names.pipeline_bucket("demo", "us-east-1") == "hatrading-demo-pipeline-us-east-1"
+    assert names.monitoring("demo")["database"] == names.database("demo")["instance"]
+
+
+def test_one_bucket_rule():
+    assert checks.validate_bucket_name("my.bucket", "b", dots=True) == []
+    assert checks.validate_bucket_name("my.bucket", "b")[0].startswith("b: 'my.bucket' is not a valid S3 bucket name")
+    assert checks.validate_bucket_name("a..b", "b", dots=True)
+    assert checks.validate_bucket_name("192.168.1.1", "b", dots=True)
+    assert checks.validate_bucket_name("xn--abc", "b")[0].endswith("--table-s3)")
+
+
+def test_ports_and_cidrs():
+    assert checks.validate_port(5432, "p") == []
+    assert checks.validate_port(True, "p") and checks.validate_port(70000, "p")
+    assert checks.validate_cidr("10.0.0.0/16", "c") == [] and checks.validate_cidr("10.0.0.1/16", "c")
+
+
+def test_the_stack_view_reads_each_family_once():
+    ec2 = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+    subnet = {"SubnetId": "subnet-2", "VpcId": "vpc-1", "Tags": [{"Key": "hatrading:layer", "Value": "app"}]}
+    other = {"SubnetId": "subnet-1", "VpcId": "vpc-1", "Tags": [{"Key": "hatrading:layer", "Value": "data"}]}
+    with Stubber(ec2) as stub:
+        stub.add_response("describe_subnets", {"Subnets": [subnet, other]}, {"Filters": ANY})
+        view = StackView(Clients(make={"ec2": ec2}.get), "demo")
+        assert view.subnet_ids("app") == ["subnet-2"]
+        assert view.subnet_ids("data") == ["subnet-1"]
+        assert view.vpc_id() == "vpc-1"
+        stub.assert_no_pending_responses()
+
+
+def test_every_tier_of_the_registry_has_its_checks():
+    assert set(validators.VALIDATORS) == set(registry.NAMES) | {"stack"}
+    message, errors = validators.check("nosuchtier", {})
+    assert errors == ["tier: 'nosuchtier' is not a tier; use one of cdn, compute, database, monitoring, network, pipeline, stack"]
