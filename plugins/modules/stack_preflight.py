@@ -25,7 +25,7 @@ options:
     type: str
     required: true
   settings:
-    description: The tiers' checked settings, C({tier: settings without the role prefix}); leave out to probe only.
+    description: The tiers' checked settings, a dict of tier name -> its settings without the role prefix; leave out to probe only.
     type: dict
     default: {}
 extends_documentation_fragment:
