@@ -1,11 +1,15 @@
 """The local data plane: real containers and load balancers that follow what the control plane (moto) says.
 
     python lab/dataplane.py images                    # base image (debootstrap, cached), app images, pushed to 127.0.0.1:5001
-    python lab/dataplane.py up --stack demo           # engine, registry, images, network, PostgreSQL, reconcile, watcher; prints the front door
+    python lab/dataplane.py up --stack demo           # engine, registry, images, network, PostgreSQL pair, reconcile, watcher; prints the front door
+                                                      # (--no-database-standby: one PostgreSQL, no failover)
     python lab/dataplane.py reconcile --stack demo [--watch SECONDS] [--interval 0.5]
     python lab/dataplane.py status --stack demo [--json]
     python lab/dataplane.py url --stack demo          # the front door's URL only
     python lab/dataplane.py down --stack demo         # watcher, containers, network; then registry and dockerd (by pid)
+
+The database tier is a PostgreSQL primary and synchronous standby behind one stable name; a round
+fails it over when moto says so (RebootDBInstance ForceFailover, FailoverDBCluster): lab/plane/database.py.
 
 The control plane is reached with boto3 the usual way: AWS_ENDPOINT_URL (moto on loopback),
 AWS_DEFAULT_REGION, credentials from the environment. If AWS_ENDPOINT_URL is unset and
@@ -25,7 +29,7 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plane import balancer, engine, instances  # noqa: E402
+from plane import balancer, database, engine, instances  # noqa: E402
 
 
 def session(region):
@@ -52,14 +56,17 @@ def rds_aliases(aws, stack):
         return []
 
 
-def step(aws, stack, database_url):
-    """One round: instance containers, then the load balancers' servers."""
+def step(aws, stack, database_url, login=None):
+    """One round: the database pair (a failover moto asked for), instance containers, then the load balancers' servers."""
+    result = {}
+    if login is not None:
+        result["database"] = database.sync(aws, stack, login)
     changes = instances.reconcile(aws, stack, database_url, keep=balancer.server_instances(stack))
     servers = balancer.sync(aws, stack, live=set(changes["instances"]))
-    return {"instances": changes, "balancers": servers}
+    return dict(result, instances=changes, balancers=servers)
 
 
-def loop(aws, stack, database_url, seconds, interval):
+def loop(aws, stack, database_url, seconds, interval, login=None):
     """Rounds every `interval` seconds for `seconds` seconds (None: until SIGTERM)."""
     stop = {"now": False}
 
@@ -71,8 +78,9 @@ def loop(aws, stack, database_url, seconds, interval):
     last = None
     while not stop["now"] and (deadline is None or time.monotonic() < deadline):
         try:
-            last = step(aws, stack, database_url)
+            last = step(aws, stack, database_url, login)
             moved = last["instances"]["created"] or last["instances"]["removed"] or any(s for b in last["balancers"].values() for s in b.values())
+            moved = moved or last.get("database")
             if moved:
                 engine.log("%s %s" % (time.strftime("%H:%M:%S"), json.dumps(last, sort_keys=True)))
         except Exception as exc:  # noqa: BLE001  (a watcher survives one bad round: moto restarting, a container racing)
@@ -92,6 +100,8 @@ def start_watcher(args):
     argv = [sys.executable, str(Path(__file__).resolve()), "watch", "--stack", args.stack, "--region", args.region, "--interval", str(args.interval)]
     if args.database:
         argv.append("--database")
+    if not args.database_standby:
+        argv.append("--no-database-standby")
     with open(engine.LAB / "logs" / ("watch-%s.log" % args.stack), "ab") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, env=dict(os.environ))
     pidfile.write_text(str(proc.pid))
@@ -105,17 +115,29 @@ def report(stack):
         "front_door": balancer.front_door(stack),
         "instances": instances.instance_report(stack),
         "load_balancers": balancer.balancer_report(stack),
+        "database": database.report(stack),
     }
 
 
 def print_report(data):
     print("\nstack %s: instances as containers" % data["stack"])
-    print("  %-21s %-9s %-40s %-8s %-10s %-8s %s" % ("instance", "tier", "container", "state", "health", "version", "url"))
+    print("  %-21s %-9s %-11s %-40s %-8s %-10s %-8s %s" % ("instance", "tier", "az", "container", "state", "health", "version", "url"))
     for row in data["instances"]:
         print(
-            "  %-21s %-9s %-40s %-8s %-10s %-8s %s"
-            % (row["instance_id"], row["tier"], row["container"], row["state"], row["health"], row["version"], row["url"])
+            "  %-21s %-9s %-11s %-40s %-8s %-10s %-8s %s"
+            % (row["instance_id"], row["tier"], row["az"], row["container"], row["state"], row["health"], row["version"], row["url"])
         )
+    db = data.get("database")
+    if db:
+        mode = "synchronous" if db["synchronous"] else "asynchronous"
+        print("  database %s (RDS %s) behind %s, aliases %s:" % (mode, db["rds"], db["front"], ", ".join(db["aliases"])))
+        for node in db["nodes"]:
+            print("    %-20s %-15s %-40s %s" % (node["node"], node["role"], node["container"], node["state"]))
+        for done in db["failovers"][-3:]:
+            print(
+                "    failover %s -> %s at %s: name moved in %.1f s, standby back in %.1f s"
+                % (done["from"], done["to"], done["at"], done["name_moved_s"], done["standby_back_s"])
+            )
     for alb in data["load_balancers"]:
         doors = ", ".join("%d -> %s" % (d["listener"], d["url"]) for d in alb["front_doors"]) or "not published (internal)"
         print("  ALB %s (%s) in %s: %s" % (alb["alb"], alb["scheme"], alb["container"], doors))
@@ -138,14 +160,18 @@ def cmd_up(args):
     aws = session(args.region)
     engine.ensure_network(args.stack)
     database_url = None
+    login = None
     if args.database:
         login = engine.database_login(args.stack, aws)
-        engine.ensure_postgres(args.stack, rds_aliases(aws, args.stack), login)
+        if args.database_standby:
+            database.ensure(aws, args.stack, login, args.region)
+        else:
+            engine.ensure_postgres(args.stack, rds_aliases(aws, args.stack), login)
         database_url = engine.database_url(args.stack, login)
-    step(aws, args.stack, database_url)
+    step(aws, args.stack, database_url, login)
     for spec in instances.instance_report(args.stack):
         engine.wait_healthy(spec["container"], 60)
-    step(aws, args.stack, database_url)
+    step(aws, args.stack, database_url, login)
     if not args.no_watch:
         start_watcher(args)
     data = report(args.stack)
@@ -158,19 +184,21 @@ def cmd_up(args):
 
 def cmd_reconcile(args):
     aws = session(args.region)
-    database_url = engine.database_url(args.stack, engine.database_login(args.stack, aws)) if args.database else None
+    login = engine.database_login(args.stack, aws) if args.database else None
+    database_url = engine.database_url(args.stack, login) if login else None
     if args.watch:
-        result = loop(aws, args.stack, database_url, args.watch, args.interval)
+        result = loop(aws, args.stack, database_url, args.watch, args.interval, login)
     else:
-        result = step(aws, args.stack, database_url)
+        result = step(aws, args.stack, database_url, login)
     print(json.dumps(result, indent=2, sort_keys=True))
     return 0
 
 
 def cmd_watch(args):
     aws = session(args.region)
-    database_url = engine.database_url(args.stack, engine.database_login(args.stack, aws)) if args.database else None
-    loop(aws, args.stack, database_url, None, args.interval)
+    login = engine.database_login(args.stack, aws) if args.database else None
+    database_url = engine.database_url(args.stack, login) if login else None
+    loop(aws, args.stack, database_url, None, args.interval, login)
     return 0
 
 
@@ -216,6 +244,12 @@ def main(argv=None):
         one.add_argument("--interval", type=float, default=1.0, help="seconds between rounds when watching")
         one.add_argument("--json", action="store_true")
         one.add_argument("--database", action=argparse.BooleanOptionalAction, default=True, help="local PostgreSQL for the back-end (default on)")
+        one.add_argument(
+            "--database-standby",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="the database as a primary and a synchronous standby that fail over as RDS Multi-AZ does (default on)",
+        )
         if name == "reconcile":
             one.add_argument("--watch", type=float, metavar="SECONDS", help="keep reconciling for this many seconds")
         if name == "up":

@@ -18,6 +18,14 @@ One moto 5.2.5 bug is mended here too: CreateLaunchTemplateVersion stores the us
 unparsed, so launching any instance from a version after the first fails (HTTP 500, an
 AssertionError in moto) and no group could scale or roll after a template change.
 
+Four more mends live in their own files, installed here: lab/moto_pipeline_mend.py (CodeDeploy
+DeleteDeploymentGroup and DeleteApplication, GetDeploymentGroup's groups), lab/moto_rds_mend.py
+(DescribeDBEngineVersions, for the preflight), lab/moto_asg_mend.py
+(Auto Scaling spreads a group over its subnets' AZs, as AWS balances them: launches go to the AZ
+with the fewest instances, scale-in takes from the AZ with the most) and lab/moto_rds_failover_mend.py
+(RebootDBInstance with ForceFailover swaps a Multi-AZ instance's AvailabilityZone and
+SecondaryAvailabilityZone, which the lab's data plane follows by promoting its standby).
+
     python lab/moto_server.py --port 5000 [--pidfile F]     # foreground
     from moto_server import start_in_thread                 # tests, bench
 """
@@ -35,7 +43,9 @@ from urllib.parse import parse_qs
 from moto.ec2.models.launch_templates import LaunchTemplate
 from moto.ec2.utils import parse_user_data
 from moto.elbv2 import models
+from moto_asg_mend import install_asg_mend
 from moto_pipeline_mend import install_pipeline_mend
+from moto_rds_failover_mend import install_rds_failover_mend
 from moto_rds_mend import install_rds_mend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -187,6 +197,8 @@ def build_server(host="127.0.0.1", port=0):
     install_launch_template_fix()
     install_pipeline_mend()  # CodeDeploy DeleteDeploymentGroup / DeleteApplication (lab/moto_pipeline_mend.py)
     install_rds_mend()  # RDS DescribeDBEngineVersions (lab/moto_rds_mend.py)
+    install_asg_mend()  # Auto Scaling spreads a group over its subnets' AZs (lab/moto_asg_mend.py)
+    install_rds_failover_mend()  # RebootDBInstance ForceFailover, SecondaryAvailabilityZone (lab/moto_rds_failover_mend.py)
     app = RecordingApp(DomainDispatcherApplication(create_backend_app))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 

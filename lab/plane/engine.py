@@ -447,9 +447,11 @@ def remove_stack(stack):
         docker("stop", "-t", "10", *running, timeout=120)
     if containers:
         docker("rm", "-f", "-v", *[c["Id"] for c in containers])
-    volume = "%s-pgdata" % postgres_name(stack)
-    if inspect("volume", volume):
-        docker("volume", "rm", volume, check=False)
+    volumes = ["%s-pgdata" % postgres_name(stack)]  # the single PostgreSQL, and the nodes of the Multi-AZ pair (lab/plane/database.py)
+    volumes += [v for v in docker("volume", "ls", "-q", "--filter", "name=hatrading-%s-pg-" % stack).split() if v.startswith("hatrading-%s-pg-" % stack)]
+    for volume in volumes:
+        if inspect("volume", volume):
+            docker("volume", "rm", volume, check=False)
     if inspect("network", network_name(stack)):
         docker("network", "rm", network_name(stack))
     shutil.rmtree(LAB / "stacks" / stack, ignore_errors=True)

@@ -4,7 +4,8 @@ The container is what the instance's user data would run: the user data of the l
 version the instance was launched from is read for its `docker run` line (image, -e/--env, -p);
 a `hatrading:image` tag on the instance (the compute tier's templates set it), else on its ASG,
 names the image. Each container carries the instance id as a label, sits on the
-stack's Docker network (aliases: instance id and private DNS name) and publishes its
+stack's Docker network (aliases: instance id and private DNS name), is labelled with its AZ
+(EC2's placement: moto spreads a group over its subnets' AZs, lab/moto_asg_mend.py) and publishes its
 port on 127.0.0.1 only. Instances that moto no longer reports lose their container.
 """
 
@@ -254,6 +255,7 @@ def desired_containers(plane, database_url=None):
                 "instance_id": member["InstanceId"],
                 "asg": group["AutoScalingGroupName"],
                 "tier": tier,
+                "az": (instance.get("Placement") or {}).get("AvailabilityZone"),
                 "image": image,
                 "port": port,
                 "env": env,
@@ -291,6 +293,7 @@ def run_container(stack, spec):
         "hatrading.instance-id": spec["instance_id"],
         "hatrading.asg": spec["asg"],
         "hatrading.tier": spec["tier"],
+        "hatrading.az": spec.get("az") or "",
         "hatrading.spec": engine.digest(spec),
     }
     argv = ["run", "-d", "--init", "--name", spec["name"], "--network", engine.network_name(stack)]
@@ -335,7 +338,7 @@ def reconcile(session, stack, database_url=None, keep=()):
 
 
 def instance_report(stack):
-    """One row per instance container: instance id, tier, ASG, container, state, health, image, 127.0.0.1 URL."""
+    """One row per instance container: instance id, tier, ASG, AZ, container, state, health, image, 127.0.0.1 URL."""
     rows = []
     for instance_id, container in sorted(actual_containers(stack).items()):
         labels = container["Config"]["Labels"]
@@ -349,6 +352,7 @@ def instance_report(stack):
                 "instance_id": instance_id,
                 "tier": labels.get("hatrading.tier"),
                 "asg": labels.get("hatrading.asg"),
+                "az": labels.get("hatrading.az") or None,
                 "container": container["Name"].lstrip("/"),
                 "state": state["Status"],
                 "health": (state.get("Health") or {}).get("Status", "none"),

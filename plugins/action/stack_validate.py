@@ -53,14 +53,15 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         role = getattr(self._task, "_role", None)
+        unknown, type_errors = [], []
         if args.get("settings") is None and args["tier"] == "stack":
-            settings, errors = self._checked_tiers(task_vars or {}), []
+            settings = self._checked_tiers(task_vars or {})
         elif args.get("settings") is None and role is not None:
-            settings, errors = self._declared_settings(role, args["prefix"], task_vars or {})
+            settings, unknown, type_errors = self._declared_settings(role, args["prefix"], task_vars or {})
         else:
-            settings, errors = self._given_settings(args["tier"], args["prefix"], args.get("settings") or {}), []
-        if not errors:
-            _message, errors = check(args["tier"], settings, args["prefix"])
+            settings = self._given_settings(args["tier"], args["prefix"], args.get("settings") or {})
+        # a value of the wrong type would only confuse the checks across fields: they wait for the right types
+        errors = unknown + (type_errors or check(args["tier"], settings, args["prefix"])[1])
         errors = [self._renamed(error) for error in errors]
         # later steps of the play (the cost estimate) read each tier's checked settings from here
         result.update(changed=False, errors=errors)
@@ -77,10 +78,10 @@ class ActionModule(ActionBase):
         self._renames = declared.user_names(dict((name, task_vars[name]) for name in names))
         values = dict((name, self._templar.template(task_vars[name])) for name in names)
         known = set(options) | known_stack_variables(os.path.dirname(os.path.dirname(role_path)))
-        errors = declared.unknown(task_vars, known, [prefix, "hatrading_"])
+        unknown = declared.unknown(task_vars, known, [prefix, "hatrading_"])
         converted, type_errors = declared.convert(options, values)
         secrets = [name for name, option in options.items() if option.get("no_log")]
-        return declared.settings_of(converted, prefix, secrets), errors + type_errors
+        return declared.settings_of(converted, prefix, secrets), unknown, type_errors
 
     @staticmethod
     def _given_settings(tier, prefix, settings):

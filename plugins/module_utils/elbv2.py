@@ -50,11 +50,6 @@ def describe_target_groups(client, names):
 
 
 @RETRY
-def describe_listeners(client, load_balancer_arn):
-    return client.get_paginator("describe_listeners").paginate(LoadBalancerArn=load_balancer_arn).build_full_result().get("Listeners", [])
-
-
-@RETRY
 def describe_target_health(client, target_group_arn):
     return client.describe_target_health(TargetGroupArn=target_group_arn).get("TargetHealthDescriptions", [])
 
@@ -68,22 +63,3 @@ def describe_tags(client, arns):
         for item in client.describe_tags(ResourceArns=arns[start : start + 20]).get("TagDescriptions", []):
             tags[item["ResourceArn"]] = dict((t["Key"], t.get("Value", "")) for t in item.get("Tags") or [])
     return tags
-
-
-@RETRY
-def describe_load_balancer_attributes(client, arn):
-    return client.describe_load_balancer_attributes(LoadBalancerArn=arn).get("Attributes", [])
-
-
-@RETRY
-def describe_target_group_attributes(client, arn):
-    return client.describe_target_group_attributes(TargetGroupArn=arn).get("Attributes", [])
-
-
-def ignore_not_found(call, *args, **kwargs):
-    try:
-        return call(*args, **kwargs)
-    except ClientError as error:
-        if _not_found(error):
-            return None
-        raise

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""IAM reads of the compute tier beyond module_utils/iam.py: instance profiles and inline policy names."""
+"""TRANSITIONAL: IAM inline policy names and deletes of the code not yet moved onto _aws/iam.py (the compute tier uses _aws now)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -18,17 +18,6 @@ RETRY = AWSRetry.jittered_backoff(retries=8)
 
 def _missing(error):
     return error.response.get("Error", {}).get("Code") in ("NoSuchEntity", "NoSuchEntityException")
-
-
-@RETRY
-def get_instance_profile(client, name):
-    """The instance profile called ``name``, or None."""
-    try:
-        return client.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
-    except ClientError as error:
-        if _missing(error):
-            return None
-        raise
 
 
 @RETRY

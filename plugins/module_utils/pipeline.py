@@ -17,9 +17,9 @@ import json
 import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import compare_bucket
+from ansible_collections.hatrading.aws.plugins.module_utils.compute.model import canonical_json
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import SECRET_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
-from ansible_collections.hatrading.aws.plugins.module_utils.compute import SECRET_ARN
-from ansible_collections.hatrading.aws.plugins.module_utils.compute import canonical_json
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import validate_cdn
-from ansible_collections.hatrading.aws.plugins.module_utils.compute import validate_compute
+from ansible_collections.hatrading.aws.plugins.module_utils.compute.model import validate_compute
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_checks import validate_stack
 from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring.model import validate_monitoring

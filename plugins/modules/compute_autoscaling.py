@@ -170,12 +170,15 @@ instance_refresh_id:
   type: str
 """
 
-from ansible_collections.hatrading.aws.plugins.module_utils import compute_group
-from ansible_collections.hatrading.aws.plugins.module_utils.compute_stack import run_one_tier
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import apply
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
+from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
+
+ARGUMENT_SPEC = model.argument_spec("auto_scaling_group")
 
 
 def main():
-    run_one_tier(compute_group, "Auto Scaling group", lambda clients, params, module: compute_group.reconcile(clients, params, module.check_mode))
+    run_tier("Auto Scaling group", ARGUMENT_SPEC, model.validate_group_params, apply.reconcile_group, required_if=model.required_if("auto_scaling_group"))
 
 
 if __name__ == "__main__":

@@ -153,14 +153,15 @@ instance_profile:
   sample: prod-backend-instance
 """
 
-from ansible_collections.hatrading.aws.plugins.module_utils import compute_template
-from ansible_collections.hatrading.aws.plugins.module_utils.compute_stack import run_one_tier
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import apply
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
+from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
+
+ARGUMENT_SPEC = model.argument_spec("launch_template")
 
 
 def main():
-    run_one_tier(
-        compute_template, "launch template", lambda clients, params, module: compute_template.reconcile(clients, params, module.check_mode, module.region)
-    )
+    run_tier("launch template", ARGUMENT_SPEC, model.validate_template_params, apply.reconcile_template, required_if=model.required_if("launch_template"))
 
 
 if __name__ == "__main__":

@@ -164,12 +164,15 @@ url:
   sample: http://prod-alb-int-1234.us-east-1.elb.amazonaws.com:80
 """
 
-from ansible_collections.hatrading.aws.plugins.module_utils import compute_balancer
-from ansible_collections.hatrading.aws.plugins.module_utils.compute_stack import run_one_tier
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import apply
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
+from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
+
+ARGUMENT_SPEC = model.argument_spec("load_balancer")
 
 
 def main():
-    run_one_tier(compute_balancer, "load balancer", lambda clients, params, module: compute_balancer.reconcile(clients, params, module.check_mode))
+    run_tier("load balancer", ARGUMENT_SPEC, model.validate_balancer_params, apply.reconcile_balancer, required_if=model.required_if("load_balancer"))
 
 
 if __name__ == "__main__":

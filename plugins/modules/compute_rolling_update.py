@@ -106,91 +106,23 @@ tiers:
   sample: {"backend": {"auto_scaling_group": "prod-backend", "launch_template_version": "3", "replaced": [{"old": "i-0a", "new": "i-0b"}]}}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import roll
+from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
-from ansible_collections.hatrading.aws.plugins.module_utils import compute_roll
-from ansible_collections.hatrading.aws.plugins.module_utils.autoscaling import LAUNCH_RETRY
-from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
-from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
+ARGUMENT_SPEC = dict(
+    stack=dict(type="str", required=True),
+    tiers=dict(type="list", elements="str", choices=list(APP_TIERS), default=["backend", "frontend"]),
+    strategy=dict(type="str", choices=list(roll.STRATEGIES), default="replace"),
+    batch_size=dict(type="int", default=1),
+    min_healthy_percentage=dict(type="int", default=90),
+    instance_warmup=dict(type="int", default=120),
+    wait_timeout=dict(type="int", default=900),
+    poll_interval=dict(type="int", default=5),
+)
 
 
 def main():
-    argument_spec = dict(
-        stack=dict(type="str", required=True),
-        tiers=dict(type="list", elements="str", choices=list(model.APP_TIERS), default=["backend", "frontend"]),
-        strategy=dict(type="str", choices=list(compute_roll.STRATEGIES), default="replace"),
-        batch_size=dict(type="int", default=1),
-        min_healthy_percentage=dict(type="int", default=90),
-        instance_warmup=dict(type="int", default=120),
-        wait_timeout=dict(type="int", default=900),
-        poll_interval=dict(type="int", default=5),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    errors = validate_stack_name(params["stack"], "stack")
-    if not 1 <= params["batch_size"] <= 20:
-        errors.append("batch_size: %d; replace 1 to 20 instances at a time" % params["batch_size"])
-    if not 0 <= params["min_healthy_percentage"] <= 100:
-        errors.append("min_healthy_percentage: %d is outside 0-100" % params["min_healthy_percentage"])
-    for option in ("wait_timeout", "poll_interval"):
-        if params[option] < 1:
-            errors.append("%s: %d; give 1 second or more" % (option, params[option]))
-    if len(set(params["tiers"])) != len(params["tiers"]):
-        errors.append("tiers: %s lists a tier twice" % ", ".join(params["tiers"]))
-    if errors:  # before any AWS call
-        module.fail_json(msg="Invalid rolling update settings: " + "; ".join(errors), errors=errors)
-
-    clients = ClientCache(module, {"autoscaling": LAUNCH_RETRY})
-    plan, tiers, warnings = Plan(), {}, []
-    tier = None
-    try:
-        for tier in params["tiers"]:
-            group, launched, wanted = compute_roll.read_tier(clients("autoscaling"), clients("ec2"), params["stack"], tier)
-            name = group["AutoScalingGroupName"]
-            stale = compute_roll.stale_instances(group, launched, wanted)
-            tier_plan = compute_roll.plan_roll(name, stale, launched, wanted)
-            plan.extend(tier_plan.changes)
-            tiers[tier] = dict(auto_scaling_group=name, launch_template_version=wanted, replaced=[], refresh_id=None)
-            if not stale or module.check_mode:
-                continue
-            serving = len(compute_roll.in_service(group))
-            if serving < group["DesiredCapacity"]:
-                module.fail_json(
-                    msg="%s has %d of %d instances in service; not rolling a group that is short already" % (name, serving, group["DesiredCapacity"]),
-                    plan=plan.as_list(),
-                )
-            roller = compute_roll.Roller(clients, params["wait_timeout"], params["poll_interval"])
-            try:
-                if params["strategy"] == "replace":
-                    roller.replace(group, stale, params["batch_size"])
-                else:
-                    preferences = {
-                        "MinHealthyPercentage": params["min_healthy_percentage"],
-                        "InstanceWarmup": params["instance_warmup"],
-                        "SkipMatching": True,
-                    }
-                    roller.refresh(group, preferences)
-            finally:
-                warnings += roller.warnings
-                tiers[tier].update(replaced=roller.replaced, refresh_id=roller.refresh_id)
-    except model.ComputeError as error:
-        module.fail_json(msg=str(error), plan=plan.as_list(), tiers=tiers)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, botocore.exceptions.WaiterError) as error:
-        module.fail_json_aws(error, msg="Failed to roll the %s tier of stack %s" % (tier, params["stack"]), plan=plan.as_list(), tiers=tiers)
-
-    for warning in warnings:
-        module.warn(warning)
-    result = dict(changed=plan.changed, plan=plan.as_list(), plan_text=plan.render(), tiers=tiers)
-    if module._diff:
-        result["diff"] = plan.diff()
-    module.exit_json(**result)
+    roll.run_roll(ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

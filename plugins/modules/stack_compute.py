@@ -117,61 +117,30 @@ tiers:
       auto_scaling_group: {name: prod-backend, launch_template_version: "3"}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import apply
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
+from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
+from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 
-from ansible_collections.hatrading.aws.plugins.module_utils import compute as model
-from ansible_collections.hatrading.aws.plugins.module_utils.clients import ClientCache
-from ansible_collections.hatrading.aws.plugins.module_utils.compute_network import NetworkView
-from ansible_collections.hatrading.aws.plugins.module_utils.compute_stack import STEPS
-from ansible_collections.hatrading.aws.plugins.module_utils.compute_stack import reconcile_stack
-from ansible_collections.hatrading.aws.plugins.module_utils.compute_stack import step_params
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
+ARGUMENT_SPEC = dict(
+    model.COMMON_SPEC,
+    tiers=dict(
+        type="list",
+        elements="dict",
+        required=True,
+        options=dict(
+            tier=dict(type="str", required=True, choices=list(APP_TIERS)),
+            load_balancer=dict(type="dict", default={}),
+            launch_template=dict(type="dict", default={}),
+            auto_scaling_group=dict(type="dict", default={}),
+            load_balancer_urls=dict(type="dict", default={}),
+        ),
+    ),
+)
 
 
 def main():
-    argument_spec = dict(
-        stack=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        tags=dict(type="dict", default={}),
-        tiers=dict(
-            type="list",
-            elements="dict",
-            required=True,
-            options=dict(
-                tier=dict(type="str", required=True, choices=list(model.APP_TIERS)),
-                load_balancer=dict(type="dict", default={}),
-                launch_template=dict(type="dict", default={}),
-                auto_scaling_group=dict(type="dict", default={}),
-                load_balancer_urls=dict(type="dict", default={}),
-            ),
-        ),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    errors = validate_stack_name(params["stack"]) + validate_tags(params["tags"], "tags")
-    steps, step_errors = step_params(params)
-    errors += step_errors
-    if errors:  # before any AWS call
-        module.fail_json(msg="Invalid compute settings: " + "; ".join(errors), errors=errors)
-
-    retries = {}
-    for step in STEPS.values():
-        retries.update(step.RETRIES)
-    clients = ClientCache(module, retries)
-    outcome = reconcile_stack(clients, NetworkView(clients("ec2"), params["stack"]), params, steps, module.check_mode, module.region)
-    if outcome.error is not None:
-        what, error = outcome.error
-        if isinstance(error, model.ComputeError):
-            module.fail_json(msg="%s: %s" % (what, error), plan=outcome.plan.as_list())
-        module.fail_json_aws(error, msg="Failed to reconcile the %s of stack %s" % (what, params["stack"]), plan=outcome.plan.as_list())
-
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = dict(changed=outcome.plan.changed, plan=outcome.plan.as_list(), plan_text=outcome.plan.render(), tiers=outcome.tiers)
-    if module._diff:
-        result["diff"] = outcome.plan.diff()
-    module.exit_json(**result)
+    run_tier("compute", ARGUMENT_SPEC, model.validate_params, apply.reconcile)
 
 
 if __name__ == "__main__":

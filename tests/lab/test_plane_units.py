@@ -1,8 +1,8 @@
-"""Pure parts of the data plane: user data parsing, the server plan, matchers, the load generator's guard."""
+"""Pure parts of the data plane: user data parsing, the server plan, matchers, the database topology and front, the load generator's guard."""
 
 import pytest
 from botocore.exceptions import WaiterError
-from plane import balancer, instances
+from plane import balancer, database, instances
 
 import loadgen
 
@@ -107,7 +107,7 @@ def test_loadgen_counts_failures_against_a_closed_port():
 
 def test_parse_the_user_data_compute_launch_template_renders():
     """The launch template module's own cloud-init user data: image, env file from write_files, health check."""
-    from ansible_collections.hatrading.aws.plugins.module_utils import compute  # noqa: PLC0415  (the collection, via tests/conftest.py)
+    from ansible_collections.hatrading.aws.plugins.module_utils.compute import template as compute  # noqa: PLC0415  (the collection, via tests/conftest.py)
 
     spec = {
         "stack": "demo",
@@ -194,3 +194,56 @@ def test_moto_reports_what_the_plane_saw(fresh_moto):
     assert balancer.report_health(fresh_moto.url, {arn: {ids[0]: "healthy"}})  # the drain is over
     assert states([ids[1]]) == {ids[1]: "unused"}
     elb.get_waiter("target_deregistered").wait(TargetGroupArn=arn, Targets=[{"Id": ids[1]}], WaiterConfig=waiter_config)
+
+
+class FakeRDS:
+    """Just the two describes lab/plane/database.py reads."""
+
+    def __init__(self, instances=(), clusters=()):
+        self.instances, self.clusters = list(instances), list(clusters)
+
+    def client(self, _service):
+        return self
+
+    def describe_db_instances(self):
+        return {"DBInstances": self.instances}
+
+    def describe_db_clusters(self):
+        return {"DBClusters": self.clusters}
+
+
+def test_database_topology_follows_rds():
+    tags = [{"Key": "hatrading:stack", "Value": "s1"}]
+    multi_az = {
+        "DBInstanceIdentifier": "s1-database",
+        "AvailabilityZone": "us-east-1b",
+        "SecondaryAvailabilityZone": "us-east-1a",
+        "Endpoint": {"Address": "s1-database.abc.us-east-1.rds.amazonaws.com"},
+        "TagList": tags,
+    }
+    found = database.topology(FakeRDS([multi_az, dict(multi_az, DBInstanceIdentifier="other", TagList=[])]), "s1", "us-east-1")
+    assert (found["kind"], found["id"], found["keys"], found["primary"]) == ("instance", "s1-database", ["us-east-1b", "us-east-1a"], "us-east-1b")
+    assert found["aliases"] == ["s1-database.abc.us-east-1.rds.amazonaws.com"]
+
+    cluster = {
+        "DBClusterIdentifier": "s1-aurora",
+        "Endpoint": "s1-aurora.cluster-abc",
+        "ReaderEndpoint": "s1-aurora.cluster-ro-abc",
+        "DBClusterMembers": [
+            {"DBInstanceIdentifier": "s1-aurora-1", "IsClusterWriter": False},
+            {"DBInstanceIdentifier": "s1-aurora-0", "IsClusterWriter": True},
+        ],
+        "TagList": tags,
+    }
+    found = database.topology(FakeRDS(clusters=[cluster]), "s1", "us-east-1")
+    assert (found["kind"], found["keys"], found["primary"]) == ("cluster", ["s1-aurora-0", "s1-aurora-1"], "s1-aurora-0")
+    assert found["aliases"] == ["s1-aurora.cluster-abc", "s1-aurora.cluster-ro-abc"]
+
+    assert database.topology(FakeRDS(), "s1", "eu-west-1")["keys"] == ["eu-west-1a", "eu-west-1b"]
+
+
+def test_database_front_routes_to_resolved_nodes_starting_in_maintenance():
+    config = database.render_front({"stack": "s1", "keys": ["us-east-1a", "us-east-1b"]})
+    assert "mode tcp" in config and "bind :5432" in config and "nameserver dns 127.0.0.11:53" in config
+    for key in ("us-east-1a", "us-east-1b"):
+        assert "server %s hatrading-s1-pg-%s:5432 resolvers docker init-addr last,libc,none disabled" % (key, key) in config

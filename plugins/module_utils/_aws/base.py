@@ -32,6 +32,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 THROTTLING = ("ThrottlingException", "SlowDown", "RequestThrottled", "RequestThrottledException", "EC2ThrottledException", "PriorRequestNotComplete")
 RETRIES = 8
 RAISE = object()  # ``missing=RAISE``: "not found" is an error for this call
+# An undeclared call of these kinds answers None for something already gone: what a delete wants.
+GONE_IS_DONE = ("delete_", "deregister_", "detach_", "disassociate_", "remove_", "release_")
 
 
 def error_code(error):
@@ -102,8 +104,9 @@ class Service:
     def __getattr__(self, operation):
         """Any operation of the service's API not declared in the class: retried, and paginated when botocore can.
 
-        A paginated read answers its list (the paginator's result key); any other call its whole answer.
-        Declare a call in the class only to give it a default ``missing`` or another key.
+        A paginated read answers its list (the paginator's result key); any other call its whole answer;
+        a delete (``GONE_IS_DONE``) of something already gone answers None. Declare a call in the class only to
+        give it another default ``missing`` or another key.
         """
         if operation.startswith("_") or operation not in self.client.meta.method_to_api_mapping:
             raise AttributeError("%s has no operation %s" % (self.NAME, operation))
@@ -111,7 +114,8 @@ class Service:
         if self.client.can_paginate(operation):
             keys = [expression.expression for expression in self.client.get_paginator(operation).result_keys]
             key = keys[0] if len(keys) == 1 else None  # several result keys: the caller picks from the whole answer
-        method = api(operation, key, pages=key is not None).__get__(self)
+        missing = None if operation.startswith(GONE_IS_DONE) else RAISE
+        method = api(operation, key, pages=key is not None, missing=missing).__get__(self)
         self.__dict__[operation] = method  # made once per run
         return method
 

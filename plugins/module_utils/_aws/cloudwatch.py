@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""CloudWatch: every call the collection makes, reads and writes, one line each (see base.py)."""
+"""CloudWatch: what the collection asks of it beyond a plain retried call (see base.py: any other operation is one)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -18,15 +18,7 @@ class CloudWatch(Service):
         "DashboardNotFoundError",
     )
 
-    delete_alarms = api("delete_alarms", missing=None)
-    delete_dashboards = api("delete_dashboards", missing=None)
     describe_alarms = api("describe_alarms", "MetricAlarms", pages=True)
-    get_dashboard = api("get_dashboard")
-    list_dashboards = api("list_dashboards", "DashboardEntries", pages=True)
-    list_tags_for_resource = api("list_tags_for_resource")
-    put_dashboard = api("put_dashboard")
-    put_metric_alarm = api("put_metric_alarm")
-    tag_resource = api("tag_resource")
     dashboard_body = api("get_dashboard", "DashboardBody", missing=None)
     _alarm_tags = api("list_tags_for_resource", "Tags", missing=[])
 

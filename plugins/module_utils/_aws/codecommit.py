@@ -1,13 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""CodeCommit: every call the collection makes, reads and writes, one line each (see base.py)."""
+"""CodeCommit: what the collection asks of it beyond a plain retried call (see base.py: any other operation is one)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 
 
 class CodeCommit(Service):
@@ -17,8 +16,3 @@ class CodeCommit(Service):
         "RepositoryNotFoundException",
         "ResourceNotFoundException",
     )
-
-    create_repository = api("create_repository")
-    delete_repository = api("delete_repository", missing=None)
-    list_tags_for_resource = api("list_tags_for_resource")
-    tag_resource = api("tag_resource")

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Elastic Load Balancing v2: every call the collection makes, reads and writes, one line each (see base.py)."""
+"""Elastic Load Balancing v2: what the collection asks of it beyond a plain retried call (see base.py: any other operation is one)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,7 +13,6 @@ except ImportError:
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import error_code
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 
 
 class ELBv2(Service):
@@ -23,28 +22,6 @@ class ELBv2(Service):
         "TargetGroupNotFound",
         "ListenerNotFound",
     )
-
-    add_tags = api("add_tags")
-    create_listener = api("create_listener")
-    create_load_balancer = api("create_load_balancer")
-    create_target_group = api("create_target_group")
-    delete_listener = api("delete_listener", missing=None)
-    delete_load_balancer = api("delete_load_balancer", missing=None)
-    delete_target_group = api("delete_target_group", missing=None)
-    deregister_targets = api("deregister_targets", missing=None)
-    describe_listeners = api("describe_listeners", "Listeners", pages=True)
-    describe_load_balancer_attributes = api("describe_load_balancer_attributes")
-    describe_load_balancers = api("describe_load_balancers", "LoadBalancers", pages=True)
-    describe_tags = api("describe_tags")
-    describe_target_group_attributes = api("describe_target_group_attributes")
-    describe_target_groups = api("describe_target_groups", "TargetGroups", pages=True)
-    describe_target_health = api("describe_target_health")
-    modify_listener = api("modify_listener")
-    modify_load_balancer_attributes = api("modify_load_balancer_attributes")
-    modify_target_group = api("modify_target_group")
-    modify_target_group_attributes = api("modify_target_group_attributes")
-    set_security_groups = api("set_security_groups")
-    set_subnets = api("set_subnets")
 
     def _named(self, operation, key, names):
         """The named resources that exist: the API refuses a whole batch when one name is missing,
@@ -78,3 +55,6 @@ class ELBv2(Service):
             for item in self.call("describe_tags", ResourceArns=arns[start : start + 20]).get("TagDescriptions", []):
                 tags[item["ResourceArn"]] = dict((t["Key"], t.get("Value", "")) for t in item.get("Tags") or [])
         return tags
+
+    # a listener or target group still in use while its load balancer goes away
+    RETRY_CODES = ("ResourceInUse",)

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""S3: every call the collection makes, reads and writes, one line each (see base.py)."""
+"""S3: what the collection asks of it beyond a plain retried call (see base.py: any other operation is one)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -24,27 +24,9 @@ class S3(Service):
         "NotFound",
     )
 
-    create_bucket = api("create_bucket")
-    delete_bucket = api("delete_bucket", missing=None)
-    delete_objects = api("delete_objects", missing=None)
-    get_bucket_encryption = api("get_bucket_encryption")
-    get_bucket_versioning = api("get_bucket_versioning")
-    get_public_access_block = api("get_public_access_block")
-    head_bucket = api("head_bucket")
-    head_object = api("head_object")
     list_object_versions = api("list_object_versions", "Versions", pages=True)
     list_objects = api("list_objects", "Contents", pages=True)
     list_objects_v2 = api("list_objects_v2", "Contents", pages=True)
-    put_bucket_encryption = api("put_bucket_encryption")
-    put_bucket_ownership_controls = api("put_bucket_ownership_controls")
-    put_bucket_policy = api("put_bucket_policy")
-    put_bucket_tagging = api("put_bucket_tagging")
-    put_bucket_versioning = api("put_bucket_versioning")
-    put_object = api("put_object")
-    put_public_access_block = api("put_public_access_block")
-    get_bucket_ownership_controls = api("get_bucket_ownership_controls")
-    get_bucket_policy = api("get_bucket_policy")
-    get_bucket_tagging = api("get_bucket_tagging")
     # a bucket's optional settings: S3 answers "not found" for one never set, which reads as None here
     _exists = api("head_bucket", missing=None)
     _public_access_block = api("get_public_access_block", "PublicAccessBlockConfiguration", missing=None)

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""SNS: every call the collection makes, reads and writes, one line each (see base.py)."""
+"""SNS: what the collection asks of it beyond a plain retried call (see base.py: any other operation is one)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -19,15 +19,6 @@ class SNS(Service):
         "ResourceNotFoundException",
     )
 
-    create_topic = api("create_topic")
-    delete_topic = api("delete_topic", missing=None)
-    get_topic_attributes = api("get_topic_attributes")
-    list_subscriptions_by_topic = api("list_subscriptions_by_topic", "Subscriptions", pages=True)
-    list_tags_for_resource = api("list_tags_for_resource")
-    list_topics = api("list_topics", "Topics", pages=True)
-    set_topic_attributes = api("set_topic_attributes")
-    subscribe = api("subscribe")
-    tag_resource = api("tag_resource")
     unsubscribe = api("unsubscribe", missing=None)
     PENDING = "PendingConfirmation"  # the SubscriptionArn ListSubscriptionsByTopic gives an unconfirmed subscription
     # False when the topic is gone (an answer may leave out an empty list)

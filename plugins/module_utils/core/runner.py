@@ -43,6 +43,7 @@ class Outcome:
         self.plan = plan or Plan()
         self.result = result or {}
         self.warnings = list(warnings or [])
+        self.step = None  # what a tier of several steps is reconciling now: an AWS failure names it
 
 
 def aws_errors():
@@ -62,7 +63,8 @@ def run_tier(tier, argument_spec, validate, reconcile, **module_options):
     except TierError as error:
         module.fail_json(msg=str(error), plan=outcome.plan.as_list())
     except aws_errors() as error:
-        module.fail_json_aws(error, msg="Failed to reconcile the %s of stack %s" % (tier, params.get("stack")), plan=outcome.plan.as_list())
+        what = outcome.step or tier
+        module.fail_json_aws(error, msg="Failed to reconcile the %s of stack %s" % (what, params.get("stack")), plan=outcome.plan.as_list())
     exit_with(module, outcome)
 
 

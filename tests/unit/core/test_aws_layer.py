@@ -108,7 +108,6 @@ def test_every_declared_call_exists_in_its_service_model():
     for name, service in SERVICES.items():
         operations = set(dir(client(name)))
         declared = [value.__name__ for value in vars(service).values() if callable(value) and getattr(value, "__doc__", "") and ", retried" in value.__doc__]
-        assert declared, name
         missing = sorted(set(declared) - operations)
         assert not missing, "%s declares unknown operations %s" % (name, missing)
 

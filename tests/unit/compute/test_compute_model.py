@@ -7,7 +7,8 @@ from urllib.parse import quote
 
 import pytest
 import yaml
-from ansible_collections.hatrading.aws.plugins.module_utils import compute
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import balancer, group, model, template
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE, DELETE, UPDATE
 
 GOOD = {
@@ -57,7 +58,7 @@ def spec(**overrides):
 
 
 def test_good_settings_pass():
-    assert compute.validate_compute(GOOD, "compute_") == []
+    assert model.validate_compute(GOOD, "compute_") == []
 
 
 @pytest.mark.parametrize(
@@ -84,24 +85,24 @@ def test_good_settings_pass():
     ],
 )
 def test_bad_settings_name_the_variable(overrides, variable):
-    errors = compute.validate_compute(dict(GOOD, **overrides), "compute_")
+    errors = model.validate_compute(dict(GOOD, **overrides), "compute_")
     assert errors, overrides
     assert any(error.startswith(variable + ":") for error in errors), errors
 
 
 @pytest.mark.parametrize("instance_type", ["t3.micro", "m7g.large", "c6in.2xlarge", "u-6tb1.metal", "r5.24xlarge", "t4g.nano", "mac2-m2.metal"])
 def test_instance_type_forms_accepted(instance_type):
-    assert compute.validate_tier({"instance_type": instance_type}, lambda o: o) == []
+    assert model.validate_tier({"instance_type": instance_type}, lambda o: o) == []
 
 
 def test_numbers_given_as_strings_count_as_numbers():
-    assert compute.validate_compute(dict(GOOD, frontend_min_size="2", spot_share="30", frontend_port="8080"), "compute_") == []
-    errors = compute.validate_compute(dict(GOOD, spot_share="150"), "compute_")
+    assert model.validate_compute(dict(GOOD, frontend_min_size="2", spot_share="30", frontend_port="8080"), "compute_") == []
+    errors = model.validate_compute(dict(GOOD, spot_share="150"), "compute_")
     assert errors == ["compute_spot_share: 150 is outside 0-100; give the percentage of instances above the base capacity that run on spot"]
 
 
 def test_module_names_are_the_options():
-    errors = compute.validate_tier({"min_size": 3, "desired_capacity": 2, "max_size": 1}, lambda o: o)
+    errors = model.validate_tier({"min_size": 3, "desired_capacity": 2, "max_size": 1}, lambda o: o)
     assert any(e.startswith("min_size:") for e in errors)
 
 
@@ -116,31 +117,31 @@ def test_module_names_are_the_options():
     ],
 )
 def test_image_parts(image, parts):
-    assert compute.image_parts(image) == parts
+    assert model.image_parts(image) == parts
 
 
 # ---------------------------------------------------------------- user data
 
 
 def test_user_data_is_cloud_config_that_installs_and_runs():
-    text = compute.render_user_data(spec())
+    text = template.render_user_data(spec())
     assert text.startswith("#cloud-config\n")
     doc = yaml.safe_load(text)
     assert set(doc["packages"]) == {"docker", "amazon-cloudwatch-agent"}
     files = {f["path"]: f for f in doc["write_files"]}
-    agent = json.loads(files[compute.AGENT_CONFIG_PATH]["content"])
+    agent = json.loads(files[template.AGENT_CONFIG_PATH]["content"])
     assert agent["metrics"]["namespace"] == "hatrading/demo"
     assert agent["logs"]["logs_collected"]["files"]["collect_list"][0]["log_group_name"] == "/hatrading/demo/backend/host"
     assert files["/etc/hatrading/backend.env"]["permissions"] == "0600"
     assert files["/etc/hatrading/backend.env"]["content"] == "LOG_LEVEL=info\nPORT=8081\n"
     script = files["/usr/local/bin/hatrading-backend"]["content"]
-    assert script == compute.run_script(spec())
+    assert script == template.run_script(spec())
     assert doc["runcmd"][-1] == ["/usr/local/bin/hatrading-backend"]
     assert ["systemctl", "enable", "--now", "docker"] in doc["runcmd"]
 
 
 def test_run_script_pulls_by_tag_with_restart_health_and_logs():
-    script = compute.run_script(spec())
+    script = template.run_script(spec())
     assert "aws ecr get-login-password --region us-east-1 | docker login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com" in script
     assert "docker pull 123456789012.dkr.ecr.us-east-1.amazonaws.com/hatrading/backend:1.0.0" in script
     assert "--restart unless-stopped" in script
@@ -150,32 +151,32 @@ def test_run_script_pulls_by_tag_with_restart_health_and_logs():
 
 
 def test_run_script_registry_logins():
-    local = compute.run_script(spec(image="127.0.0.1:5001/hatrading/backend:1.0.0"))
+    local = template.run_script(spec(image="127.0.0.1:5001/hatrading/backend:1.0.0"))
     assert "docker login" not in local and "needs no login" in local
     secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbCdEf"
-    hub = compute.run_script(spec(image="hatrading/backend:1.0.0", registry_auth="secret", registry_secret_arn=secret, registry_username="bot"))
+    hub = template.run_script(spec(image="hatrading/backend:1.0.0", registry_auth="secret", registry_secret_arn=secret, registry_username="bot"))
     assert "get-secret-value --region us-east-1 --secret-id %s" % secret in hub
     assert "docker login --username bot --password-stdin docker.io" in hub
 
 
 def test_user_data_quotes_hostile_values():
     path = "/h';rm -rf /;'"
-    script = compute.run_script(spec(image="127.0.0.1:5001/x:1", health_path=path))
+    script = template.run_script(spec(image="127.0.0.1:5001/x:1", health_path=path))
     run = " ".join(line.rstrip("\\") for line in script.splitlines() if line.startswith(("docker run", "  ")))
     words = shlex.split(run)
     assert words[words.index("--health-cmd") + 1] == "curl -fsS http://127.0.0.1:8081%s || exit 1" % path
 
 
 def test_user_data_is_deterministic_and_changes_with_input():
-    assert compute.render_user_data(spec()) == compute.render_user_data(spec())
-    assert compute.render_user_data(spec()) != compute.render_user_data(spec(image=spec()["image"].replace("1.0.0", "1.0.1")))
+    assert template.render_user_data(spec()) == template.render_user_data(spec())
+    assert template.render_user_data(spec()) != template.render_user_data(spec(image=spec()["image"].replace("1.0.0", "1.0.1")))
 
 
 # ---------------------------------------------------------------- IAM
 
 
 def test_instance_policy_is_least_privilege_for_ecr():
-    policy = compute.instance_policy(spec())
+    policy = template.instance_policy(spec())
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert by_sid["RegistryPull"]["Resource"] == "arn:aws:ecr:us-east-1:123456789012:repository/hatrading/backend"
     assert "ecr:GetAuthorizationToken" in by_sid["RegistryToken"]["Action"]
@@ -184,27 +185,27 @@ def test_instance_policy_is_least_privilege_for_ecr():
 
 
 def test_instance_policy_without_registry_login_grants_no_registry():
-    policy = compute.instance_policy(spec(image="127.0.0.1:5001/hatrading/backend:1.0.0"))
+    policy = template.instance_policy(spec(image="127.0.0.1:5001/hatrading/backend:1.0.0"))
     assert not any(s["Sid"].startswith("Registry") for s in policy["Statement"])
 
 
 def test_policy_compare_ignores_order_and_url_encoding():
-    document = compute.instance_policy(spec())
-    assert compute.plan_role_policy("r", document, quote(json.dumps(document))) == []
+    document = template.instance_policy(spec())
+    assert template.plan_role_policy("r", document, quote(json.dumps(document))) == []
     changed = json.loads(json.dumps(document))
     changed["Statement"].pop()
-    assert compute.plan_role_policy("r", document, changed)[0].action == UPDATE
-    assert compute.plan_role_policy("r", document, None)[0].action == CREATE
+    assert template.plan_role_policy("r", document, changed)[0].action == UPDATE
+    assert template.plan_role_policy("r", document, None)[0].action == CREATE
 
 
 def test_role_and_profile_plans():
-    assert compute.plan_role("r", None, {"a": "b"})[0].action == CREATE
-    role = {"AssumeRolePolicyDocument": compute.ASSUME_ROLE_POLICY, "Tags": [{"Key": "a", "Value": "b"}]}
-    assert compute.plan_role("r", role, {"a": "b"}) == []
-    assert compute.plan_role("r", role, {"a": "c"})[0].fields == ["tags"]
-    assert compute.plan_instance_profile("p", "r", None)[0].action == CREATE
-    assert compute.plan_instance_profile("p", "r", {"Roles": [{"RoleName": "r"}]}) == []
-    assert compute.plan_instance_profile("p", "r", {"Roles": []})[0].action == UPDATE
+    assert template.plan_role("r", None, {"a": "b"})[0].action == CREATE
+    role = {"AssumeRolePolicyDocument": template.ASSUME_ROLE_POLICY, "Tags": [{"Key": "a", "Value": "b"}]}
+    assert template.plan_role("r", role, {"a": "b"}) == []
+    assert template.plan_role("r", role, {"a": "c"})[0].fields == ["tags"]
+    assert template.plan_instance_profile("p", "r", None)[0].action == CREATE
+    assert template.plan_instance_profile("p", "r", {"Roles": [{"RoleName": "r"}]}) == []
+    assert template.plan_instance_profile("p", "r", {"Roles": []})[0].action == UPDATE
 
 
 # ---------------------------------------------------------------- launch template
@@ -213,60 +214,60 @@ IDS = {"security_group": "sg-1", "instance_profile": "demo-backend-instance"}
 
 
 def test_template_data_is_hardened():
-    data = compute.launch_template_data(spec(), IDS)
+    data = template.launch_template_data(spec(), IDS)
     assert data["MetadataOptions"] == {"HttpTokens": "required", "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 1}
     assert data["BlockDeviceMappings"][0]["Ebs"]["Encrypted"] is True
     assert data["NetworkInterfaces"][0]["AssociatePublicIpAddress"] is False
     assert data["NetworkInterfaces"][0]["Groups"] == ["sg-1"]
     assert data["IamInstanceProfile"] == {"Name": "demo-backend-instance"}
-    assert base64.b64decode(data["UserData"]).decode() == compute.render_user_data(spec())
+    assert base64.b64decode(data["UserData"]).decode() == template.render_user_data(spec())
 
 
 def _found(want_spec, description_from=None):
     """A template as describe would return it, made from ``want_spec``."""
-    want, data = compute.desired_launch_template(want_spec, IDS)
-    template = {"LaunchTemplateId": "lt-1", "LatestVersionNumber": 3, "DefaultVersionNumber": 3, "Tags": [{"Key": "Name", "Value": "demo-backend"}]}
-    version = {"LaunchTemplateData": data, "VersionDescription": compute.FINGERPRINT_PREFIX + want["fingerprint"]}
-    return compute.actual_launch_template(template, version)
+    want, data = template.desired_launch_template(want_spec, IDS)
+    record = {"LaunchTemplateId": "lt-1", "LatestVersionNumber": 3, "DefaultVersionNumber": 3, "Tags": [{"Key": "Name", "Value": "demo-backend"}]}
+    version = {"LaunchTemplateData": data, "VersionDescription": template.FINGERPRINT_PREFIX + want["fingerprint"]}
+    return template.actual_launch_template(record, version)
 
 
 def test_same_inputs_plan_no_new_version():
-    want, _data = compute.desired_launch_template(spec(), IDS)
-    assert compute.plan_launch_template("demo-backend", want, _found(spec())) == []
+    want, _data = template.desired_launch_template(spec(), IDS)
+    assert template.plan_launch_template("demo-backend", want, _found(spec())) == []
 
 
 def test_changed_instance_type_plans_one_new_version_naming_the_field():
-    want, _data = compute.desired_launch_template(spec(instance_type="t3.small"), IDS)
-    changes = compute.plan_launch_template("demo-backend", want, _found(spec()))
+    want, _data = template.desired_launch_template(spec(instance_type="t3.small"), IDS)
+    changes = template.plan_launch_template("demo-backend", want, _found(spec()))
     assert [(c.action, c.kind, c.fields) for c in changes] == [(UPDATE, "launch_template_version", ["instance_type"])]
 
 
 def test_changed_image_shows_as_user_data():
-    want, _data = compute.desired_launch_template(spec(image="127.0.0.1:5001/hatrading/backend:2.0.0"), IDS)
-    changes = compute.plan_launch_template("demo-backend", want, _found(spec()))
+    want, _data = template.desired_launch_template(spec(image="127.0.0.1:5001/hatrading/backend:2.0.0"), IDS)
+    changes = template.plan_launch_template("demo-backend", want, _found(spec()))
     assert changes[0].fields == ["user_data_sha256"]
 
 
 def test_version_made_elsewhere_is_replaced():
     have = _found(spec())
     have["fingerprint"] = None  # someone added a version by hand
-    want, _data = compute.desired_launch_template(spec(), IDS)
-    assert compute.plan_launch_template("demo-backend", want, have)[0].fields == ["fingerprint"]
+    want, _data = template.desired_launch_template(spec(), IDS)
+    assert template.plan_launch_template("demo-backend", want, have)[0].fields == ["fingerprint"]
 
 
 def test_new_template_is_created():
-    want, _data = compute.desired_launch_template(spec(), IDS)
-    assert compute.plan_launch_template("demo-backend", want, None)[0].action == CREATE
+    want, _data = template.desired_launch_template(spec(), IDS)
+    assert template.plan_launch_template("demo-backend", want, None)[0].action == CREATE
 
 
 # ---------------------------------------------------------------- load balancer
 
-N = compute.names("demo", "frontend")
+N = names.compute("demo", "frontend")
 LB_SPEC = {"tier": "frontend", "port": 8080, "health_path": "/health", "listener_port": 80, "tags": {"Name": "demo-alb-pub"}}
 
 
 def _have_tg(**overrides):
-    group = {
+    record = {
         "TargetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/demo-tg-fe/73e2d6bc24d8a067",
         "Protocol": "HTTP",
         "Port": 8080,
@@ -278,8 +279,8 @@ def _have_tg(**overrides):
         "UnhealthyThresholdCount": 2,
         "Matcher": {"HttpCode": "200"},
     }
-    group.update(overrides)
-    return compute.actual_target_group(group, [{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}], {"Name": "demo-alb-pub"})
+    record.update(overrides)
+    return balancer.actual_target_group(record, [{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}], {"Name": "demo-alb-pub"})
 
 
 def _have_lb():
@@ -290,19 +291,19 @@ def _have_lb():
         "SecurityGroups": ["sg-alb"],
     }
     attrs = [{"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}, {"Key": "idle_timeout.timeout_seconds", "Value": "60"}]
-    return compute.actual_load_balancer(lb, attrs, {"Name": "demo-alb-pub"})
+    return balancer.actual_load_balancer(lb, attrs, {"Name": "demo-alb-pub"})
 
 
 def _plan(spec_, have_lb, have_tg, have_listeners):
-    want_tg = compute.desired_target_group(spec_, "vpc-1")
-    want_lb = compute.desired_load_balancer(spec_, ["subnet-a", "subnet-b"], "sg-alb")
-    return compute.plan_load_balancer(N, want_lb, have_lb, want_tg, have_tg, compute.desired_listeners(spec_, N["target_group"]), have_listeners)
+    want_tg = balancer.desired_target_group(spec_, "vpc-1")
+    want_lb = balancer.desired_load_balancer(spec_, ["subnet-a", "subnet-b"], "sg-alb")
+    return balancer.plan_load_balancer(N, want_lb, have_lb, want_tg, have_tg, balancer.desired_listeners(spec_, N["target_group"]), have_listeners)
 
 
 def _listeners(spec_):
     tg_arn = _have_tg()["arn"]
     found = []
-    for port, want in compute.desired_listeners(spec_, N["target_group"]).items():
+    for port, want in balancer.desired_listeners(spec_, N["target_group"]).items():
         action = (
             {"Type": "forward", "TargetGroupArn": tg_arn}
             if want["action"][0] == "forward"
@@ -318,7 +319,7 @@ def _listeners(spec_):
         if want["certificate"]:
             listener["Certificates"] = [{"CertificateArn": want["certificate"]}]
         found.append(listener)
-    return compute.actual_listeners(found, {tg_arn: N["target_group"]})
+    return balancer.actual_listeners(found, {tg_arn: N["target_group"]})
 
 
 def test_fresh_load_balancer_plan_order():
@@ -337,7 +338,7 @@ def test_health_path_change_updates_target_group_only():
 
 
 def test_target_group_port_cannot_change_in_place():
-    with pytest.raises(compute.ComputePlanError, match="port"):
+    with pytest.raises(model.ComputePlanError, match="port"):
         _plan(dict(LB_SPEC, port=9090), _have_lb(), _have_tg(), _listeners(LB_SPEC))
 
 
@@ -360,7 +361,7 @@ def test_removing_certificate_deletes_https_listener():
 
 
 def test_resource_label():
-    label = compute.resource_label(_have_lb()["arn"], _have_tg()["arn"])
+    label = balancer.resource_label(_have_lb()["arn"], _have_tg()["arn"])
     assert label == "app/demo-alb-pub/50dc6c495c0c9188/targetgroup/demo-tg-fe/73e2d6bc24d8a067"
 
 
@@ -371,7 +372,7 @@ TEMPLATE = {"name": "demo-frontend", "version": 3}
 
 
 def _have_group(**overrides):
-    group = {
+    record = {
         "LaunchTemplate": {"LaunchTemplateName": "demo-frontend", "Version": "3"},
         "MinSize": 2,
         "MaxSize": 4,
@@ -382,60 +383,60 @@ def _have_group(**overrides):
         "TargetGroupARNs": ["arn:tg"],
         "Tags": [{"Key": "Name", "Value": "demo-frontend"}],
         "Instances": [{}, {}],
-        "EnabledMetrics": [{"Metric": metric, "Granularity": "1Minute"} for metric in compute.GROUP_METRICS],
+        "EnabledMetrics": [{"Metric": metric, "Granularity": "1Minute"} for metric in group.GROUP_METRICS],
     }
-    group.update(overrides)
-    return compute.actual_group(group, {"arn:tg": "demo-tg-fe"})
+    record.update(overrides)
+    return group.actual_group(record, {"arn:tg": "demo-tg-fe"})
 
 
 def _want(**overrides):
-    return compute.desired_group(dict(GROUP_SPEC, **overrides), TEMPLATE, ["subnet-a", "subnet-b"], ["demo-tg-fe"])
+    return group.desired_group(dict(GROUP_SPEC, **overrides), TEMPLATE, ["subnet-a", "subnet-b"], ["demo-tg-fe"])
 
 
 def test_matching_group_plans_nothing():
-    assert compute.plan_group("demo-frontend", _want(), _have_group()) == []
+    assert group.plan_group("demo-frontend", _want(), _have_group()) == []
 
 
 def test_group_metrics_are_enabled_when_missing_and_others_left_alone():
-    [change] = compute.plan_group("demo-frontend", _want(), _have_group(EnabledMetrics=[]))
-    assert change.fields == ["metrics"] and change.after["metrics"] == list(compute.GROUP_METRICS)
-    more = [{"Metric": m, "Granularity": "1Minute"} for m in compute.GROUP_METRICS + ("GroupInServiceCapacity",)]
-    assert compute.plan_group("demo-frontend", _want(), _have_group(EnabledMetrics=more)) == []
+    [change] = group.plan_group("demo-frontend", _want(), _have_group(EnabledMetrics=[]))
+    assert change.fields == ["metrics"] and change.after["metrics"] == list(group.GROUP_METRICS)
+    more = [{"Metric": m, "Granularity": "1Minute"} for m in group.GROUP_METRICS + ("GroupInServiceCapacity",)]
+    assert group.plan_group("demo-frontend", _want(), _have_group(EnabledMetrics=more)) == []
 
 
 def test_scaled_out_group_keeps_its_capacity():
-    assert compute.plan_group("demo-frontend", _want(), _have_group(DesiredCapacity=4)) == []
+    assert group.plan_group("demo-frontend", _want(), _have_group(DesiredCapacity=4)) == []
 
 
 def test_new_template_version_updates_the_group():
-    changes = compute.plan_group("demo-frontend", _want(), _have_group(LaunchTemplate={"LaunchTemplateName": "demo-frontend", "Version": "2"}))
+    changes = group.plan_group("demo-frontend", _want(), _have_group(LaunchTemplate={"LaunchTemplateName": "demo-frontend", "Version": "2"}))
     assert changes[0].fields == ["launch_template_version"]
 
 
 def test_lower_max_clamps_desired_capacity():
-    changes = compute.plan_group("demo-frontend", _want(max_size=3, desired_capacity=3), _have_group(DesiredCapacity=4))
+    changes = group.plan_group("demo-frontend", _want(max_size=3, desired_capacity=3), _have_group(DesiredCapacity=4))
     assert changes[0].after["desired_capacity"] == 3
     assert changes[0].fields == ["desired_capacity", "max_size"]
 
 
 def test_target_groups_are_only_attached_never_detached():
-    changes = compute.plan_group("demo-frontend", _want(), _have_group(TargetGroupARNs=["arn:other"]))
+    changes = group.plan_group("demo-frontend", _want(), _have_group(TargetGroupARNs=["arn:other"]))
     assert changes[0].fields == ["target_groups"]
     assert changes[0].after["target_groups"] == ["demo-tg-fe"]
-    assert compute.plan_group("demo-frontend", _want(), _have_group(TargetGroupARNs=["arn:tg", "arn:other"])) == []
+    assert group.plan_group("demo-frontend", _want(), _have_group(TargetGroupARNs=["arn:tg", "arn:other"])) == []
 
 
 def test_spot_share_makes_mixed_instances():
     want = _want(spot_share=40, spot_instance_types=["t3a.micro"])
     assert want["instances_distribution"]["OnDemandPercentageAboveBaseCapacity"] == 60
     assert want["instance_types"] == ["t3.micro", "t3a.micro"]
-    assert compute.plan_group("demo-frontend", want, _have_group())[0].fields == ["instance_types", "instances_distribution"]
+    assert group.plan_group("demo-frontend", want, _have_group())[0].fields == ["instance_types", "instances_distribution"]
 
 
 def test_policies_plan():
-    n = compute.names("demo", "frontend")
-    want = compute.desired_policies({"cpu_target": 50, "requests_per_target": 1000, "health_check_grace_period": 120}, n, "app/x/1/targetgroup/y/2")
-    assert [c.action for c in compute.plan_policies("g", want, {}, "demo-frontend-")] == [CREATE, CREATE]
+    n = names.compute("demo", "frontend")
+    want = group.desired_policies({"cpu_target": 50, "requests_per_target": 1000, "health_check_grace_period": 120}, n, "app/x/1/targetgroup/y/2")
+    assert [c.action for c in group.plan_policies("g", want, {}, "demo-frontend-")] == [CREATE, CREATE]
     found = [
         {
             "PolicyName": name,
@@ -449,18 +450,18 @@ def test_policies_plan():
         }
         for name, spec_ in want.items()
     ] + [{"PolicyName": "someone-elses", "TargetTrackingConfiguration": {}}]
-    assert compute.plan_policies("g", want, compute.actual_policies(found), "demo-frontend-") == []
-    cpu_only = compute.desired_policies({"cpu_target": 60, "requests_per_target": 0}, n, None)
-    changes = compute.plan_policies("g", cpu_only, compute.actual_policies(found), "demo-frontend-")
+    assert group.plan_policies("g", want, group.actual_policies(found), "demo-frontend-") == []
+    cpu_only = group.desired_policies({"cpu_target": 60, "requests_per_target": 0}, n, None)
+    changes = group.plan_policies("g", cpu_only, group.actual_policies(found), "demo-frontend-")
     assert [(c.action, c.name) for c in changes] == [(UPDATE, "demo-frontend-cpu"), (DELETE, "demo-frontend-requests")]
 
 
 def test_refresh_preferences_keep_capacity():
-    prefs = compute.refresh_preferences({"health_check_grace_period": 90})
+    prefs = group.refresh_preferences({"health_check_grace_period": 90})
     assert prefs == {"MinHealthyPercentage": 90, "InstanceWarmup": 90, "SkipMatching": True, "AutoRollback": False}
 
 
 def test_names_fit_aws_limits():
-    n = compute.names("a" * 24, "frontend")
+    n = names.compute("a" * 24, "frontend")
     assert len(n["load_balancer"]) <= 32 and len(n["target_group"]) <= 32
     assert len(n["role"]) <= 64

@@ -1,0 +1,123 @@
+"""The lab moto's Auto Scaling and RDS mends (lab/moto_asg_mend.py, lab/moto_rds_failover_mend.py), with boto3 against moto in-thread."""
+
+from collections import Counter
+
+import botocore.exceptions
+import pytest
+from moto_asg_mend import scale_in_order
+
+
+def _network(moto, zones=("a", "b")):
+    ec2 = moto.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock="10.60.%d.0/24" % n, AvailabilityZone="us-east-1%s" % zone)["Subnet"]["SubnetId"]
+        for n, zone in enumerate(zones, start=1)
+    ]
+    return vpc, subnets
+
+
+def _group(moto, subnets, size, name="spread"):
+    ec2, asg = moto.client("ec2"), moto.client("autoscaling")
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    template = ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData={"ImageId": ami, "InstanceType": "t3.micro"})
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        MinSize=0,
+        MaxSize=10,
+        DesiredCapacity=size,
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplate"]["LaunchTemplateId"], "Version": "$Latest"},
+        VPCZoneIdentifier=",".join(subnets),
+    )
+    return name
+
+
+def _zones(moto, name):
+    """AZ -> instance count, from Auto Scaling's answer and checked against EC2's."""
+    members = moto.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]["Instances"]
+    described = moto.client("ec2").describe_instances(InstanceIds=[m["InstanceId"] for m in members])["Reservations"] if members else []
+    ec2_zones = {i["InstanceId"]: i["Placement"]["AvailabilityZone"] for r in described for i in r["Instances"]}
+    assert all(ec2_zones[m["InstanceId"]] == m["AvailabilityZone"] for m in members)
+    return Counter(m["AvailabilityZone"] for m in members)
+
+
+def test_a_group_spreads_over_its_subnets_zones(fresh_moto):
+    _vpc, subnets = _network(fresh_moto, ("a", "b", "c"))
+    name = _group(fresh_moto, subnets, 2)
+    assert _zones(fresh_moto, name) == {"us-east-1a": 1, "us-east-1b": 1}
+
+    asg = fresh_moto.client("autoscaling")
+    asg.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=7)
+    assert _zones(fresh_moto, name) == {"us-east-1a": 3, "us-east-1b": 2, "us-east-1c": 2}
+
+    # scale-in takes from the fullest AZ first
+    asg.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=5)
+    assert sorted(_zones(fresh_moto, name).values()) == [1, 2, 2]
+    asg.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=3)
+    assert _zones(fresh_moto, name) == {"us-east-1a": 1, "us-east-1b": 1, "us-east-1c": 1}
+
+    # a replacement goes where the terminated instance was (the emptiest AZ)
+    members = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]["Instances"]
+    victim = next(m for m in members if m["AvailabilityZone"] == "us-east-1b")
+    asg.terminate_instance_in_auto_scaling_group(InstanceId=victim["InstanceId"], ShouldDecrementDesiredCapacity=False)
+    assert _zones(fresh_moto, name) == {"us-east-1a": 1, "us-east-1b": 1, "us-east-1c": 1}
+
+
+def test_one_subnet_keeps_moto_behaviour(fresh_moto):
+    _vpc, subnets = _network(fresh_moto)
+    name = _group(fresh_moto, subnets[:1], 3, name="single")
+    assert _zones(fresh_moto, name) == {"us-east-1a": 3}
+
+
+def test_scale_in_order_is_balanced_and_spares_protected():
+    class State:
+        def __init__(self, ident, zone, protected=False):
+            self.ident, self.zone, self.protected_from_scale_in = ident, zone, protected
+
+    states = [State(1, "a"), State(2, "a"), State(3, "a"), State(4, "b"), State(5, "a", protected=True), State(6, "b")]
+    # a:3 b:2 -> a, then a tie (2:2) goes to the oldest (2, in a), then b:2 a:1 -> 4, then the tie -> 3
+    assert [s.ident for s in scale_in_order(states, lambda s: s.zone)] == [1, 2, 4, 3, 6]
+
+
+def _multi_az_instance(moto, identifier="mend-db", multi_az=True):
+    rds = moto.client("rds")
+    _vpc, subnets = _network(moto)
+    rds.create_db_subnet_group(DBSubnetGroupName=identifier, DBSubnetGroupDescription="two AZs", SubnetIds=subnets)
+    rds.create_db_instance(
+        DBInstanceIdentifier=identifier,
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="trading",
+        MasterUserPassword="not-a-secret-1",
+        DBSubnetGroupName=identifier,
+        AvailabilityZone="us-east-1a",
+        MultiAZ=multi_az,
+    )
+    return identifier
+
+
+def _zones_of(moto, identifier):
+    db = moto.client("rds").describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+    return db["AvailabilityZone"], db.get("SecondaryAvailabilityZone")
+
+
+def test_force_failover_swaps_the_primary_and_standby_zones(fresh_moto):
+    rds = fresh_moto.client("rds")
+    identifier = _multi_az_instance(fresh_moto)
+    assert _zones_of(fresh_moto, identifier) == ("us-east-1a", "us-east-1b")
+    answer = rds.reboot_db_instance(DBInstanceIdentifier=identifier, ForceFailover=True)["DBInstance"]
+    assert (answer["AvailabilityZone"], answer["SecondaryAvailabilityZone"]) == ("us-east-1b", "us-east-1a")
+    assert _zones_of(fresh_moto, identifier) == ("us-east-1b", "us-east-1a")
+    rds.reboot_db_instance(DBInstanceIdentifier=identifier)  # a plain reboot does not fail over
+    assert _zones_of(fresh_moto, identifier) == ("us-east-1b", "us-east-1a")
+    rds.reboot_db_instance(DBInstanceIdentifier=identifier, ForceFailover=True)
+    assert _zones_of(fresh_moto, identifier) == ("us-east-1a", "us-east-1b")
+
+
+def test_force_failover_on_a_single_az_instance_is_refused(fresh_moto):
+    identifier = _multi_az_instance(fresh_moto, "single-db", multi_az=False)
+    assert _zones_of(fresh_moto, identifier) == ("us-east-1a", None)
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        fresh_moto.client("rds").reboot_db_instance(DBInstanceIdentifier=identifier, ForceFailover=True)
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterCombination"
