@@ -29,6 +29,7 @@ $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn $(CURDIR) $@
 
+# LAB_CLOCK=realistic LAB_CLOCK_SCALE=10 LAB_LATENCY_MS=50 make demo: AWS's waits / 10 and 50 ms a call (docs/lab.md)
 demo: install  ## start moto (unless AWS_ENDPOINT_URL is set), deploy the whole stack, print the report
 	lab/demo.sh up
 

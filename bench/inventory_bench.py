@@ -9,7 +9,10 @@ wall time and peak RSS of:
   * ``ansible-inventory --list`` with amazon.aws.aws_ec2 filtered to the same stack, cold and on a cache hit;
 
 and the API calls each made (from the lab moto's call record). It prints a table and the targets of
-issue 6, and writes everything to ``--json``.
+issues 6 and 13, and writes everything to ``--json``. Replayed sizes (``--replay-sizes``) are served from moto's
+answers for the smallest seeded size; the largest is also spread over 4 regions (``--replay-regions``), and our
+cold run at one region and at 4 alternate ``--fleet-repeats`` times (issue 13: the regions' concurrency must
+hide the extra regions).
 
     python bench/inventory_bench.py [--endpoint URL] [--json OUT] [--sizes 1000,3000]
 
@@ -33,6 +36,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs
+from xml.etree import ElementTree
 
 import boto3
 from botocore.config import Config
@@ -42,6 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
 PYTHON = str(BIN / "python") if (BIN / "python").exists() else sys.executable
 REGION = "us-east-1"
+FLEET_REGIONS = [REGION, "us-west-2", "eu-west-1", "ap-southeast-1"]  # the multi-region replay, in this order
 CALLS_PATH = "/_lab/api-calls"
 BATCH = 500  # instances per RunInstances call
 STATES = ["pending", "running", "stopping", "stopped"]
@@ -50,11 +55,13 @@ AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "
 FLOOR = """
 import sys, boto3
 from botocore.config import Config
-ec2 = boto3.client("ec2", region_name=%(region)r, config=Config(read_timeout=900, retries={"total_max_attempts": 1}))
 filters = [{"Name": "tag:hatrading:stack", "Values": [%(stack)r]}, {"Name": "instance-state-name", "Values": %(states)r}]
 count = 0
-for page in ec2.get_paginator("describe_instances").paginate(Filters=filters, PaginationConfig={"PageSize": 1000}):
-    count += sum(len(reservation["Instances"]) for reservation in page["Reservations"])
+session = boto3.session.Session()
+for region in %(regions)r:  # one region after another: the plain way
+    ec2 = session.client("ec2", region_name=region, config=Config(read_timeout=900, retries={"total_max_attempts": 1}))
+    for page in ec2.get_paginator("describe_instances").paginate(Filters=filters, PaginationConfig={"PageSize": 1000}):
+        count += sum(len(reservation["Instances"]) for reservation in page["Reservations"])
 print(count)
 """
 
@@ -138,22 +145,37 @@ def api_calls(endpoint, forget=False):
     return counts
 
 
+# Linux keeps a process's peak RSS across fork and exec, so a reader started straight from this (large) bench
+# process would report at least the bench's own size. A small launcher starts it instead and reports the
+# reader's own wall time, CPU and peak RSS.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.monotonic()
+proc = subprocess.Popen(sys.argv[2:])
+status, usage = os.wait4(proc.pid, 0)[1:]
+figures = {"seconds": time.monotonic() - started, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}
+with open(sys.argv[1], "w") as handle:
+    json.dump(figures, handle)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measure(argv, env, endpoint, out_path, calls=None):
     """Run argv; wall and CPU seconds, peak RSS (MB) of that process, rc, API calls, stdout kept in out_path."""
     if calls is None:
         api_calls(endpoint, forget=True)
     else:
         calls.take_calls()
+    report = Path(str(out_path) + ".rusage")
     with open(out_path, "w") as out, open(str(out_path) + ".err", "w") as err:
-        started = time.monotonic()
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, cwd=str(REPO))
-        status, usage = os.wait4(proc.pid, 0)[1:]
-        seconds = time.monotonic() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.Popen([PYTHON, "-c", LAUNCHER, str(report)] + list(argv), env=env, stdout=out, stderr=err, cwd=str(REPO))
+        proc.wait()
+    figures = json.loads(report.read_text())
+    report.unlink()
     return {
-        "seconds": round(seconds, 2),
-        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-        "peak_mb": round(usage.ru_maxrss / 1024.0, 1),
+        "seconds": round(figures["seconds"], 2),
+        "cpu_seconds": round(figures["cpu"], 2),
+        "peak_mb": round(figures["maxrss_kb"] / 1024.0, 1),
         "rc": proc.returncode,
         "calls": api_calls(endpoint) if calls is None else calls.take_calls(),
         "stderr_tail": Path(str(out_path) + ".err").read_text()[-600:] if proc.returncode else "",
@@ -167,7 +189,7 @@ def hosts_listed(out_path):
         return None
 
 
-def write_sources(workdir, stack, tag):
+def write_sources(workdir, stack, tag, regions=(REGION,)):
     """The hatrading.aws.stack and amazon.aws.aws_ec2 inventory files for one stack, each with its own jsonfile cache."""
     ours = workdir / ("%s-%s.hatrading_stack.yml" % (stack, tag))
     ours.write_text(
@@ -175,7 +197,7 @@ def write_sources(workdir, stack, tag):
             {
                 "plugin": "hatrading.aws.stack",
                 "stack": stack,
-                "regions": [REGION],
+                "regions": list(regions),
                 "cache": True,
                 "cache_plugin": "ansible.builtin.jsonfile",
                 "cache_connection": str(workdir / ("cache-stack-" + tag)),
@@ -188,7 +210,7 @@ def write_sources(workdir, stack, tag):
         json.dumps(
             {
                 "plugin": "amazon.aws.aws_ec2",
-                "regions": [REGION],
+                "regions": list(regions),
                 "filters": {"tag:hatrading:stack": stack},
                 "hostnames": ["instance-id"],
                 "cache": True,
@@ -201,16 +223,16 @@ def write_sources(workdir, stack, tag):
     return ours, stock
 
 
-def measure_readers(endpoint, stack, workdir, env, tag, calls=None):
+def measure_readers(endpoint, stack, workdir, env, tag, calls=None, regions=(REGION,)):
     """Floor, ours (cold, cache) and aws_ec2 (cold, cache) against ``endpoint``; ``calls`` counts API calls if not moto's."""
     env = dict(env, AWS_ENDPOINT_URL=endpoint)
     result = {}
-    floor_code = FLOOR % {"region": REGION, "stack": stack, "states": STATES}
+    floor_code = FLOOR % {"regions": list(regions), "stack": stack, "states": STATES}
     floor = measure([PYTHON, "-c", floor_code], env, endpoint, workdir / "floor.out", calls)
     floor["hosts"] = int(Path(workdir / "floor.out").read_text().strip() or 0) if floor["rc"] == 0 else None
     result["floor"] = floor
     print("  floor %.2f s" % floor["seconds"], flush=True)
-    ours, stock = write_sources(workdir, stack, tag)
+    ours, stock = write_sources(workdir, stack, tag, regions)
     static = None
     for name, path in (("stack", ours), ("aws_ec2", stock)):
         runs = {}
@@ -297,6 +319,8 @@ def capture(endpoint, stack):
 
 
 _INSTANCE_ID = re.compile(rb"<instanceId>(i-[0-9a-f]+)</instanceId>")
+_ANY_INSTANCE_ID = re.compile(rb"\bi-[0-9a-f]{8,17}\b")
+_SCOPE = re.compile(r"Credential=[^/]+/\d+/([^/]+)/")
 _NEXT_TOKEN = re.compile(rb"<nextToken>[^<]*</nextToken>")
 _ASG_TAG = re.compile(rb"<item>\s*<key>aws:autoscaling:groupName</key>\s*<value>[^<]*</value>\s*</item>")
 NO_ASG_INSTANCES = (
@@ -304,6 +328,32 @@ NO_ASG_INSTANCES = (
     b"<DescribeAutoScalingInstancesResult><AutoScalingInstances/></DescribeAutoScalingInstancesResult>"
     b"<ResponseMetadata><RequestId>replay</RequestId></ResponseMetadata></DescribeAutoScalingInstancesResponse>"
 )
+
+
+def trim_page(page, keep):
+    """The DescribeInstances answer ``page`` with only its first ``keep`` instances (empty reservations dropped)."""
+    root = ElementTree.fromstring(page)
+    ns = root.tag.split("}", 1)[0] + "}" if root.tag.startswith("{") else ""
+    ElementTree.register_namespace("", ns[1:-1])
+    reservations = root.find(ns + "reservationSet")
+    for reservation in list(reservations):
+        instances = reservation.find(ns + "instancesSet")
+        for instance in list(instances):
+            if keep > 0:
+                keep -= 1
+            else:
+                instances.remove(instance)
+        if not len(instances):
+            reservations.remove(reservation)
+    return ElementTree.tostring(root)
+
+
+def region_ids(raw, number):
+    """The captured answers with every instance ID made unique to the ``number``-th region (0: as captured)."""
+    if not number:
+        return raw
+    prefix = b"i-ee%d" % number  # hex digits only, as instance IDs are
+    return {key: _ANY_INSTANCE_ID.sub(lambda m: prefix + m.group(0)[2:], body) for key, body in raw.items()}
 
 
 def replay_pages(page, count):
@@ -316,6 +366,8 @@ def replay_pages(page, count):
         body = page
         if k:  # copies are plain instances: new IDs, no Auto Scaling group
             body = _ASG_TAG.sub(b"", _INSTANCE_ID.sub(lambda m, k=k: b"<instanceId>i-p%d-%s</instanceId>" % (k, m.group(1)[2:]), page))
+        if k + 1 == number and count % per_page:
+            body = trim_page(body, count % per_page)
         if k + 1 < number:
             body = body.replace(b"</DescribeInstancesResponse>", b"<nextToken>%d</nextToken></DescribeInstancesResponse>" % (k + 1))
         pages.append(body)
@@ -328,11 +380,17 @@ class QuietHandler(WSGIRequestHandler):
 
 
 class Replay:
-    """WSGI app: the captured answers by Action (DescribeInstances paged by NextToken); counts the calls."""
+    """WSGI app: the captured answers by region and Action (DescribeInstances paged by NextToken); counts the calls.
 
-    def __init__(self, raw, count):
-        self.pages = replay_pages(raw["DescribeInstances"], count)
-        self.raw = dict(raw, DescribeAutoScalingInstances=NO_ASG_INSTANCES)
+    ``count`` instances are spread evenly over ``regions``, each region with instance IDs of its own.
+    """
+
+    def __init__(self, raw, count, regions=(REGION,)):
+        self.regions = {}
+        for number, region in enumerate(regions):
+            share = count // len(regions) + (1 if number < count % len(regions) else 0)
+            answers = region_ids(raw, number)
+            self.regions[region] = (replay_pages(answers["DescribeInstances"], share), dict(answers, DescribeAutoScalingInstances=NO_ASG_INSTANCES))
         self.calls = {}
         self.lock = threading.Lock()
 
@@ -340,14 +398,18 @@ class Replay:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         form = parse_qs(environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else environ.get("QUERY_STRING", ""))
         action = form.get("Action", [""])[0]
+        scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        pages, raw = self.regions.get(scope.group(1) if scope else REGION, (None, {}))
         with self.lock:
             self.calls[action] = self.calls.get(action, 0) + 1
-        if action == "DescribeInstances":
-            body = self.pages[int(form.get("NextToken", ["0"])[0])]
+        if pages is None:
+            body = None
+        elif action == "DescribeInstances":
+            body = pages[int(form.get("NextToken", ["0"])[0])]
         elif action == "DescribeTargetHealth":
-            body = self.raw.get("DescribeTargetHealth " + form.get("TargetGroupArn", [""])[0])
+            body = raw.get("DescribeTargetHealth " + form.get("TargetGroupArn", [""])[0])
         else:
-            body = self.raw.get(action)
+            body = raw.get(action)
         if body is None:
             body = b"<ErrorResponse><Error><Code>InvalidAction</Code><Message>not replayed</Message></Error></ErrorResponse>"
             start_response("400 Bad Request", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
@@ -361,18 +423,63 @@ class Replay:
         return calls
 
 
-def bench_replay(raw, stack, count, workdir, env):
-    print("replaying %d instances (moto's answers for the smallest size, paged) ..." % count, flush=True)
-    app = Replay(raw, count)
+def bench_replay(raw, stack, count, workdir, env, regions=1):
+    names = FLEET_REGIONS[:regions]
+    print("replaying %d instances over %d region(s) (moto's answers for the smallest size, paged) ..." % (count, regions), flush=True)
+    app = Replay(raw, count, names)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         endpoint = "http://127.0.0.1:%d" % server.server_address[1]
-        result = {"instances": count, "decoys": 0, "stack_name": stack, "server": "replay", "seed_seconds": None}
-        result.update(measure_readers(endpoint, stack, workdir, env, "replay%d" % count, calls=app))
+        label = "replay" if regions == 1 else "replay x%d" % regions
+        result = {"instances": count, "decoys": 0, "stack_name": stack, "server": label, "regions": names, "seed_seconds": None}
+        result.update(measure_readers(endpoint, stack, workdir, env, "replay%d-%d" % (count, regions), calls=app, regions=names))
     finally:
         server.shutdown()
     return result
+
+
+def fleet_comparison(raw, stack, count, regions, workdir, env, repeats):
+    """Our cold run, ``count`` instances in one region against the same over ``regions``, interleaved ``repeats`` times.
+
+    On a shared machine one run each says little: the runs alternate, so load hits both alike, and the best
+    (least disturbed) run of each stands for it, the median beside it.
+    """
+    print("fleet: %d instances, one region against %d, cold, interleaved x%d ..." % (count, regions, repeats), flush=True)
+    servers, sources, runs = {}, {}, {}
+    try:
+        for label, names in (("one region", FLEET_REGIONS[:1]), ("%d regions" % regions, FLEET_REGIONS[:regions])):
+            app = Replay(raw, count, names)
+            server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            servers[label] = (server, app, "http://127.0.0.1:%d" % server.server_address[1])
+            sources[label] = write_sources(workdir, stack, "fleet%d" % len(names), names)[0]
+            runs[label] = []
+        for _ in range(repeats):
+            for label, (_server, app, endpoint) in servers.items():
+                out = workdir / "fleet.json"
+                argv = [str(BIN / "ansible-inventory"), "-i", str(sources[label]), "--list", "--flush-cache"]
+                run = measure(argv, dict(env, AWS_ENDPOINT_URL=endpoint), endpoint, out, app)
+                run["hosts"] = hosts_listed(out)
+                out.unlink()
+                runs[label].append(run)
+                print("  %s cold %.2f s (cpu %.2f, %s hosts)" % (label, run["seconds"], run["cpu_seconds"], run["hosts"]), flush=True)
+    finally:
+        for server, _app, _endpoint in servers.values():
+            server.shutdown()
+    summary = {"instances": count, "regions": regions, "repeats": repeats}
+    for label, samples in runs.items():
+        seconds = sorted(run["seconds"] for run in samples)
+        summary[label] = {
+            "best": seconds[0],
+            "median": seconds[len(seconds) // 2],
+            "cpu_best": min(run["cpu_seconds"] for run in samples),
+            "peak_mb": max(run["peak_mb"] for run in samples),
+            "hosts": samples[0]["hosts"],
+            "calls": samples[0]["calls"],
+            "rc": max(run["rc"] for run in samples),
+        }
+    return summary
 
 
 def free_port():
@@ -405,9 +512,13 @@ def calls_text(calls):
     return " ".join("%s=%d" % item for item in sorted(calls.items()))
 
 
-def verdicts(results):
-    """Issue 6's targets, per measured size and server."""
+def verdicts(results, fleet=None):
+    """Issue 6's and issue 13's targets, per measured size and server."""
     lines = []
+    if fleet:
+        many = "%d regions" % fleet["regions"]
+        name = "cold %d over %s <= one region (best of %d)" % (fleet["instances"], many, fleet["repeats"])
+        lines.append((name, fleet[many]["best"], fleet["one region"]["best"]))
     for res in results:
         n, floor, ours, where = res["instances"], res["floor"]["seconds"], res["stack"], res["server"]
         if n <= 1000:
@@ -416,13 +527,15 @@ def verdicts(results):
         else:
             lines.append(("cold <= 1.3 x floor at %d (%s)" % (n, where), ours["cold"]["seconds"], round(1.3 * floor, 2)))
             lines.append(("peak memory <= 300 MB at %d (%s)" % (n, where), max(ours["cold"]["peak_mb"], ours["cache"]["peak_mb"]), 300.0))
+            if res.get("static"):  # issue 13: the cache serves hosts no slower than ansible-core reads a static file of them
+                lines.append(("cache hit <= static file at %d (%s)" % (n, where), ours["cache"]["seconds"], res["static"]["seconds"]))
     return [{"target": name, "measured": got, "limit": limit, "met": got <= limit} for name, got, limit in lines]
 
 
-ROW = "%-9s %-6s %-6s %-7s | %-22s %13s %13s %7s %6s  %s"
+ROW = "%-9s %-9s %-6s %-7s | %-22s %13s %13s %7s %6s  %s"
 
 
-def table(results, endpoint, notes):
+def table(results, endpoint, notes, fleet=None):
     rows = ["hatrading.aws.stack inventory bench (moto at %s)" % endpoint, ""]
     header = ROW % ("instances", "server", "decoys", "seed s", "reader", "cold s (cpu)", "cache s (cpu)", "peak MB", "hosts", "API calls (cold)")
     rows += [header, "-" * len(header)]
@@ -448,8 +561,16 @@ def table(results, endpoint, notes):
             for run in (cold, cache):
                 if run["rc"]:
                     rows.append("    %s failed (rc %d): %s" % (label, run["rc"], run["stderr_tail"].strip().replace("\n", " ")[-300:]))
+    if fleet:
+        rows.append("")
+        heading = "fleet: hatrading.aws.stack cold, %d instances, interleaved x%d (best / median s, best cpu s, peak MB)"
+        rows.append(heading % (fleet["instances"], fleet["repeats"]))
+        for label in ("one region", "%d regions" % fleet["regions"]):
+            run = fleet[label]
+            figures = (label, run["best"], run["median"], run["cpu_best"], run["peak_mb"], run["hosts"], calls_text(run["calls"]))
+            rows.append("  %-10s %7.2f / %7.2f  cpu %6.2f  %5.0f MB  %s hosts  %s" % figures)
     rows.append("")
-    for verdict in verdicts(results):
+    for verdict in verdicts(results, fleet):
         rows.append("  %-44s %8.2f vs %8.2f  %s" % (verdict["target"], verdict["measured"], verdict["limit"], "met" if verdict["met"] else "MISSED"))
     rows += [""] + ["note: " + note for note in notes]
     return "\n".join(rows)
@@ -465,6 +586,12 @@ def main(argv=None):
         default="1000,10000",
         help="sizes served by replaying moto's answers for the smallest moto size, page by page (empty: none)",
     )
+    parser.add_argument(
+        "--replay-regions",
+        default="4",
+        help="region counts the largest replay size is also spread over (2,500 each at 10,000 over 4; empty: none)",
+    )
+    parser.add_argument("--fleet-repeats", type=int, default=3, help="interleaved cold runs of the one-region / N-region comparison (0: none)")
     parser.add_argument("--decoys", type=float, default=0.2, help="decoy instances per stack instance (default 0.2)")
     parser.add_argument(
         "--max-size-seconds",
@@ -490,7 +617,7 @@ def main(argv=None):
         PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""),
     )
     results, notes = [], []
-    raw, raw_stack = None, None
+    raw, raw_stack, fleet = None, None, None
     try:
         previous = None  # (instances held, seconds the size took)
         held = 0
@@ -520,6 +647,12 @@ def main(argv=None):
     if raw is not None:
         for count in replay_sizes:
             results.append(bench_replay(raw, raw_stack, count, workdir, env))
+        fleet_regions = [int(n) for n in args.replay_regions.split(",") if n.strip() and 1 < int(n) <= len(FLEET_REGIONS)]
+        for regions in sorted(fleet_regions):
+            if replay_sizes:
+                results.append(bench_replay(raw, raw_stack, replay_sizes[-1], workdir, env, regions))
+        if replay_sizes and fleet_regions and args.fleet_repeats > 0:
+            fleet = fleet_comparison(raw, raw_stack, replay_sizes[-1], max(fleet_regions), workdir, env, args.fleet_repeats)
     elif replay_sizes:
         notes.append("no replay: no moto size was measured")
     shutil.rmtree(str(workdir), ignore_errors=True)
@@ -529,12 +662,15 @@ def main(argv=None):
         "replay: moto's XML answers for the 1,000-instance stack served again by a local WSGI app (DescribeInstances paged 1,000 a page, "
         "IDs rewritten per page), so the client side is measured without moto's quadratic server cost"
     )
+    notes.append("replay xN: the same number of instances spread evenly over N regions (%s), each region with IDs of its own" % ", ".join(FLEET_REGIONS))
+    notes.append("fleet: our cold run at one region and at N alternating, so the machine's load hits both alike; the best of each is compared")
     notes.append("static file, same vars: our --list output turned into a static inventory file; what ansible-core alone takes to print it")
     notes.append("the machine is shared (2 cores): wall times move with its load; cpu seconds move less")
-    output = table(results, endpoint, notes)
+    output = table(results, endpoint, notes, fleet)
     print(output)
     if args.json:
-        Path(args.json).write_text(json.dumps({"endpoint": endpoint, "results": results, "targets": verdicts(results), "notes": notes}, indent=2))
+        document = {"endpoint": endpoint, "results": results, "fleet": fleet, "targets": verdicts(results, fleet), "notes": notes}
+        Path(args.json).write_text(json.dumps(document, indent=2))
     return 0
 
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make demo / make down / make report. Starts moto on loopback unless AWS_ENDPOINT_URL is set,
 # deploys the stack from playbooks/vars/demo.yml, prints the report. Stops only what it started.
+# The moto it starts takes LAB_CLOCK=realistic, LAB_CLOCK_SCALE, LAB_LATENCY_MS from the environment
+# (AWS's in-between states and durations / scale, per-call latency: lab/moto_clock.py, docs/lab.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATE=${DEMO_STATE_DIR:-.lab}
@@ -27,6 +29,7 @@ start_moto() {
   curl -sf "http://127.0.0.1:$port/_lab/api-calls" >/dev/null || { echo "moto did not start: see $STATE/moto.log" >&2; exit 1; }
   echo "http://127.0.0.1:$port" >"$ENDPOINT_FILE"
   echo "moto server started on http://127.0.0.1:$port (pid $(cat "$PIDFILE"); MOTO_PORT sets the port)"
+  echo "moto $(sed -n 's/^moto server on [^ ]* (\(.*\))$/\1/p' "$STATE/moto.log") (LAB_CLOCK, LAB_CLOCK_SCALE, LAB_LATENCY_MS set it)"
 }
 
 use_endpoint() {

@@ -26,7 +26,10 @@ with the fewest instances, scale-in takes from the AZ with the most) and lab/mot
 (RebootDBInstance with ForceFailover swaps a Multi-AZ instance's AvailabilityZone and
 SecondaryAvailabilityZone, which the lab's data plane follows by promoting its standby).
 
-    python lab/moto_server.py --port 5000 [--pidfile F]     # foreground
+A realistic clock (AWS's in-between states for AWS's durations / a scale) and per-call latency:
+lab/moto_clock.py, options --clock, --clock-scale, --latency-ms (LAB_CLOCK, LAB_CLOCK_SCALE, LAB_LATENCY_MS).
+
+    python lab/moto_server.py --port 5000 [--pidfile F] [--clock realistic --clock-scale 10 --latency-ms 50]
     from moto_server import start_in_thread                 # tests, bench
 """
 
@@ -47,6 +50,8 @@ from moto_asg_mend import install_asg_mend
 from moto_pipeline_mend import install_pipeline_mend
 from moto_rds_failover_mend import install_rds_failover_mend
 from moto_rds_mend import install_rds_mend
+import moto_clock
+from moto_ssm_mend import install_ssm_mend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -192,20 +197,22 @@ class QuietRequestHandler(MotoRequestHandler):
             super().log_request(*args, **kwargs)
 
 
-def build_server(host="127.0.0.1", port=0):
+def build_server(host="127.0.0.1", port=0, clock=None):
+    moto_clock.install(clock or moto_clock.Clock.from_env())  # LAB_CLOCK, LAB_LATENCY_MS (lab/moto_clock.py)
     install_health_bridge()
     install_launch_template_fix()
     install_pipeline_mend()  # CodeDeploy DeleteDeploymentGroup / DeleteApplication (lab/moto_pipeline_mend.py)
     install_rds_mend()  # RDS DescribeDBEngineVersions (lab/moto_rds_mend.py)
     install_asg_mend()  # Auto Scaling spreads a group over its subnets' AZs (lab/moto_asg_mend.py)
     install_rds_failover_mend()  # RebootDBInstance ForceFailover, SecondaryAvailabilityZone (lab/moto_rds_failover_mend.py)
-    app = RecordingApp(DomainDispatcherApplication(create_backend_app))
+    install_ssm_mend()  # SSM DescribeInstanceInformation (lab/moto_ssm_mend.py)
+    app = RecordingApp(moto_clock.LatencyApp(DomainDispatcherApplication(create_backend_app)))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 
 
-def start_in_thread(host="127.0.0.1", port=0):
+def start_in_thread(host="127.0.0.1", port=0, clock=None):
     """Start moto on a free loopback port in a daemon thread; returns (server, endpoint_url)."""
-    server = build_server(host, port)
+    server = build_server(host, port, clock)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, "http://%s:%d" % server.server_address[:2]
 
@@ -215,15 +222,16 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("MOTO_PORT", "5000")))
     parser.add_argument("--pidfile")
+    moto_clock.add_arguments(parser)
     args = parser.parse_args(argv)
     if not args.host.startswith("127.") and args.host not in ("localhost", "::1"):
         parser.error("the lab serves AWS on loopback only")
-    server = build_server(args.host, args.port)
+    server = build_server(args.host, args.port, moto_clock.from_args(args))
     if args.pidfile:
         with open(args.pidfile, "w") as handle:
             handle.write("%d\n" % os.getpid())
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    print("moto server on http://%s:%d" % server.server_address[:2], flush=True)
+    print("moto server on http://%s:%d (%s)" % (server.server_address[:2] + (moto_clock.current().describe(),)), flush=True)
     try:
         server.serve_forever()
     finally:

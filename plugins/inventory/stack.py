@@ -16,14 +16,17 @@ description:
     C(backend), else tag C(hatrading:tier)), C(region_<region>), C(az_<zone>), C(asg_<Auto Scaling group>),
     C(lifecycle_<state>) (C(lifecycle_pending), C(lifecycle_inservice), C(lifecycle_terminating), C(lifecycle_standby),
     C(lifecycle_detaching), C(lifecycle_warmed)) and the target health groups C(healthy), C(initial), C(unhealthy)
-    and C(draining), so that a play can target C(tier_backend:&healthy). Characters other than letters, digits and
-    C(_) become C(_) in group names."
+    and C(draining), so that a play can target C(tier_backend:&healthy). With O(accounts) also C(account_<id>);
+    with O(include_ssm) and O(connection=ssm) also C(ssm_online), C(ssm_connectionlost), C(ssm_inactive) and
+    C(ssm_unregistered) (SSM does not know the instance). Characters other than letters, digits and C(_) become
+    C(_) in group names."
   - Target health is read from the target groups tagged with the stack; an instance in several target groups of its
     tier joins the group of its worst state (draining, then unhealthy, then initial, then healthy).
   - "Host variables: C(instance_id), C(region), C(availability_zone), C(private_ip_address), C(tier),
     C(image_tag) (tag C(hatrading:image)), C(asg_name), C(lifecycle_state), C(launch_template_version),
     C(target_group_arns), C(health) (the aggregate target health), C(target_health) (state by target group ARN, only
-    for an instance in several target groups), and the connection variables of O(connection)."
+    for an instance in several target groups), C(account_id) (with O(accounts)), C(ssm_ping_status) (with
+    O(include_ssm)), and the connection variables of O(connection)."
   - "With O(all_hostvars=true) also: C(private_dns_name), C(public_ip_address), C(instance_type), C(image_id),
     C(instance_state), C(launch_time), C(subnet_id), C(vpc_id), C(instance_tags), C(stack), C(instance_name)
     (tag C(Name)), C(asg_health_status), C(launch_template_id), C(launch_template_name). O(compose), O(groups) and
@@ -33,8 +36,10 @@ description:
     C(default) filter).
   - "API calls per region: DescribeInstances (server-side filters, 1,000 a page), DescribeAutoScalingGroups filtered
     by the stack tag (DescribeAutoScalingInstances, 50 IDs a call, only for members of groups without the tag),
-    DescribeTargetGroups, DescribeTags (20 ARNs a call) and one DescribeTargetHealth per target group of the stack.
-    The three services are queried concurrently, and so are the regions."
+    DescribeTargetGroups, DescribeTags (20 ARNs a call) and one DescribeTargetHealth per target group of the stack;
+    with O(include_ssm), ssm DescribeInstanceInformation for the stack's instances (50 IDs a call, batches
+    concurrently). Per account of O(accounts), one sts AssumeRole first. Accounts, regions and services are
+    queried concurrently (one thread pool)."
   - The inventory file must end with C(hatrading_stack.yml) or C(hatrading_stack.yaml).
 extends_documentation_fragment:
   - inventory_cache
@@ -57,10 +62,34 @@ options:
     type: str
   regions:
     description:
-      - The regions to search. At least one is required; an empty list is an error (it never means every region).
+      - The regions to search. At least one is required (here or in every entry of O(accounts)); an empty list is
+        an error (it never means every region).
     type: list
     elements: str
     default: []
+  accounts:
+    description:
+      - Several AWS accounts, each read with a role assumed in it (sts AssumeRole, with the plugin's own
+        credentials), all at once. Without it, the plugin's own credentials read O(regions).
+      - Each entry is a dictionary. C(role_arn) is the role to assume (C(arn:aws:iam::<account>:role/<name>));
+        an entry without it is read with the plugin's own credentials. C(regions) lists the account's regions
+        (default O(regions)). C(external_id) and C(session_name) (default C(hatrading-stack-inventory)) are
+        passed to AssumeRole.
+      - Hosts get C(account_id) and join C(account_<id>). A role that cannot be assumed fails the inventory like
+        a region that cannot be read (see O(strict) and O(strict_permissions)).
+    type: list
+    elements: dict
+    version_added: 0.2.0
+  include_ssm:
+    description:
+      - With O(connection=ssm), read the SSM agent ping status of the stack's instances (ssm
+        DescribeInstanceInformation, 50 instance IDs a call) into C(ssm_ping_status) and the groups C(ssm_online),
+        C(ssm_connectionlost), C(ssm_inactive) and C(ssm_unregistered), so that a play can target
+        C(tier_backend:&ssm_online). Ignored with another connection.
+      - Needs C(ssm:DescribeInstanceInformation).
+    type: bool
+    default: false
+    version_added: 0.2.0
   instance_states:
     description:
       - The EC2 instance states to include (a server-side filter).
@@ -164,9 +193,24 @@ groups:
   out_of_date: launch_template_version != '3'
 compose:
   ansible_python_interpreter: "'/usr/bin/python3'"
+
+---
+# A fleet: three accounts, a role assumed in each, their regions read at once; SSM ping status groups
+plugin: hatrading.aws.stack
+stack: prod
+regions: [us-east-1, eu-west-1]
+accounts:
+  - role_arn: arn:aws:iam::111111111111:role/inventory-read
+  - role_arn: arn:aws:iam::222222222222:role/inventory-read
+    regions: [us-east-1, us-west-2, eu-west-1, ap-southeast-1]
+  - role_arn: arn:aws:iam::333333333333:role/inventory-read
+    external_id: hatrading
+include_ssm: true
+# ansible -i fleet.hatrading_stack.yml 'tier_backend:&ssm_online:&account_222222222222' -m ansible.builtin.ping
 """
 
 try:
+    import boto3
     import botocore
 except ImportError:
     pass  # AWSInventoryBase reports a missing botocore
@@ -177,11 +221,15 @@ from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.amazon.aws.plugins.plugin_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
 from ansible_collections.hatrading.aws.plugins.module_utils import inventory_stack as inv
 
 SERVICE_CALLS = {
+    "sts": "sts:AssumeRole",
+    "ssm": "ssm:DescribeInstanceInformation",
     "ec2": "ec2:DescribeInstances",
     "autoscaling": "autoscaling:DescribeAutoScalingGroups/DescribeAutoScalingInstances",
     "elbv2": "elasticloadbalancing:DescribeTargetGroups/DescribeTags/DescribeTargetHealth",
@@ -199,7 +247,8 @@ class RegionFailure(Exception):
         self.denied = inv.is_permission_error(error)
 
     def describe(self):
-        return "region %s: %s %s: %s" % (self.region, SERVICE_CALLS[self.service], "denied" if self.denied else "failed", to_native(self.error))
+        where = "account %s region %s" % tuple(self.region.split("/", 1)) if "/" in self.region else "region %s" % self.region
+        return "%s: %s %s: %s" % (where, SERVICE_CALLS[self.service], "denied" if self.denied else "failed", to_native(self.error))
 
 
 class InventoryModule(AWSInventoryBase):
@@ -229,72 +278,131 @@ class InventoryModule(AWSInventoryBase):
 
     # -- reading AWS ----------------------------------------------------------------------------------
 
-    def _client(self, service, region):
+    def _client(self, service, region, credentials=None):
+        """A client of ``service`` in ``region``, with the plugin's connection options (or ``credentials``).
+
+        amazon.aws makes a boto3 session per client, and each session loads the service's model again (the
+        EC2 model is megabytes of JSON): with 4 regions most of a cold run. Clients here share one session
+        per profile, so each model is loaded once per run.
+        """
         retry = AWSRetry.jittered_backoff(retries=max(1, self.get_option("retries")), delay=1, max_delay=20)
+        _region, endpoint, params = get_aws_connection_info(self)
+        params = dict(params, **self._frozen_credentials)  # assume_role_arn's credentials, when given
+        params.update(credentials or {})
+        profile = params.pop("profile_name", None)
         # botocore's own retries off: the jittered backoff above is the one retry policy.
-        config = botocore.config.Config(retries={"total_max_attempts": 1}, max_pool_connections=4)
-        return self.client(service, region=region, retry_decorator=retry, config=config)
+        config = botocore.config.Config(retries={"total_max_attempts": 1}, max_pool_connections=inv.SSM_WORKERS)
+        for extra in (params.pop("config", None), params.pop("aws_config", None)):
+            if extra:
+                config = config.merge(extra if isinstance(extra, botocore.config.Config) else botocore.config.Config(**extra))
+        sessions = self.__dict__.setdefault("_sessions", {})
+        if profile not in sessions:
+            sessions[profile] = boto3.session.Session(profile_name=profile)
+        client = sessions[profile].client(service, region_name=region, endpoint_url=endpoint, config=config, **params)
+        return RetryingBotoClientWrapper(client, retry)
 
     @staticmethod
-    def _guarded(region, service, call, *args):
+    def _guarded(where, service, call, *args):
         try:
             return call(*args)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-            raise RegionFailure(region, service, error) from error
+            raise RegionFailure(where, service, error) from error
 
-    def _query(self, stack, regions, states, include_autoscaling, include_health):
-        """{region: answer} for the regions that answered, and the RegionFailures of the others."""
+    def _read_instances(self, where, ec2, ssm, stack, region, states, account_id):
+        """The region's host records, and its SSM ping status (None when not asked, a RegionFailure when unread)."""
+        records = self._guarded(where, "ec2", inv.describe_stack_instances, ec2, stack, region, states)
+        if account_id:
+            for record in records:
+                record["account_id"] = account_id
+        if ssm is None:
+            return records, None
+        try:
+            return records, self._guarded(where, "ssm", inv.describe_ssm_ping, ssm, [record["instance_id"] for record in records])
+        except RegionFailure as failure:
+            return records, failure
+
+    def _assume_roles(self, pool, accounts):
+        """{role ARN: client credentials, or the error AssumeRole gave}, the roles assumed concurrently."""
         jobs = {}
-        with ThreadPoolExecutor(max_workers=min(12, 3 * len(regions))) as pool:
+        for account in accounts:
+            if account["role_arn"]:
+                sts = self._client("sts", account["regions"][0])
+                session = account["session_name"] or "hatrading-stack-inventory"
+                jobs[account["role_arn"]] = pool.submit(inv.assume_role, sts, account["role_arn"], session, account["external_id"])
+        credentials = {}
+        for role_arn, future in jobs.items():
+            try:
+                credentials[role_arn] = future.result()
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+                credentials[role_arn] = error
+        return credentials
+
+    def _query(self, stack, accounts, states, include_autoscaling, include_health, include_ssm):
+        """{answer key: answer} for the (account, region) pairs that answered, and the RegionFailures of the others."""
+        pairs = [(account, region) for account in accounts for region in account["regions"]]
+        jobs, outcome, asg_clients = {}, {}, {}
+        with ThreadPoolExecutor(max_workers=min(32, max(len(accounts), 3 * len(pairs)))) as pool:
+            credentials = self._assume_roles(pool, accounts)
             # Clients are made here, in one thread (the templar is not thread-safe); the calls run concurrently.
-            for region in regions:
-                ec2 = self._client("ec2", region)
-                jobs[(region, "ec2")] = pool.submit(self._guarded, region, "ec2", inv.describe_stack_instances, ec2, stack, region, states)
-            asg_clients = {}
-            for region in regions:
+            for account, region in pairs:
+                key = inv.answer_key(account["account_id"], region)
+                assumed = credentials.get(account["role_arn"])
+                if isinstance(assumed, Exception):
+                    outcome[(key, "ec2")] = RegionFailure(key, "sts", assumed)
+                    continue
+                ec2 = self._client("ec2", region, assumed)
+                ssm = self._client("ssm", region, assumed) if include_ssm else None
+                call = self._read_instances
+                jobs[(key, "ec2")] = pool.submit(call, key, ec2, ssm, stack, region, states, account["account_id"])
                 if include_autoscaling:
-                    asg_clients[region] = self._client("autoscaling", region)
+                    asg_clients[key] = self._client("autoscaling", region, assumed)
                     call = inv.describe_stack_autoscaling
-                    jobs[(region, "autoscaling")] = pool.submit(self._guarded, region, "autoscaling", call, asg_clients[region], stack)
+                    jobs[(key, "autoscaling")] = pool.submit(self._guarded, key, "autoscaling", call, asg_clients[key], stack)
                 if include_health:
-                    elbv2 = self._client("elbv2", region)
-                    jobs[(region, "elbv2")] = pool.submit(self._guarded, region, "elbv2", inv.describe_stack_health, elbv2, stack)
-            outcome = {}
-            for key, future in jobs.items():
+                    elbv2 = self._client("elbv2", region, assumed)
+                    jobs[(key, "elbv2")] = pool.submit(self._guarded, key, "elbv2", inv.describe_stack_health, elbv2, stack)
+            for job, future in jobs.items():
                 try:
-                    outcome[key] = future.result()
+                    outcome[job] = future.result()
                 except RegionFailure as failure:
-                    outcome[key] = failure
+                    outcome[job] = failure
 
         answers, failures = {}, []
-        for region in regions:
-            records = outcome[(region, "ec2")]
-            autoscaling = outcome.get((region, "autoscaling"), {})
-            health = outcome.get((region, "elbv2"), ({}, []))
-            region_failures = [part for part in (records, autoscaling, health) if isinstance(part, RegionFailure)]
-            if isinstance(records, RegionFailure):
-                failures.extend(region_failures)
+        for account, region in pairs:
+            key = inv.answer_key(account["account_id"], region)
+            instances = outcome[(key, "ec2")]
+            if isinstance(instances, RegionFailure):
+                failures.append(instances)
+                failures.extend(part for part in (outcome.get((key, "autoscaling")), outcome.get((key, "elbv2"))) if isinstance(part, RegionFailure))
                 continue
+            records, ssm = instances
+            autoscaling = outcome.get((key, "autoscaling"), {})
+            health = outcome.get((key, "elbv2"), ({}, []))
+            region_failures = [part for part in (autoscaling, health, ssm) if isinstance(part, RegionFailure)]
             if isinstance(autoscaling, dict) and include_autoscaling:
                 # Members of Auto Scaling groups that lack the stack tag: DescribeAutoScalingInstances, 50 IDs a call.
                 missing = inv.unmatched_asg_members(records, autoscaling)
                 if missing:
                     try:
-                        autoscaling.update(self._guarded(region, "autoscaling", inv.describe_autoscaling_instances, asg_clients[region], missing))
+                        autoscaling.update(self._guarded(key, "autoscaling", inv.describe_autoscaling_instances, asg_clients[key], missing))
                     except RegionFailure as failure:
                         region_failures.append(failure)
                         autoscaling = failure
             failures.extend(region_failures)
             if any(not failure.denied for failure in region_failures):
                 continue  # a region read in part is not served: it would put hosts in the wrong groups
-            if isinstance(autoscaling, RegionFailure):
-                autoscaling = {}
-            if isinstance(health, RegionFailure):
-                health = ({}, [])
-            answers[region] = {"records": records, "autoscaling": autoscaling, "health": health[0], "target_groups": health[1]}
+            answers[key] = {
+                "account_id": account["account_id"],
+                "region": region,
+                "records": records,
+                "autoscaling": {} if isinstance(autoscaling, RegionFailure) else autoscaling,
+                "health": {} if isinstance(health, RegionFailure) else health[0],
+                "target_groups": [] if isinstance(health, RegionFailure) else health[1],
+                "ssm": None if isinstance(ssm, RegionFailure) else ssm,
+            }
         return answers, failures
 
-    def _judge(self, failures, regions, answers):
+    def _judge(self, failures, answers):
         """Fail, or warn and go on, per strict_permissions and strict."""
         denied = [failure for failure in failures if failure.denied]
         failed = [failure for failure in failures if not failure.denied]
@@ -322,8 +430,9 @@ class InventoryModule(AWSInventoryBase):
         except Exception as error:  # a corrupt or unreadable cache file is a miss, never a failure
             self.warn("%s: ignoring the unreadable inventory cache (%s); querying AWS" % (self.NAME, to_native(error)))
             return None
-        if not inv.valid_cache_entry(entry, fingerprint):
-            self.warn("%s: ignoring an inventory cache entry of another query or format; querying AWS" % self.NAME)
+        problem = inv.cache_entry_problem(entry, fingerprint)
+        if problem:
+            self.warn("%s: ignoring an inventory cache entry of another query or format (%s); querying AWS" % (self.NAME, problem))
             return None
         return entry
 
@@ -342,18 +451,20 @@ class InventoryModule(AWSInventoryBase):
             "ssh_address": self.get_option("ssh_address"),
             "ssh_bastion": self.get_option("ssh_bastion"),
         }
-        records, autoscaling, health, target_groups = [], {}, {}, {}
+        records, autoscaling, health, target_groups, ssm = [], {}, {}, {}, {}
         for answer in entry["regions"].values():
             records.extend(answer["records"])
             autoscaling.update(answer["autoscaling"])
             health.update(answer["health"])
             target_groups.update((group["arn"], group) for group in answer["target_groups"])
+            if answer["ssm"] is not None:  # read for this region: its instances join an ssm_* group
+                ssm.update((record["instance_id"], answer["ssm"].get(record["instance_id"])) for record in answer["records"])
         strict = self.get_option("strict")
         compose, conditionals, keyed = self.get_option("compose"), self.get_option("groups"), self.get_option("keyed_groups")
         inventory = self.inventory
         known_groups = set()
         everything = self.get_option("all_hostvars")
-        for name, all_facts, groups in inv.build_hosts(records, autoscaling, health, target_groups, settings):
+        for name, all_facts, groups in inv.build_hosts(records, autoscaling, health, target_groups, settings, ssm):
             inventory.add_host(name)
             for key, value in inv.host_variables(all_facts, everything).items():
                 inventory.set_variable(name, key, value)
@@ -384,21 +495,29 @@ class InventoryModule(AWSInventoryBase):
         stack = self.get_option("stack")
         if not stack or not isinstance(stack, str):
             self.fail_aws("option 'stack' is required: the name of the stack (tag hatrading:stack) whose instances make the inventory")
-        regions = self.get_option("regions") or []
-        if not regions:
-            self.fail_aws("option 'regions' must list at least one region (an empty list does not mean every region)")
         # plain str: option values carry Ansible metadata (origin, trust) that would follow them into every record and the cache
-        regions = sorted(set("%s" % region for region in regions))
+        regions = sorted(set("%s" % region for region in self.get_option("regions") or []))
+        accounts_option = self.get_option("accounts")
+        if accounts_option:
+            try:
+                accounts = inv.normalize_accounts(accounts_option, regions)
+            except ValueError as error:
+                self.fail_aws(to_native(error))
+        elif not regions:
+            self.fail_aws("option 'regions' must list at least one region (an empty list does not mean every region)")
+        else:
+            accounts = [{"role_arn": None, "account_id": None, "regions": regions, "external_id": None, "session_name": None}]
         stack = "%s" % stack
         states = self.get_option("instance_states")
         include_autoscaling, include_health = self.get_option("include_autoscaling"), self.get_option("include_health")
-        fingerprint = inv.query_fingerprint(stack, regions, states, include_autoscaling, include_health)
+        include_ssm = bool(self.get_option("include_ssm")) and self.get_option("connection") == "ssm"
+        fingerprint = inv.query_fingerprint(stack, regions, states, include_autoscaling, include_health, accounts if accounts_option else None, include_ssm)
 
         entry = self._read_cache(path, cache, fingerprint)
         if entry is None:
-            answers, failures = self._query(stack, regions, states, include_autoscaling, include_health)
-            self._judge(failures, regions, answers)
-            entry = {"query": fingerprint, "regions": answers}
+            answers, failures = self._query(stack, accounts, states, include_autoscaling, include_health, include_ssm)
+            self._judge(failures, answers)
+            entry = inv.cache_entry(fingerprint, answers)
             if not any(not failure.denied for failure in failures):
                 self._write_cache(path, entry)
         self._populate(entry)

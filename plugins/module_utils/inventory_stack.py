@@ -9,7 +9,10 @@ Reads (one wrapper per API call, each page retried by the client's retry decorat
     launch template versions of all the stack's groups in one or two pages), and
     DescribeAutoScalingInstances in batches of 50 only for instances of groups that lack the tag;
   * DescribeTargetGroups + DescribeTags (20 ARNs a call) to find the stack's target groups,
-    then one DescribeTargetHealth per target group.
+    then one DescribeTargetHealth per target group;
+  * with the SSM groups on, ssm DescribeInstanceInformation for the stack's instance IDs, 50 a call
+    (batches run concurrently, each paginated);
+  * per account of the ``accounts`` option, one sts AssumeRole before the account's reads.
 
 Pure functions turn those records into host names, host variables and group names; the
 plugin (plugins/inventory/stack.py) only adds them to the inventory.
@@ -21,6 +24,7 @@ __metaclass__ = type
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 TAG_STACK = "hatrading:stack"
 TAG_TIER = "hatrading:tier"
@@ -31,8 +35,9 @@ TAG_ASG = "aws:autoscaling:groupName"
 TAG_LT_ID = "aws:ec2launchtemplate:id"
 TAG_LT_VERSION = "aws:ec2launchtemplate:version"
 
-# Bump when the shape of a cached record changes: older cache entries are then ignored.
-CACHE_FORMAT = 1
+# The cache entry's "version": bump it when the shape of an entry changes; an entry of any other version
+# (older, newer or none) is ignored and the inventory read again. 2: accounts and SSM ping status.
+CACHE_FORMAT = 2
 DEFAULT_STATES = ["pending", "running", "stopping", "stopped"]
 PERMISSION_CODES = (
     "UnauthorizedOperation",
@@ -44,6 +49,11 @@ PERMISSION_CODES = (
 )
 ASG_BATCH = 50  # DescribeAutoScalingInstances takes at most 50 instance IDs
 TAGS_BATCH = 20  # elbv2 DescribeTags takes at most 20 ARNs
+SSM_BATCH = 50  # DescribeInstanceInformation: at most 50 results a page; 50 IDs a filter keeps it one page
+SSM_WORKERS = 4  # concurrent DescribeInstanceInformation batches per region
+# SSM agent ping status -> group (ssm_<suffix>); an instance SSM does not know is ssm_unregistered.
+SSM_GROUPS = {"Online": "online", "ConnectionLost": "connectionlost", "Inactive": "inactive"}
+_ROLE_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:iam::(\d{12}):role/.+$")
 
 # Auto Scaling lifecycle state -> group suffix (lifecycle_<suffix>).
 LIFECYCLE_GROUPS = {
@@ -90,6 +100,8 @@ ESSENTIAL_HOSTVARS = frozenset(
         "target_group_arns",
         "health",
         "target_health",
+        "account_id",
+        "ssm_ping_status",
     ]
 )
 
@@ -207,6 +219,51 @@ def describe_stack_health(client, stack):
     return health, target_groups
 
 
+def assume_role(client, role_arn, session_name, external_id=None, duration_seconds=None):
+    """Temporary credentials of ``role_arn`` (sts AssumeRole) as boto3 client keyword arguments."""
+    params = {"RoleArn": role_arn, "RoleSessionName": session_name}
+    if external_id:
+        params["ExternalId"] = external_id
+    if duration_seconds:
+        params["DurationSeconds"] = int(duration_seconds)
+    credentials = client.assume_role(aws_retry=True, **params)["Credentials"]
+    return {
+        "profile_name": None,
+        "aws_access_key_id": credentials["AccessKeyId"],
+        "aws_secret_access_key": credentials["SecretAccessKey"],
+        "aws_session_token": credentials["SessionToken"],
+    }
+
+
+def describe_ssm_batch(client, instance_ids):
+    """{instance id: ping status} of the given instances (at most SSM_BATCH) that SSM manages, every page."""
+    params = {"Filters": [{"Key": "InstanceIds", "Values": list(instance_ids)}], "MaxResults": SSM_BATCH}
+    found = {}
+    while True:
+        page = client.describe_instance_information(aws_retry=True, **params)
+        for info in page.get("InstanceInformationList", []):
+            found[info["InstanceId"]] = info.get("PingStatus")
+        token = page.get("NextToken")
+        if not token:
+            return found
+        params["NextToken"] = token
+
+
+def describe_ssm_ping(client, instance_ids, workers=SSM_WORKERS):
+    """{instance id: ping status} for the instances SSM manages, SSM_BATCH IDs a call, batches concurrently."""
+    ids = sorted(instance_ids)
+    batches = [ids[start : start + SSM_BATCH] for start in range(0, len(ids), SSM_BATCH)]
+    found = {}
+    if len(batches) <= 1 or workers <= 1:
+        for batch in batches:
+            found.update(describe_ssm_batch(client, batch))
+        return found
+    with ThreadPoolExecutor(max_workers=min(workers, len(batches))) as pool:
+        for answer in pool.map(lambda batch: describe_ssm_batch(client, batch), batches):
+            found.update(answer)
+    return found
+
+
 def error_code(error):
     """The AWS error code of a botocore ClientError ('' for anything else)."""
     response = getattr(error, "response", None) or {}
@@ -281,11 +338,12 @@ def aggregate_health(states):
     return max(words, key=lambda word: HEALTH_RANK[word])
 
 
-def host_facts(record, autoscaling=None, health=None, target_groups=None):
+def host_facts(record, autoscaling=None, health=None, target_groups=None, ssm_status=None):
     """Host variables (without connection settings) of one instance record.
 
     ``autoscaling``: this instance's Auto Scaling facts or None; ``health``: {target group arn: state};
-    ``target_groups``: {arn: {"name":..., "tier":...}} of the stack's target groups.
+    ``target_groups``: {arn: {"name":..., "tier":...}} of the stack's target groups; ``ssm_status``: its SSM
+    agent ping status (None when SSM does not know it or was not read).
     """
     tags = record["tags"]
     autoscaling = autoscaling or {}
@@ -293,6 +351,8 @@ def host_facts(record, autoscaling=None, health=None, target_groups=None):
     target_groups = target_groups or {}
     facts = dict(record)
     facts["instance_tags"] = facts.pop("tags")  # `tags` is a reserved name in Ansible
+    facts["account_id"] = record.get("account_id")
+    facts["ssm_ping_status"] = ssm_status
     facts["stack"] = tags.get(TAG_STACK)
     facts["tier"] = tier_of(tags)
     facts["instance_name"] = tags.get(TAG_NAME)
@@ -352,9 +412,11 @@ def group_name(prefix, value):
     return _INVALID_GROUP_CHARS.sub("_", text)
 
 
-def host_groups(facts):
-    """The groups one host joins without any configuration."""
+def host_groups(facts, ssm_read=False):
+    """The groups one host joins without any configuration (ssm_* only when SSM was read for it)."""
     groups = []
+    if facts.get("account_id"):
+        groups.append(group_name("account", facts["account_id"]))
     if facts.get("tier"):
         groups.append(group_name("tier", facts["tier"]))
     if facts.get("region"):
@@ -371,56 +433,128 @@ def host_groups(facts):
         groups.append(group_name("lifecycle", suffix or state.lower()))
     if facts.get("health"):
         groups.append(facts["health"])
+    if ssm_read:
+        status = facts.get("ssm_ping_status")
+        groups.append(group_name("ssm", SSM_GROUPS.get(status) or (status.lower() if status else "unregistered")))
     return groups
 
 
-def build_hosts(records, autoscaling, health, target_groups, settings):
+def build_hosts(records, autoscaling, health, target_groups, settings, ssm=None):
     """[(host name, host variables, groups)] for the records of one or more regions, in a stable order.
 
     ``autoscaling`` {instance id: facts}; ``health`` {instance id: {arn: state}};
-    ``target_groups`` {arn: {"name", "tier"}}; ``settings`` the hostname/connection options.
+    ``target_groups`` {arn: {"name", "tier"}}; ``settings`` the hostname/connection options;
+    ``ssm`` {instance id: ping status, None when SSM does not know it} for the instances whose SSM status
+    was read (they join an ssm_* group); the others join none.
     """
+    ssm = ssm or {}
     hosts = []
     seen = set()
     for record in sorted(records, key=lambda item: (item["region"], item["instance_id"])):
-        facts = host_facts(record, autoscaling.get(record["instance_id"]), health.get(record["instance_id"]), target_groups)
+        instance_id = record["instance_id"]
+        ssm_status = ssm.get(instance_id)
+        facts = host_facts(record, autoscaling.get(instance_id), health.get(instance_id), target_groups, ssm_status)
         name = host_name(facts, settings.get("hostname"))
         if name in seen:  # two instances with one address: fall back to the (unique) instance ID
             name = facts["instance_id"]
         seen.add(name)
         facts.update(connection_vars(facts, settings))
-        hosts.append((name, facts, host_groups(facts)))
+        hosts.append((name, facts, host_groups(facts, ssm_read=instance_id in ssm)))
     return hosts
 
 
-def query_fingerprint(stack, regions, states, include_autoscaling, include_health):
+def role_account(role_arn):
+    """The 12-digit account ID in an IAM role ARN (None when it is not one)."""
+    match = _ROLE_ARN.match(role_arn or "")
+    return match.group(1) if match else None
+
+
+def normalize_accounts(accounts, default_regions):
+    """The ``accounts`` option as [{role_arn, account_id, regions, external_id, session_name}], or raise ValueError.
+
+    An entry without ``role_arn`` is read with the plugin's own credentials; an entry without ``regions``
+    uses the plugin's ``regions``. Plain str/list copies: option values carry Ansible metadata.
+    """
+    if not isinstance(accounts, list):
+        raise ValueError("option 'accounts' must be a list of {role_arn, regions}")
+    found, seen = [], set()
+    for number, entry in enumerate(accounts, start=1):
+        if not isinstance(entry, dict):
+            raise ValueError("accounts entry %d must be a dictionary with role_arn and regions" % number)
+        unknown = sorted(set(entry) - set(["role_arn", "regions", "external_id", "session_name"]))
+        if unknown:
+            raise ValueError("accounts entry %d: unknown key(s) %s (known: role_arn, regions, external_id, session_name)" % (number, ", ".join(unknown)))
+        role_arn = "%s" % entry["role_arn"] if entry.get("role_arn") else None
+        account_id = role_account(role_arn)
+        if role_arn and account_id is None:
+            raise ValueError("accounts entry %d: role_arn %r is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)" % (number, role_arn))
+        regions = entry.get("regions") or default_regions
+        if not regions or not isinstance(regions, list):
+            raise ValueError("accounts entry %d lists no regions, and option 'regions' gives none" % number)
+        key = role_arn or ""
+        if key in seen:
+            raise ValueError("accounts entry %d repeats %s" % (number, role_arn or "the plugin's own credentials"))
+        seen.add(key)
+        found.append(
+            {
+                "role_arn": role_arn,
+                "account_id": account_id,
+                "regions": sorted(set("%s" % region for region in regions)),
+                "external_id": "%s" % entry["external_id"] if entry.get("external_id") else None,
+                "session_name": "%s" % entry["session_name"] if entry.get("session_name") else None,
+            }
+        )
+    return found
+
+
+def answer_key(account_id, region):
+    """The key of one (account, region) answer in a cache entry."""
+    return region if account_id is None else "%s/%s" % (account_id, region)
+
+
+def query_fingerprint(stack, regions, states, include_autoscaling, include_health, accounts=None, ssm=False):
     """What a cached answer was asked for; an entry asked for something else is not reused."""
     query = {
-        "format": CACHE_FORMAT,
         "stack": stack,
         "regions": sorted(regions),
         "states": sorted(states or []),
         "autoscaling": bool(include_autoscaling),
         "health": bool(include_health),
+        "accounts": [[account["role_arn"], account["regions"], account["external_id"]] for account in accounts or []],
+        "ssm": bool(ssm),
     }
     # Option values may be str subclasses carrying Ansible metadata (their origin): keep plain data only.
     return json.loads(json.dumps(query))
 
 
-def valid_cache_entry(entry, fingerprint):
-    """True when ``entry`` is a well-formed answer to the query ``fingerprint`` describes."""
-    if not isinstance(entry, dict) or entry.get("query") != fingerprint:
-        return False
+def cache_entry(fingerprint, answers):
+    """A cache entry: the format version, the query it answers, the answers by answer_key."""
+    return {"version": CACHE_FORMAT, "query": fingerprint, "regions": answers}
+
+
+def cache_entry_problem(entry, fingerprint):
+    """Why ``entry`` cannot answer the query ``fingerprint`` (None when it can)."""
+    if not isinstance(entry, dict):
+        return "not an inventory cache entry"
+    if entry.get("version") != CACHE_FORMAT:
+        return "cache format version %s, this plugin reads version %d" % (entry.get("version", "none"), CACHE_FORMAT)
+    if entry.get("query") != fingerprint:
+        return "cached for another query"
     regions = entry.get("regions")
     if not isinstance(regions, dict):
-        return False
+        return "malformed entry"
     for answer in regions.values():
         if not isinstance(answer, dict) or not isinstance(answer.get("records"), list):
-            return False
+            return "malformed entry"
         if not isinstance(answer.get("autoscaling"), dict) or not isinstance(answer.get("health"), dict):
-            return False
-        if not isinstance(answer.get("target_groups"), list):
-            return False
+            return "malformed entry"
+        if not isinstance(answer.get("target_groups"), list) or not isinstance(answer.get("ssm"), (dict, type(None))):
+            return "malformed entry"
         if not all(isinstance(record, dict) and "instance_id" in record and "tags" in record for record in answer["records"]):
-            return False
-    return True
+            return "malformed entry"
+    return None
+
+
+def valid_cache_entry(entry, fingerprint):
+    """True when ``entry`` is a well-formed answer of this format version to the query ``fingerprint`` describes."""
+    return cache_entry_problem(entry, fingerprint) is None

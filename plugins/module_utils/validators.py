@@ -9,10 +9,10 @@ __metaclass__ = type
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import validate_cdn
 from ansible_collections.hatrading.aws.plugins.module_utils.compute.model import validate_compute
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_checks import validate_stack
-from ansible_collections.hatrading.aws.plugins.module_utils.database import validate_database
+from ansible_collections.hatrading.aws.plugins.module_utils.database.model import validate_database
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring.model import validate_monitoring
-from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import validate_pipeline
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
+from ansible_collections.hatrading.aws.plugins.module_utils.network.model import validate_network
+from ansible_collections.hatrading.aws.plugins.module_utils.pipeline.model import validate_pipeline
 
 VALIDATORS = {
     "network": validate_network,

@@ -39,8 +39,8 @@ options:
     default: {}
   settings:
     description:
-      - The tiers' settings, a dict of tier name -> its settings without the role prefix. Inside site.yml leave it out; each tier's validate
-        step has left its checked settings in the facts C(__hatrading_settings_<tier>).
+      - "The tiers' settings, C({tier: settings without the role prefix}). Inside site.yml leave it out; each tier's validate
+        step has left its checked settings in the facts C(__hatrading_settings_<tier>)."
     type: dict
 notes:
   - Supports check mode; it never changes anything.

@@ -25,9 +25,15 @@ options:
     type: str
     required: true
   settings:
-    description: The tiers' checked settings, a dict of tier name -> its settings without the role prefix; leave out to probe only.
+    description: "The tiers' checked settings, C({tier: settings without the role prefix}); leave out to probe only."
     type: dict
     default: {}
+  probe:
+    description:
+      - Read who the credentials are and the region's AZs (two reads). C(site.yml) probes on a whole run and leaves it to
+        a run limited by C(--tags), which checks only what its tiers name.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -46,12 +52,12 @@ EXAMPLES = r"""
 RETURN = r"""
 account:
   description: The account the credentials belong to.
-  returned: success
+  returned: when O(probe=true)
   type: str
   sample: "123456789012"
 caller_arn:
   description: Who the credentials are.
-  returned: success
+  returned: when O(probe=true)
   type: str
 region:
   description: The region the run targets, as the connection settings resolve it (module_defaults, AWS_REGION, the profile).
@@ -60,7 +66,7 @@ region:
   sample: us-east-1
 availability_zones:
   description: The region's AZs.
-  returned: success
+  returned: when O(probe=true) or the settings name AZs
   type: list
   elements: str
 endpoint:
@@ -77,7 +83,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import preflight
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import aws_errors
 
-ARGUMENT_SPEC = dict(stack=dict(type="str", required=True), settings=dict(type="dict", default={}))
+ARGUMENT_SPEC = dict(stack=dict(type="str", required=True), settings=dict(type="dict", default={}), probe=dict(type="bool", default=True))
 
 
 def main():
@@ -85,7 +91,9 @@ def main():
     stack = module.params["stack"]
     endpoint = module.params.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL")
     try:
-        facts, problems = preflight.read_region(Clients(module, config=preflight.PROBE_CONFIG), module.region, module.params["settings"])
+        facts, problems = preflight.read_region(
+            Clients(module, config=preflight.PROBE_CONFIG), module.region, module.params["settings"], module.params["probe"]
+        )
     except aws_errors() + (KeyError, ValueError) as error:
         message = preflight.unreachable(error, stack, endpoint)
         if message:

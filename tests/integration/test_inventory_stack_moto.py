@@ -319,14 +319,17 @@ def test_cache_hit_makes_no_api_call_and_corrupt_cache_is_refreshed(fresh_moto, 
     assert any(call["operation"] == "DescribeInstances" for call in fresh_moto.calls())
     assert read_cache(cache_files[0])["query"]["stack"] == STACK
 
-    # a well-formed cache entry of another shape (older format) is ignored too
-    entry = read_cache(cache_files[0])
-    entry["query"]["format"] = 0
-    write_cache(cache_files[0], entry)
-    fresh_moto.forget_calls()
-    doc, stderr = listing(fresh_moto.env(), path)
-    assert "ignoring an inventory cache entry of another query or format" in stderr
-    assert members(doc, "tier_frontend") == ids["frontend"] and fresh_moto.calls()
+    # a well-formed cache entry of another format version (older, or newer) is ignored too
+    for version in (1, 99):
+        entry = read_cache(cache_files[0])
+        assert entry["version"] == 2
+        entry["version"] = version
+        write_cache(cache_files[0], entry)
+        fresh_moto.forget_calls()
+        doc, stderr = listing(fresh_moto.env(), path)
+        assert "ignoring an inventory cache entry of another query or format (cache format version %d, " % version in stderr
+        assert members(doc, "tier_frontend") == ids["frontend"] and fresh_moto.calls()
+        assert read_cache(cache_files[0])["version"] == 2  # rewritten in the current format
 
 
 @pytest.mark.parametrize(
@@ -334,6 +337,8 @@ def test_cache_hit_makes_no_api_call_and_corrupt_cache_is_refreshed(fresh_moto, 
     [
         ({"stack": None}, "option 'stack' is required"),
         ({"regions": []}, "option 'regions' must list at least one region"),
+        ({"accounts": [{"role_arn": "arn:aws:iam::42:role/x"}]}, "is not an IAM role ARN"),
+        ({"regions": [], "accounts": [{"role_arn": "arn:aws:iam::111111111111:role/x"}]}, "lists no regions"),
     ],
 )
 def test_bad_options_fail_before_any_call(fresh_moto, tmp_path, options, message):
@@ -415,6 +420,51 @@ def test_two_regions_load_together(fresh_moto, tmp_path):
     assert far in members(doc, "tier_backend") and ids["asg"][0] in members(doc, "tier_backend")
 
 
+def test_accounts_each_read_with_an_assumed_role(fresh_moto, tmp_path):
+    ids = seed(fresh_moto)  # moto's default account, read with the plugin's own credentials
+    role_arn = "arn:aws:iam::111111111111:role/inventory-read"
+    assumed = _client(fresh_moto, "sts", REGION).assume_role(RoleArn=role_arn, RoleSessionName="seed")["Credentials"]
+    keys = dict(aws_access_key_id=assumed["AccessKeyId"], aws_secret_access_key=assumed["SecretAccessKey"], aws_session_token=assumed["SessionToken"])
+    other = boto3.client("ec2", endpoint_url=fresh_moto.url, region_name=OTHER_REGION, **keys)
+    ami = other.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    spec = [{"ResourceType": "instance", "Tags": tags(**{"hatrading:stack": STACK, "hatrading:tier": "backend"})}]
+    far = other.run_instances(ImageId=ami, MinCount=1, MaxCount=1, TagSpecifications=spec)["Instances"][0]["InstanceId"]
+    fresh_moto.forget_calls()
+
+    accounts = [{"role_arn": role_arn, "regions": [OTHER_REGION]}, {"regions": [REGION]}]
+    doc = listing(fresh_moto.env(), inventory_file(tmp_path, regions=[], accounts=accounts))[0]
+    assert members(doc, "account_111111111111") == [far]
+    assert members(doc, "region_eu_west_1") == [far]
+    assert far in members(doc, "tier_backend") and ids["asg"][0] in members(doc, "tier_backend")
+    assert plain(doc["_meta"]["hostvars"][far])["account_id"] == "111111111111"
+    assert "account_id" not in doc["_meta"]["hostvars"][ids["asg"][0]]
+    assert [call["operation"] for call in fresh_moto.calls()].count("AssumeRole") == 1
+
+    # the own account's instances are not in account 111111111111: with only the role, only `far`
+    doc = listing(fresh_moto.env(), inventory_file(tmp_path, regions=[REGION, OTHER_REGION], accounts=[{"role_arn": role_arn}]))[0]
+    assert sorted(doc["_meta"]["hostvars"]) == [far]
+
+
+def test_ssm_ping_status_groups(fresh_moto, tmp_path):
+    ids = seed(fresh_moto)  # the lab's DescribeInstanceInformation (lab/moto_ssm_mend.py): running -> Online, stopped -> ConnectionLost
+    stopped = ids["frontend"][0]
+    fresh_moto.client("ec2").stop_instances(InstanceIds=[stopped])
+    everyone = ids["frontend"] + ids["asg"] + ids["standalone"]
+    fresh_moto.forget_calls()
+    doc = listing(fresh_moto.env(), inventory_file(tmp_path, include_ssm=True))[0]
+    assert members(doc, "ssm_connectionlost") == [stopped]
+    assert members(doc, "ssm_online") == sorted(set(everyone) - {stopped})
+    assert plain(doc["_meta"]["hostvars"][stopped])["ssm_ping_status"] == "ConnectionLost"
+    ssm_calls = [call for call in fresh_moto.calls() if call["operation"] == "DescribeInstanceInformation"]
+    assert len(ssm_calls) == 1  # 6 instances: one batch of at most 50 IDs
+
+    # another connection: SSM is not read, no ssm_* group
+    fresh_moto.forget_calls()
+    doc = listing(fresh_moto.env(), inventory_file(tmp_path, include_ssm=True, connection="ssh"))[0]
+    assert not [group for group in doc if group.startswith("ssm_")]
+    assert "DescribeInstanceInformation" not in [call["operation"] for call in fresh_moto.calls()]
+
+
 def test_throttled_region_is_named_and_strict_false_loads_the_others(fresh_moto, faulty, tmp_path):
     ids = two_region_stack(fresh_moto)[0]
     env, set_fault = faulty
@@ -459,6 +509,28 @@ def test_access_denied_honours_strict_permissions(fresh_moto, faulty, tmp_path):
     doc, stderr = listing(env, inventory_file(tmp_path, strict_permissions=False))
     assert members(doc, "tier_frontend") == ids["frontend"] and "healthy" not in doc
     assert "elasticloadbalancing:DescribeTargetGroups/DescribeTags/DescribeTargetHealth denied" in stderr
+
+
+STS_DENIED = (
+    403,
+    b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>'
+    b"<Message>not authorized to perform sts:AssumeRole</Message></Error><RequestId>lab</RequestId></ErrorResponse>",
+)
+
+
+def test_a_role_that_cannot_be_assumed_is_named(fresh_moto, faulty, tmp_path):
+    ids = seed(fresh_moto)
+    env, set_fault = faulty
+    set_fault(OTHER_REGION, "sts", STS_DENIED)  # the role's STS client is in its account's first region
+    accounts = [{"role_arn": "arn:aws:iam::111111111111:role/inventory-read", "regions": [OTHER_REGION]}, {"regions": [REGION]}]
+
+    proc = run_inventory(env, inventory_file(tmp_path, regions=[], accounts=accounts))
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "account 111111111111 region eu-west-1: sts:AssumeRole denied" in proc.stderr
+
+    doc, stderr = listing(env, inventory_file(tmp_path, regions=[], accounts=accounts, strict_permissions=False))
+    assert "account 111111111111 region eu-west-1: sts:AssumeRole denied" in stderr
+    assert members(doc, "tier_frontend") == ids["frontend"] and "account_111111111111" not in doc
 
 
 def test_the_demo_inventory_file(fresh_moto):

@@ -1,6 +1,6 @@
 """hatrading.aws.stack_pipeline against moto: check mode, create, rerun, one change, teardown, bad input.
 
-moto 5.2.5 gaps (docs/pipeline.md; the AWS-shaped calls are covered in tests/unit/test_pipeline_calls.py with Stubber):
+moto 5.2.5 gaps (docs/pipeline.md; the AWS-shaped calls are covered in tests/unit/pipeline/test_pipeline_calls.py with Stubber):
 - CodeBuild has no UpdateProject: here the project is only created, found unchanged, and deleted;
 - CodeDeploy garbles a deployment group's autoScalingGroups and has no DeleteDeploymentGroup / DeleteApplication
   (lab/moto_pipeline_mend.py mends and adds those), no UpdateDeploymentGroup; CodeCommit has no ListRepositories, no tags and no branches;

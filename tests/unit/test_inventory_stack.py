@@ -1,6 +1,9 @@
 """hatrading.aws.stack inventory: the pure grouping / host-variable functions, and the API wrappers with botocore's Stubber."""
 
 import datetime
+import re
+import threading
+import time
 
 import boto3
 import pytest
@@ -201,15 +204,94 @@ def test_unmatched_asg_members():
     assert inv.unmatched_asg_members(records, {"i-b": ASG_FACTS}) == ["i-a"]
 
 
+def answer(**extra):
+    return dict({"records": [record()], "autoscaling": {}, "health": {}, "target_groups": [], "ssm": None}, **extra)
+
+
 def test_cache_entry_validation():
     query = inv.query_fingerprint("s", ["us-east-1"], ["running"], True, True)
-    good = {"query": query, "regions": {"us-east-1": {"records": [record()], "autoscaling": {}, "health": {}, "target_groups": []}}}
+    good = inv.cache_entry(query, {"us-east-1": answer()})
+    assert good["version"] == inv.CACHE_FORMAT
     assert inv.valid_cache_entry(good, query)
+    assert inv.valid_cache_entry(inv.cache_entry(query, {"us-east-1": answer(ssm={"i-0123456789abcdef0": "Online"})}), query)
     assert not inv.valid_cache_entry(good, inv.query_fingerprint("other", ["us-east-1"], ["running"], True, True))
     assert not inv.valid_cache_entry(dict(good, regions=[]), query)
-    assert not inv.valid_cache_entry({"query": query, "regions": {"us-east-1": {"records": [{"x": 1}]}}}, query)
+    assert not inv.valid_cache_entry(dict(good, regions={"us-east-1": {"records": [{"x": 1}]}}), query)
+    assert not inv.valid_cache_entry(inv.cache_entry(query, {"us-east-1": answer(ssm=[])}), query)
     assert not inv.valid_cache_entry("garbage", query)
     assert not inv.valid_cache_entry(None, query)
+
+
+@pytest.mark.parametrize("version", [None, 1, inv.CACHE_FORMAT + 1, "2"])
+def test_cache_entry_of_another_format_version_is_ignored(version):
+    query = inv.query_fingerprint("s", ["us-east-1"], ["running"], True, True)
+    entry = inv.cache_entry(query, {"us-east-1": answer()})
+    if version is None:
+        del entry["version"]
+    else:
+        entry["version"] = version
+    assert not inv.valid_cache_entry(entry, query)
+    assert inv.cache_entry_problem(entry, query).startswith("cache format version %s, this plugin reads version %d" % (version or "none", inv.CACHE_FORMAT))
+    # the first format (1) kept its number inside the query and had no "version" key: ignored too
+    old = {"query": dict(query, format=1), "regions": {"us-east-1": answer()}}
+    assert inv.cache_entry_problem(old, query) == "cache format version none, this plugin reads version %d" % inv.CACHE_FORMAT
+
+
+def test_query_fingerprint_names_the_accounts_and_ssm():
+    accounts = inv.normalize_accounts([{"role_arn": "arn:aws:iam::111111111111:role/r"}], ["us-east-1"])
+    plain = inv.query_fingerprint("s", ["us-east-1"], [], True, True)
+    assert plain != inv.query_fingerprint("s", ["us-east-1"], [], True, True, accounts)
+    assert plain != inv.query_fingerprint("s", ["us-east-1"], [], True, True, None, True)
+
+
+def test_normalize_accounts():
+    accounts = inv.normalize_accounts(
+        [
+            {"role_arn": "arn:aws:iam::111111111111:role/read", "regions": ["us-west-2", "eu-west-1", "us-west-2"]},
+            {"role_arn": "arn:aws-us-gov:iam::222222222222:role/path/read", "external_id": "x", "session_name": "me"},
+            {"regions": ["ap-south-1"]},
+        ],
+        ["us-east-1"],
+    )
+    assert [(a["account_id"], a["regions"], a["external_id"], a["session_name"]) for a in accounts] == [
+        ("111111111111", ["eu-west-1", "us-west-2"], None, None),
+        ("222222222222", ["us-east-1"], "x", "me"),
+        (None, ["ap-south-1"], None, None),
+    ]
+    assert inv.answer_key("111111111111", "us-east-1") == "111111111111/us-east-1"
+    assert inv.answer_key(None, "us-east-1") == "us-east-1"
+
+
+@pytest.mark.parametrize(
+    ("accounts", "message"),
+    [
+        ({"role_arn": "x"}, "must be a list"),
+        (["arn:aws:iam::111111111111:role/r"], "must be a dictionary"),
+        ([{"role_arn": "arn:aws:iam::1111:role/r"}], "is not an IAM role ARN"),
+        ([{"role_arn": "arn:aws:iam::111111111111:role/r", "region": ["us-east-1"]}], "unknown key(s) region"),
+        ([{"role_arn": "arn:aws:iam::111111111111:role/r"}, {"role_arn": "arn:aws:iam::111111111111:role/r"}], "repeats"),
+    ],
+)
+def test_normalize_accounts_refuses(accounts, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        inv.normalize_accounts(accounts, ["us-east-1"])
+
+
+def test_normalize_accounts_needs_regions():
+    with pytest.raises(ValueError, match="lists no regions"):
+        inv.normalize_accounts([{"role_arn": "arn:aws:iam::111111111111:role/r"}], [])
+
+
+def test_account_and_ssm_groups():
+    records = [dict(record("i-a"), account_id="111111111111"), dict(record("i-b"), account_id="111111111111"), record("i-c"), record("i-d")]
+    ssm = {"i-a": "Online", "i-b": "ConnectionLost", "i-c": None}  # i-c: read, unknown to SSM; i-d: not read
+    hosts = {name: (facts, groups) for name, facts, groups in inv.build_hosts(records, {}, {}, TGS, {"connection": "ssm"}, ssm)}
+    assert hosts["i-a"][1][0] == "account_111111111111" and hosts["i-a"][1][-1] == "ssm_online"
+    assert hosts["i-a"][0]["account_id"] == "111111111111" and hosts["i-a"][0]["ssm_ping_status"] == "Online"
+    assert hosts["i-b"][1][-1] == "ssm_connectionlost"
+    assert hosts["i-c"][1] == ["tier_backend", "region_us_east_1", "az_us_east_1a", "ssm_unregistered"]
+    assert hosts["i-d"][1] == ["tier_backend", "region_us_east_1", "az_us_east_1a"]
+    assert "account_id" not in inv.host_variables(hosts["i-c"][0]) and "ssm_ping_status" in inv.host_variables(hosts["i-a"][0])
 
 
 @pytest.mark.parametrize(
@@ -352,3 +434,72 @@ def test_host_variables_essential_or_all_never_none():
     everything = inv.host_variables(facts, True)
     assert everything["instance_tags"]["hatrading:image"] == "api:2.0" and everything["launch_template_name"] == "s-backend"
     assert None not in everything.values() and "public_ip_address" not in everything and "health" not in everything
+
+
+def test_assume_role_with_stubber():
+    client, stubber = stubbed("sts", retries=2)
+    expiry = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+    credentials = {"AccessKeyId": "ASIAEXAMPLE000000000", "SecretAccessKey": "s" * 40, "SessionToken": "token", "Expiration": expiry}
+    params = {"RoleArn": "arn:aws:iam::111111111111:role/read", "RoleSessionName": "inv", "ExternalId": "ext"}
+    stubber.add_client_error("assume_role", "Throttling", http_status_code=400)  # retried
+    stubber.add_response("assume_role", {"Credentials": credentials}, params)
+    with stubber:
+        found = inv.assume_role(client, "arn:aws:iam::111111111111:role/read", "inv", "ext")
+    stubber.assert_no_pending_responses()
+    assert found == {"profile_name": None, "aws_access_key_id": "ASIAEXAMPLE000000000", "aws_secret_access_key": "s" * 40, "aws_session_token": "token"}
+
+
+def test_assume_role_denied_is_a_permission_error():
+    client, stubber = stubbed("sts")
+    stubber.add_client_error("assume_role", "AccessDenied", http_status_code=403)
+    with stubber, pytest.raises(ClientError) as raised:
+        inv.assume_role(client, "arn:aws:iam::111111111111:role/read", "inv")
+    assert inv.is_permission_error(raised.value)
+
+
+def ssm_info(instance_id, status):
+    return {"InstanceId": instance_id, "PingStatus": status, "ResourceType": "EC2Instance"}
+
+
+def test_ssm_ping_status_50_ids_a_call_and_every_page():
+    client, stubber = stubbed("ssm")
+    ids = ["i-%017d" % n for n in range(120)]
+    batches = [ids[0:50], ids[50:100], ids[100:120]]
+
+    def params(batch, token=None):
+        expected = {"Filters": [{"Key": "InstanceIds", "Values": batch}], "MaxResults": 50}
+        if token:
+            expected["NextToken"] = token
+        return expected
+
+    # batch 1 comes in two pages (SSM may page below MaxResults); batch 3 holds an instance SSM does not know
+    first_page = {"InstanceInformationList": [ssm_info(i, "Online") for i in ids[0:30]], "NextToken": "p2"}
+    stubber.add_response("describe_instance_information", first_page, params(batches[0]))
+    stubber.add_response("describe_instance_information", {"InstanceInformationList": [ssm_info(i, "Online") for i in ids[30:50]]}, params(batches[0], "p2"))
+    stubber.add_response("describe_instance_information", {"InstanceInformationList": [ssm_info(i, "ConnectionLost") for i in ids[50:100]]}, params(batches[1]))
+    stubber.add_response("describe_instance_information", {"InstanceInformationList": [ssm_info(i, "Inactive") for i in ids[100:119]]}, params(batches[2]))
+    with stubber:
+        found = inv.describe_ssm_ping(client, reversed(ids), workers=1)  # sorted into batches; one thread keeps the Stubber's order
+    stubber.assert_no_pending_responses()
+    assert len(found) == 119 and ids[119] not in found
+    assert found[ids[0]] == found[ids[49]] == "Online" and found[ids[50]] == "ConnectionLost" and found[ids[100]] == "Inactive"
+
+
+def test_ssm_batches_run_concurrently():
+    sizes, running, most = [], [0], [0]
+    lock = threading.Lock()
+
+    class Client:
+        def describe_instance_information(self, aws_retry, Filters, MaxResults):
+            with lock:
+                sizes.append(len(Filters[0]["Values"]))
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.02)  # a call in flight, as on AWS
+            with lock:
+                running[0] -= 1
+            return {"InstanceInformationList": [ssm_info(i, "Online") for i in Filters[0]["Values"]]}
+
+    found = inv.describe_ssm_ping(Client(), ["i-%017d" % n for n in range(1001)])
+    assert sorted(sizes) == [1] + [50] * 20 and len(found) == 1001
+    assert most[0] == inv.SSM_WORKERS

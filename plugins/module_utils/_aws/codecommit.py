@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 
 
 class CodeCommit(Service):
@@ -16,3 +17,4 @@ class CodeCommit(Service):
         "RepositoryNotFoundException",
         "ResourceNotFoundException",
     )
+    get_repository = api("get_repository", "repositoryMetadata")

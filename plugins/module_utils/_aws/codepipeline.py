@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
 
 
 class CodePipeline(Service):
@@ -15,3 +16,5 @@ class CodePipeline(Service):
         "PipelineNotFoundException",
         "ResourceNotFoundException",
     )
+    RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
+    RETRY_CODES = ("RolePropagation",)

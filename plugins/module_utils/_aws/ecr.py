@@ -16,3 +16,11 @@ class ECR(Service):
         "LifecyclePolicyNotFoundException",
         "ResourceNotFoundException",
     )
+
+    def repositories_named(self, names):
+        """{name: repository} of the named repositories that exist: the API refuses a whole batch when one
+        name is missing, so a refused batch is asked again name by name."""
+        found = self.describe_repositories(repositoryNames=list(names), missing=[]) if names else []
+        if not found and len(names) > 1:
+            found = [repo for name in names for repo in self.describe_repositories(repositoryNames=[name], missing=[])]
+        return dict((repo["repositoryName"], repo) for repo in found)

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import StackRetry
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import error_code
 
 
 class IAM(Service):
@@ -15,3 +17,16 @@ class IAM(Service):
         "NoSuchEntity",
         "NoSuchEntityException",
     )
+
+
+class RolePropagationRetry(StackRetry):
+    """Right after IAM creates a role, CodeBuild, CodeDeploy, CodePipeline and EventBridge may not be able to
+    assume it yet; only that answer (not any invalid input) is retried, as ``RolePropagation``."""
+
+    @staticmethod
+    def status_code_from_exception(error):
+        found = error_code(error)
+        message = ((getattr(error, "response", None) or {}).get("Error", {}).get("Message") or "").lower()
+        if found in ("InvalidInputException", "InvalidRoleException", "InvalidStructureException") and ("assume" in message or "not authorized" in message):
+            return "RolePropagation"
+        return found

@@ -12,3 +12,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Ser
 class Logs(Service):
     NAME = "logs"
     NOT_FOUND = ("ResourceNotFoundException",)
+
+    def log_group_named(self, name):
+        """The log group called ``name`` exactly, or None (the API matches by prefix)."""
+        return next((group for group in self.describe_log_groups(logGroupNamePrefix=name) if group["logGroupName"] == name), None)

@@ -12,16 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import re
-
-try:
-    from urllib.parse import unquote
-except ImportError:  # pragma: no cover - Python 2
-    from urllib import unquote
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import canonical_json  # noqa: F401  (the steps use model.canonical_json)
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import CERTIFICATE_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import SECRET_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_arn
@@ -279,14 +274,6 @@ def validate_compute(settings, prefix=""):
     if None not in ports and ports[0] == ports[1]:
         errors.append("%sbackend_port: equals %sfrontend_port; give each tier its own" % (prefix, prefix))
     return errors
-
-
-def canonical_json(document):
-    """Policy documents compare by content, not by key order or URL encoding."""
-    if isinstance(document, str):
-        text = document if document.lstrip().startswith("{") else unquote(document)
-        document = json.loads(text)
-    return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------- the modules' options

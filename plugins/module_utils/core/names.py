@@ -121,3 +121,8 @@ def pipeline(stack, region, repositories=None, bucket_name=None):
         "trigger_rule": "%s-pipeline-trigger" % stack,
         "events_role": "%s-pipeline-events" % stack,
     }
+
+
+def flow_log(stack):
+    """The names of the VPC flow log's delivery role and log group (hatrading.aws.vpc_flow_log's defaults)."""
+    return {"role": network(stack)["flow_log_role"], "log_group": "/hatrading/%s/vpc-flow-logs" % stack}

@@ -12,6 +12,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
+try:
+    from urllib.parse import unquote
+except ImportError:  # Python 2
+    from urllib import unquote
+
 CREATE = "create"
 UPDATE = "update"
 DELETE = "delete"
@@ -165,3 +172,11 @@ def diff_resources(kind, desired, actual, compare=diff_fields, delete_extra=True
     if delete_extra:
         changes.extend(Change(DELETE, kind, name, before=have) for name, have in actual.items() if name not in desired)
     return changes
+
+
+def canonical_json(document):
+    """Policy documents compare by content, not by key order or URL encoding."""
+    if isinstance(document, str):
+        text = document if document.lstrip().startswith("{") else unquote(document)
+        document = json.loads(text)
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))

@@ -60,15 +60,22 @@ def missing_engine_version(database, versions, region):
     return ["database_engine_version: %s is not a version of %s in region %s" % (version, engine_of(database), region)]
 
 
-def read_region(clients, region, settings):
-    """(facts, problems): the account and the region's AZs, then what the settings name that the region lacks."""
-    identity = clients.sts.get_caller_identity()
-    zones = [
-        z["ZoneName"] for z in clients.ec2.describe_availability_zones(Filters=[{"Name": "zone-type", "Values": ["availability-zone"]}])["AvailabilityZones"]
-    ]
-    facts = {"account": identity.get("Account"), "caller_arn": identity.get("Arn"), "region": region, "availability_zones": zones}
+def read_region(clients, region, settings, probe=True):
+    """(facts, problems): with ``probe``, the account and the region's AZs; then what the settings name that the region lacks.
+
+    Each check reads only for the tiers in ``settings`` (a run limited by --tags hands only its own), and the AZs
+    only when ``probe`` or the network names them: a rerun of one tier keeps its call budget.
+    """
     network, compute, database = settings.get("network") or {}, settings.get("compute") or {}, settings.get("database") or {}
-    problems = missing_zones(network.get("availability_zones") or [], zones, region)
+    facts = {"region": region}
+    if probe:
+        identity = clients.sts.get_caller_identity()
+        facts.update(account=identity.get("Account"), caller_arn=identity.get("Arn"))
+    problems = []
+    if probe or network.get("availability_zones"):
+        zones = clients.ec2.describe_availability_zones(Filters=[{"Name": "zone-type", "Values": ["availability-zone"]}])["AvailabilityZones"]
+        facts["availability_zones"] = [z["ZoneName"] for z in zones]
+        problems += missing_zones(network.get("availability_zones") or [], facts["availability_zones"], region)
     types = dict(
         ("compute_%s_instance_type" % tier, compute.get("%s_instance_type" % tier))
         for tier in ("frontend", "backend")

@@ -37,12 +37,16 @@ Run = namedtuple("Run", "check_mode region")
 
 
 class Outcome:
-    """What a reconcile hands back: the plan (as far as it got), the module's own result keys, warnings."""
+    """What a reconcile hands back: the plan (as far as it got), the module's own result keys, warnings.
 
-    def __init__(self, plan=None, result=None, warnings=None):
+    ``mask(value)`` hides a secret value (a password read to create a database) in whatever the module prints.
+    """
+
+    def __init__(self, plan=None, result=None, warnings=None, mask=None):
         self.plan = plan or Plan()
         self.result = result or {}
         self.warnings = list(warnings or [])
+        self.mask = mask or (lambda value: None)
         self.step = None  # what a tier of several steps is reconciling now: an AWS failure names it
 
 
@@ -57,7 +61,7 @@ def run_tier(tier, argument_spec, validate, reconcile, **module_options):
     errors = validate(params)
     if errors:  # before any AWS call
         module.fail_json(msg="Invalid %s settings: %s" % (tier, "; ".join(errors)), errors=errors)
-    outcome = Outcome()
+    outcome = Outcome(mask=module.no_log_values.add)
     try:
         reconcile(Clients(module), params, Run(module.check_mode, module.region), outcome)
     except TierError as error:

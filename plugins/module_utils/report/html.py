@@ -118,7 +118,7 @@ class Drawing:
         network = self.report["network"]
         vpc = network.get("vpc") or {"name": "(no VPC)", "cidr": ""}
         rows = [("public", 110), ("app", 40 + (self.instance_rows("frontend") + self.instance_rows("backend")) * (BOX_H + 8) + 44), ("data", 110)]
-        height = sum(h for _, h in rows) + 60
+        height = sum(row_height for _layer, row_height in rows) + 60
         self.out.append(_rect(LABEL_W, top, len(self.azs) * (COL_W + GAP) + 26, height, "vpc", 10))
         self.out.append(_text(LABEL_W + 12, top + 20, "VPC %s  %s" % (vpc["name"], vpc["cidr"]), "h"))
         for az in self.azs:

@@ -59,3 +59,8 @@ def test_endpoints_that_are_not_aws_are_named():
     assert "not an AWS API answer" in preflight.unreachable(empty, "demo", None)
     denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetCallerIdentity")
     assert preflight.unreachable(denied, "demo", None) is None
+
+
+def test_a_run_of_one_tier_without_a_probe_reads_only_what_it_checks():
+    """site.yml --tags network with no AZs named: no read at all, so the tier's rerun budget holds."""
+    assert preflight.read_region(Clients(make={}.get), "us-east-1", {"network": {"az_count": 2}}, probe=False) == ({"region": "us-east-1"}, [])

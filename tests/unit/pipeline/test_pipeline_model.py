@@ -7,10 +7,11 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.hatrading.aws.plugins.module_utils import pipeline as model
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names
+from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import model
 from ansible_collections.hatrading.aws.plugins.module_utils.validators import check
 
-N = model.names("prod", "us-east-1")
+N = names.pipeline("prod", "us-east-1")
 URIS = {t: "123456789012.dkr.ecr.us-east-1.amazonaws.com/" + N["repositories"][t] for t in model.APP_TIERS}
 HEALTH = {"frontend": "/", "backend": "/health"}
 
@@ -20,7 +21,7 @@ def test_names_follow_the_stack_and_the_compute_tier():
     assert N["code_repository"] == "prod-trading" and N["build_project"] == "prod-images"
     assert N["bucket"] == "hatrading-prod-pipeline-us-east-1"
     assert N["target_groups"] == {"frontend": "prod-tg-fe", "backend": "prod-tg-be"}
-    assert model.names("prod", "us-east-1", {"backend": "team/api"})["repositories"]["backend"] == "team/api"
+    assert names.pipeline("prod", "us-east-1", {"backend": "team/api"})["repositories"]["backend"] == "team/api"
 
 
 @pytest.mark.parametrize(
@@ -254,7 +255,7 @@ def test_dockerhub_validation_names_the_variable(settings, variable):
 def test_dockerhub_build_logs_in_with_the_secret_and_pushes_to_docker_hub():
     settings = {"stack": "prod", "registry": "dockerhub", "repositories": HUB, "dockerhub_username": "example", "dockerhub_secret_arn": SECRET}
     assert model.validate_pipeline(settings) == []
-    n = model.names("prod", "us-east-1", HUB)
+    n = names.pipeline("prod", "us-east-1", HUB)
     uris = model.image_uris("dockerhub", "ignored", n)
     assert uris == {"frontend": "docker.io/example/trading-frontend", "backend": "docker.io/example/trading-backend"}
     text = model.buildspec("prod", "us-east-1", uris, HEALTH, SECRET, "example")

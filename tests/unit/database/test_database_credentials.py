@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.hatrading.aws.plugins.modules import database_credentials as creds
+from ansible_collections.hatrading.aws.plugins.module_utils.database import credentials as creds
 
 TAGS = {"hatrading:stack": "demo", "hatrading:tier": "database", "Name": "demo/database/master"}
 

@@ -2,7 +2,7 @@ import copy
 
 import pytest
 
-from ansible_collections.hatrading.aws.plugins.module_utils import network as model
+from ansible_collections.hatrading.aws.plugins.module_utils.network import model
 
 CFG = {
     "stack": "demo",

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_network
+from ansible_collections.hatrading.aws.plugins.module_utils.network.model import validate_network
 
 GOOD = {
     "stack": "demo",

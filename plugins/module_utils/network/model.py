@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The network of one stack as plain data: what is wanted, what exists, the plan between.
+"""The network of one stack as plain data: settings, their checks, what is wanted, what exists, the plan between.
 
-No AWS calls here. ``desired_network`` turns the settings into descriptions keyed by kind
-and Name; ``actual_network`` turns describe answers into the same shape (plus IDs);
+No AWS call and no Ansible here. ``validate_params`` checks the module's options before any AWS
+call (``validate_network`` the same settings under the role's variable names). ``desired_network``
+turns the settings into descriptions keyed by kind and Name; ``actual_network`` turns describe answers into the same shape (plus IDs);
 ``plan_network`` and ``plan_teardown`` order the changes so each step's dependencies exist.
 Descriptions hold only comparable values, so a rerun that finds everything in place
 yields an empty plan, and check and diff mode read like a review.
@@ -15,6 +16,14 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import ipv4_network
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_cidr
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_log_retention
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
@@ -54,9 +63,149 @@ SECURITY_GROUPS = (
     ("database", "database: DB port from the back-end only"),
 )
 
+NAT_MODES = ("per_az", "single", "none")
+RESILIENCE_LEVELS = ("ha", "cost")
+MIN_AZS, MAX_AZS = 2, 6
+# Computed subnets sit in slots layer * 8 + AZ index, so 5 extra prefix bits are the least.
+MIN_SUBNET_NEWBITS = 5
 
-class NetworkPlanError(Exception):
+
+class NetworkPlanError(TierError):
     """The wanted network cannot be reached from the one that exists without losing something."""
+
+
+# ---------------------------------------------------------------- settings
+
+
+def settings_of(params):
+    """The module's options as the settings the model reads (unset ones left out), with the region."""
+    settings = dict((key, value) for key, value in params.items() if value is not None)
+    settings["region"] = params.get("region")
+    return settings
+
+
+def validate_params(params):
+    """The module's checks: a network to build is checked whole; a teardown needs only the stack."""
+    return validate_network(settings_of(params)) if params.get("state") == "present" else []
+
+
+def validate_network(settings, prefix=""):
+    """Check the network tier's settings; returns the list of problems found."""
+
+    def v(option):  # the variable's name as the user wrote it
+        return prefix + option
+
+    errors = validate_stack_name(settings.get("stack"), v("stack"))
+    errors += validate_tags(settings.get("tags"), v("tags"))
+    errors += _validate_resilience(settings, v)
+    az_count, az_errors = _validate_azs(settings, v)
+    errors += az_errors
+    errors += _validate_addresses(settings, az_count, v)
+    errors += _validate_ports(settings, v)
+    errors += validate_log_retention(settings.get("flow_log_retention_days"), v("flow_log_retention_days"))
+    return errors
+
+
+def _validate_resilience(settings, v):
+    errors = []
+    resilience = settings.get("resilience", "ha")
+    nat_mode = settings.get("nat_mode", "per_az")
+    if resilience not in RESILIENCE_LEVELS:
+        errors.append("%s: %r is not a resilience level; use one of %s" % (v("resilience"), resilience, ", ".join(RESILIENCE_LEVELS)))
+    if nat_mode not in NAT_MODES:
+        errors.append("%s: %r is not a NAT mode; use one of %s" % (v("nat_mode"), nat_mode, ", ".join(NAT_MODES)))
+    elif resilience == "ha" and nat_mode != "per_az":
+        errors.append(
+            "%s: %r leaves the app subnets of all but one AZ without their own way out; "
+            "with %s=ha use per_az (or set %s=cost)" % (v("nat_mode"), nat_mode, v("resilience"), v("resilience"))
+        )
+    return errors
+
+
+def _validate_azs(settings, v):
+    """(the number of AZs the settings ask for, the problems found)."""
+    errors = []
+    zones = settings.get("availability_zones") or []
+    az_count = len(zones) if zones else settings.get("az_count", 2)
+    if zones:
+        if len(set(zones)) != len(zones):
+            errors.append("%s: %s lists an AZ twice; list each AZ once" % (v("availability_zones"), zones))
+        region = settings.get("region")
+        foreign = [zone for zone in zones if region and not str(zone).startswith(region)]
+        if foreign:
+            errors.append("%s: %s are not AZs of region %s" % (v("availability_zones"), ", ".join(foreign), region))
+    if not isinstance(az_count, int) or isinstance(az_count, bool) or not 1 <= az_count <= MAX_AZS:
+        errors.append("%s: %r is out of range; use %d to %d AZs" % (v("az_count"), az_count, MIN_AZS, MAX_AZS))
+    elif az_count < MIN_AZS and settings.get("resilience", "ha") == "ha":
+        errors.append(
+            "%s: one AZ cannot survive the loss of that AZ; an HA stack needs %d to %d AZs (or %s=cost)" % (v("az_count"), MIN_AZS, MAX_AZS, v("resilience"))
+        )
+    return az_count, errors
+
+
+def _validate_addresses(settings, az_count, v):
+    """The VPC's CIDR and the subnets' (computed or given)."""
+    errors = []
+    vpc = ipv4_network(settings.get("vpc_cidr"))
+    if vpc is None:
+        errors.append("%s: %r is not an IPv4 network in CIDR form (for example 10.20.0.0/16, host bits zero)" % (v("vpc_cidr"), settings.get("vpc_cidr")))
+    elif not 16 <= vpc.prefixlen <= 24:
+        errors.append("%s: /%d is outside what a VPC takes for three layers of subnets; use /16 to /24" % (v("vpc_cidr"), vpc.prefixlen))
+    subnets = settings.get("subnets") or {}
+    if vpc is not None and not subnets:
+        newbits = settings.get("subnet_newbits", MIN_SUBNET_NEWBITS)
+        if not isinstance(newbits, int) or newbits < MIN_SUBNET_NEWBITS or vpc.prefixlen + newbits > 28:
+            errors.append(
+                "%s: %r does not fit; computed subnets need at least %d extra bits and at most /28 subnets (the VPC is /%d)"
+                % (v("subnet_newbits"), newbits, MIN_SUBNET_NEWBITS, vpc.prefixlen)
+            )
+    return errors + _validate_subnets(subnets, vpc, az_count, v("subnets"))
+
+
+def _validate_ports(settings, v):
+    errors = []
+    for option in ("frontend_port", "backend_port", "internal_alb_port", "database_port"):
+        if option in settings:
+            errors += validate_port(settings[option], v(option))
+    for port in settings.get("alb_listener_ports") or []:
+        errors += validate_port(port, v("alb_listener_ports"))
+    app_ports = [settings.get(option) for option in ("frontend_port", "backend_port") if option in settings]
+    if len(app_ports) == 2 and app_ports[0] == app_ports[1]:
+        errors.append("%s: the back-end port equals the front-end port; give each tier its own" % v("backend_port"))
+    for cidr in settings.get("alb_ingress_cidrs") or []:
+        errors += validate_cidr(cidr, v("alb_ingress_cidrs"))
+    return errors
+
+
+def _validate_subnets(subnets, vpc, az_count, name):
+    errors = []
+    unknown = sorted(set(subnets) - set(LAYERS))
+    if unknown:
+        errors.append("%s: unknown layer(s) %s; the layers are %s" % (name, ", ".join(unknown), ", ".join(LAYERS)))
+    if subnets and set(LAYERS) - set(subnets):
+        errors.append("%s: give the CIDRs of every layer (%s) or of none" % (name, ", ".join(LAYERS)))
+    seen = {}
+    for layer in LAYERS:
+        cidrs = subnets.get(layer) or []
+        if subnets and len(cidrs) != az_count:
+            errors.append("%s.%s: %d CIDR(s) for %s AZs; give one per AZ" % (name, layer, len(cidrs), az_count))
+        for cidr in cidrs:
+            net = ipv4_network(cidr)
+            where = "%s.%s" % (name, layer)
+            if net is None:
+                errors.append("%s: %r is not an IPv4 network in CIDR form" % (where, cidr))
+                continue
+            if net.prefixlen > 28:
+                errors.append("%s: %s is too small; AWS subnets are /16 to /28" % (where, cidr))
+            if vpc is not None and not net.subnet_of(vpc):
+                errors.append("%s: %s lies outside the VPC %s" % (where, cidr, vpc))
+            for other, other_where in seen.items():
+                if net == other:
+                    errors.append("%s: %s is listed twice (also in %s)" % (where, cidr, other_where))
+                elif net.overlaps(other):
+                    errors.append("%s: %s overlaps %s (in %s)" % (where, cidr, other, other_where))
+            seen[net] = where
+    return errors
 
 
 # ---------------------------------------------------------------- desired state
@@ -87,19 +236,6 @@ def choose_azs(az_count, explicit, existing, available):
         if zone not in chosen:
             chosen.append(zone)
     return chosen
-
-
-def names(stack):
-    """Every Name the network uses, in one place, so other tiers can rely on them."""
-    return {
-        "vpc": "%s-vpc" % stack,
-        "internet_gateway": "%s-igw" % stack,
-        "subnet": lambda layer, az: "%s-%s-%s" % (stack, layer, az),
-        "nat_gateway": lambda az: "%s-nat-%s" % (stack, az),
-        "route_table": lambda layer, az=None: "%s-%s%s" % (stack, layer, "-" + az if az else ""),
-        "network_acl": lambda layer: "%s-%s" % (stack, layer),
-        "security_group": lambda component: "%s-%s" % (stack, component),
-    }
 
 
 def _tcp(port_from, port_to, peer):
@@ -134,7 +270,7 @@ def network_acl_entries(cfg, cidrs):
 
 def security_group_rules(cfg, stack):
     """The least-privilege chain; peers are CIDRs or sg:<Name> of a group of the chain."""
-    sg = names(stack)["security_group"]
+    sg = stack_names.network(stack)["security_group"]
 
     def peer(component):
         return "sg:" + sg(component)
@@ -160,7 +296,7 @@ def _sorted_rules(rules):
 def desired_network(cfg, azs):
     """The whole network of ``cfg['stack']`` over ``azs``, as {kind: {Name: description}}."""
     stack, extra = cfg["stack"], cfg.get("tags") or {}
-    n = names(stack)
+    n = stack_names.network(stack)
 
     def tags(name, **labels):
         return stack_tags(stack, TIER, name, extra, **labels)
@@ -285,6 +421,27 @@ def actual_network(raw, stack):
             "allocation_ids": allocations,
         }
         ids[nat["NatGatewayId"]] = "nat_gateway/" + name
+    _actual_route_tables(have, raw, stack, ids, subnet_names)
+    in_use = set(a for nat in have["nat_gateway"].values() for a in nat["allocation_ids"])
+    for name, (address, tags) in _named(raw.get("addresses", []), stack, "AllocationId").items():
+        if address["AllocationId"] not in in_use:  # left over from a NAT that failed or was deleted
+            have["elastic_ip"][name] = {"tags": tags, "id": address["AllocationId"], "public_ip": address.get("PublicIp")}
+    _actual_network_acls(have, raw, stack, subnet_names)
+    groups = _named(raw.get("security_groups", []), stack, "GroupId")
+    group_names = dict((group["GroupId"], name) for name, (group, _tags) in groups.items())
+    group_names.update((group["GroupId"], DEFAULT_SG) for group in raw.get("security_groups", []) if group.get("GroupName") == "default")
+    for name, (group, tags) in groups.items():
+        have["security_group"][name] = {"description": group.get("Description"), "tags": tags, "id": group["GroupId"]}
+        have["security_group_rules"][name] = _group_rules(group, group_names)
+    for group in raw.get("security_groups", []):
+        if group.get("GroupName") == "default":
+            have["security_group_rules"][DEFAULT_SG] = _group_rules(group, group_names)
+            have["security_group"].setdefault(DEFAULT_SG, {"id": group["GroupId"], "builtin": True})
+    return have
+
+
+def _actual_route_tables(have, raw, stack, ids, subnet_names):
+    """The stack's route tables, their routes (targets named by ``ids``) and which subnet uses which."""
     for name, (table, tags) in _named(raw.get("route_tables", []), stack, "RouteTableId").items():
         routes = {}
         for route in table.get("Routes", []):
@@ -307,10 +464,10 @@ def actual_network(raw, stack):
                     "route_table": "other/" + table["RouteTableId"],
                     "id": assoc["RouteTableAssociationId"],
                 }
-    in_use = set(a for nat in have["nat_gateway"].values() for a in nat["allocation_ids"])
-    for name, (address, tags) in _named(raw.get("addresses", []), stack, "AllocationId").items():
-        if address["AllocationId"] not in in_use:  # left over from a NAT that failed or was deleted
-            have["elastic_ip"][name] = {"tags": tags, "id": address["AllocationId"], "public_ip": address.get("PublicIp")}
+
+
+def _actual_network_acls(have, raw, stack, subnet_names):
+    """The stack's network ACLs, their entries, which subnet uses which, and the VPC's default ACL."""
     nacl_names = {}
     for name, (nacl, tags) in _named(raw.get("network_acls", []), stack, "NetworkAclId").items():
         entries = [_nacl_entry(e) for e in nacl.get("Entries", []) if e["RuleNumber"] < 32767]
@@ -324,17 +481,6 @@ def actual_network(raw, stack):
                 have["network_acl_association"][subnet_names[assoc["SubnetId"]]] = {"network_acl": acl_name, "id": assoc["NetworkAclAssociationId"]}
         if nacl.get("IsDefault"):
             have["default_network_acl_id"] = nacl["NetworkAclId"]
-    groups = _named(raw.get("security_groups", []), stack, "GroupId")
-    group_names = dict((group["GroupId"], name) for name, (group, _tags) in groups.items())
-    group_names.update((group["GroupId"], DEFAULT_SG) for group in raw.get("security_groups", []) if group.get("GroupName") == "default")
-    for name, (group, tags) in groups.items():
-        have["security_group"][name] = {"description": group.get("Description"), "tags": tags, "id": group["GroupId"]}
-        have["security_group_rules"][name] = _group_rules(group, group_names)
-    for group in raw.get("security_groups", []):
-        if group.get("GroupName") == "default":
-            have["security_group_rules"][DEFAULT_SG] = _group_rules(group, group_names)
-            have["security_group"].setdefault(DEFAULT_SG, {"id": group["GroupId"], "builtin": True})
-    return have
 
 
 def _group_rules(group, group_names):

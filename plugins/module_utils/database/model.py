@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The database of one stack as plain data: what is wanted, what exists, the plan between.
+"""The database of one stack as plain data: settings, their checks, what is wanted, what exists, the plan between.
 
-No AWS calls here. ``validate_database`` checks the settings; ``desired_database`` turns
+No AWS call and no Ansible here. ``validate_params`` checks the module's options before any AWS
+call (``validate_database`` the same settings under the role's variable names); ``desired_database`` turns
 them (plus the data subnets and security group found by the stack tags) into descriptions
 keyed by kind and name; ``actual_database`` turns describe answers into the same shape;
 ``plan_database`` and ``plan_teardown`` order the changes. ``downtime`` says which planned
@@ -15,6 +16,11 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
@@ -24,9 +30,6 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import dif
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_port
 
 TIER = "database"
 ENGINES = ("rds", "aurora")
@@ -98,11 +101,37 @@ PENDING_FIELDS = {
 }
 
 
-class DatabasePlanError(Exception):
+class DatabasePlanError(TierError):
     """The wanted database cannot be reached from the one that exists without losing something."""
 
 
-# ---------------------------------------------------------------- validation
+class DatabaseError(TierError):
+    """A prerequisite is missing: the network, the secret, the key or the snapshot to restore."""
+
+
+class NotedPlan(Plan):
+    """A plan whose text ends with notes (restarts and when, restores, final snapshots)."""
+
+    def __init__(self, changes=None, notes=None):
+        super(NotedPlan, self).__init__(changes)
+        self.notes = list(notes or [])
+
+    def render(self):
+        return super(NotedPlan, self).render() + self.notes
+
+
+# ---------------------------------------------------------------- settings and validation
+
+
+def settings_of(params):
+    """The module's options as the settings the model reads (unset ones left out), the secret's name filled in."""
+    cfg = dict((key, value) for key, value in params.items() if value is not None)
+    cfg["secret_name"] = params.get("secret_name") or stack_names.database(params["stack"])["secret"]
+    return cfg
+
+
+def validate_params(params):
+    return validate_database(settings_of(params))
 
 
 def engine_spec(settings):
@@ -117,22 +146,31 @@ def validate_database(settings, prefix=""):
 
     errors = validate_stack_name(settings.get("stack"), v("stack"))
     errors += validate_tags(settings.get("tags"), v("tags"))
-    state = settings.get("state", "present")
-    if state == "absent":
+    if settings.get("state", "present") == "absent":
         if settings.get("confirm_delete") != settings.get("stack"):
             errors.append(
                 "%s: deleting the database of stack %s needs %s=%s (a final snapshot is taken first)"
                 % (v("confirm_delete"), settings.get("stack"), v("confirm_delete"), settings.get("stack"))
             )
         return errors
+    for check in (_validate_passwords, _validate_engine, _validate_storage, _validate_backups, _validate_observability, _validate_access):
+        errors += check(settings, v)
+    return errors
 
+
+def _validate_passwords(settings, v):
+    errors = []
     for option in ("master_password", "password"):
         if settings.get(option):  # the value is never repeated in the message
             errors.append(
                 "%s: refused; a password must not sit in plain variables. The master password is generated "
                 "and kept in Secrets Manager (secret %s); remove the variable" % (v(option), settings.get("secret_name") or "<stack>/database/master")
             )
+    return errors
 
+
+def _validate_engine(settings, v):
+    errors = []
     engine, flavor = settings.get("engine", "rds"), settings.get("flavor", "postgres")
     resilience = settings.get("resilience", "ha")
     if engine not in ENGINES:
@@ -145,11 +183,16 @@ def validate_database(settings, prefix=""):
     version = settings.get("engine_version")
     if spec and version is not None and not re.match(spec["version_form"], str(version)):
         errors.append("%s: %r is not a %s version (for example %s)" % (v("engine_version"), version, spec["engine"], spec["version"]))
-
     instance_class = settings.get("instance_class", "db.t3.medium")
     if not isinstance(instance_class, str) or not INSTANCE_CLASS_FORM.match(instance_class):
         errors.append("%s: %r is not a DB instance class (for example db.t3.medium or db.r6g.large)" % (v("instance_class"), instance_class))
+    return errors
 
+
+def _validate_storage(settings, v):
+    """RDS: Multi-AZ and storage; Aurora: the readers."""
+    errors = []
+    engine, resilience = settings.get("engine", "rds"), settings.get("resilience", "ha")
     if engine == "rds":
         if settings.get("multi_az") is False and resilience == "ha":
             errors.append(
@@ -173,13 +216,18 @@ def validate_database(settings, prefix=""):
                 "%s: 0 readers leaves no instance to fail over to; with %s=ha use at least 1 (or %s=cost)"
                 % (v("aurora_readers"), v("resilience"), v("resilience"))
             )
+    return errors
 
+
+def _validate_backups(settings, v):
+    """Backup retention and the two windows."""
+    errors = []
     retention = settings.get("backup_retention_days", 7)
     if not isinstance(retention, int) or isinstance(retention, bool) or retention < 1:
         errors.append("%s: %r turns automated backups off; keep them 7 to 35 days" % (v("backup_retention_days"), retention))
     elif retention > 35:
         errors.append("%s: %r is above the 35 days RDS keeps automated backups" % (v("backup_retention_days"), retention))
-    elif retention < 7 and resilience == "ha":
+    elif retention < 7 and settings.get("resilience", "ha") == "ha":
         errors.append(
             "%s: %r days is too short a point-in-time-recovery range for %s=ha; use 7 to 35" % (v("backup_retention_days"), retention, v("resilience"))
         )
@@ -189,7 +237,13 @@ def validate_database(settings, prefix=""):
     maintenance_window = settings.get("maintenance_window", "sun:05:00-sun:06:00")
     if not isinstance(maintenance_window, str) or not MAINTENANCE_WINDOW_FORM.match(maintenance_window):
         errors.append("%s: %r is not a window ddd:hh24:mi-ddd:hh24:mi in UTC (for example sun:05:00-sun:06:00)" % (v("maintenance_window"), maintenance_window))
+    return errors
 
+
+def _validate_observability(settings, v):
+    """Log exports, enhanced monitoring, Performance Insights."""
+    errors = []
+    spec = engine_spec(settings)
     if spec:
         unknown = sorted(set(settings.get("log_exports") or []) - set(spec["logs"]))
         if unknown:
@@ -209,6 +263,12 @@ def validate_database(settings, prefix=""):
         errors.append(
             "%s: %r is not a Performance Insights retention; use 7, 731 or a multiple of 31 below it" % (v("performance_insights_retention_days"), pi_retention)
         )
+    return errors
+
+
+def _validate_access(settings, v):
+    """Port, master user, database name, the snapshot to restore."""
+    errors = []
     if "port" in settings and settings.get("port") is not None:
         errors += validate_port(settings["port"], v("port"))
     username = settings.get("master_username", "dbadmin")
@@ -229,21 +289,6 @@ def validate_database(settings, prefix=""):
 
 
 # ---------------------------------------------------------------- desired state
-
-
-def names(stack):
-    """Every name the database tier uses, in one place."""
-    base = "%s-database" % stack
-    return {
-        "instance": base,
-        "cluster": base,
-        "subnet_group": base,
-        "parameter_group": base,
-        "member": lambda index: "%s-%d" % (base, index),
-        "kms_alias": "alias/%s" % base,
-        "secret": "%s/database/master" % stack,
-        "final_snapshot": lambda stamp: "%s-final-%s" % (base, stamp),
-    }
 
 
 def parameter_family(engine, version):
@@ -267,7 +312,7 @@ def desired_database(cfg, subnets, security_group_id, kms_key):
     key (or the alias of the stack's key still to be created).
     """
     stack, spec = cfg["stack"], engine_spec(cfg)
-    n = names(stack)
+    n = stack_names.database(stack)
 
     def tags(name, **labels):
         return stack_tags(stack, TIER, name, cfg.get("tags"), **labels)

@@ -1,4 +1,4 @@
-from ansible_collections.hatrading.aws.plugins.module_utils import flow_log as model
+from ansible_collections.hatrading.aws.plugins.module_utils.network import flow_log as model
 
 CFG = {
     "role_name": "demo-vpc-flow-logs",

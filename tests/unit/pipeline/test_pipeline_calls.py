@@ -1,4 +1,4 @@
-"""stack_pipeline's applier against botocore Stubber: the requests moto cannot show.
+"""The pipeline tier's applier against botocore Stubber: the requests moto cannot show.
 
 moto 5.2.5 has no CodeBuild UpdateProject and no CodeDeploy UpdateDeploymentGroup; these tests check the exact
 requests instead (Stubber validates every request and answer against the real service models), plus the ECR
@@ -6,20 +6,23 @@ updates, the role-propagation retry of a create, and that a wanted ECR encryptio
 """
 
 import copy
+import json
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.hatrading.aws.plugins.module_utils import pipeline as model
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import SERVICES
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
-from ansible_collections.hatrading.aws.plugins.modules import stack_pipeline as module_file
+from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import apply
+from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import model
 
-N = model.names("prod", "us-east-1")
+N = names.pipeline("prod", "us-east-1")
 ROLE = "arn:aws:iam::123456789012:role/prod-pipeline-build"
 URIS = {t: "123456789012.dkr.ecr.us-east-1.amazonaws.com/" + N["repositories"][t] for t in model.APP_TIERS}
 HEALTH = {"frontend": "/health", "backend": "/health"}
@@ -36,14 +39,14 @@ def aws():
         client = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
         stubbers[service] = Stubber(client)
         stubbers[service].activate()
-        clients[service] = RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=1))
-    yield clients, stubbers
+        clients[service] = client
+    yield Clients(make=clients.get), stubbers
     for stubber in stubbers.values():
         stubber.assert_no_pending_responses()
 
 
 def applier(clients):
-    return module_file.PipelineApplier(clients.__getitem__, {"stack": "prod"}, N, Ctx(), {})
+    return apply.PipelineApplier(clients, {"stack": "prod"}, N, Ctx(), {})
 
 
 def project(**cfg):
@@ -102,32 +105,29 @@ def test_repository_updates_touch_only_what_differs(aws):
     stubbers["ecr"].add_response(
         "put_lifecycle_policy",
         {},
-        {"repositoryName": name, "lifecyclePolicyText": module_file.json.dumps(want["lifecycle_policy"], sort_keys=True)},
+        {"repositoryName": name, "lifecyclePolicyText": json.dumps(want["lifecycle_policy"], sort_keys=True)},
     )
     applier(clients).update_repository(Change(UPDATE, "repository", name, before=have, after=want, fields=fields))
 
 
 def test_a_create_waits_out_iam_propagation_but_not_a_real_invalid_input():
+    client = boto3.client("codebuild", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     calls = []
-
-    def create(**params):
-        calls.append(params)
-        if len(calls) == 1:
-            raise ClientError(
-                {"Error": {"Code": "InvalidInputException", "Message": "CodeBuild is not authorized to perform: sts:AssumeRole"}}, "CreateProject"
-            )
-        return {"ok": True}
-
-    assert module_file._create_after_role(create, name="x") == {"ok": True}
-    assert len(calls) == 2
-
-    def invalid(**params):
-        calls.append(params)
-        raise ClientError({"Error": {"Code": "InvalidInputException", "Message": "Invalid type provided"}}, "CreateProject")
+    client.meta.events.register("before-parameter-build.codebuild.CreateProject", lambda params, **kwargs: calls.append(params))
+    params = model.project_params(N["build_project"], project())
+    codebuild = Clients(make={"codebuild": client}.get).codebuild
+    with Stubber(client) as stubber:
+        stubber.add_client_error("create_project", "InvalidInputException", "CodeBuild is not authorized to perform: sts:AssumeRole", expected_params=params)
+        stubber.add_response("create_project", {"project": {"name": N["build_project"]}}, params)
+        assert codebuild.create_project(**params)["project"]["name"] == N["build_project"]
+        assert len(calls) == 2
+        stubber.assert_no_pending_responses()
 
     calls[:] = []
-    with pytest.raises(ClientError):
-        module_file._create_after_role(invalid, name="x")
+    with Stubber(client) as stubber:
+        stubber.add_client_error("create_project", "InvalidInputException", "Invalid type provided", expected_params=params)
+        with pytest.raises(ClientError):
+            codebuild.create_project(**params)
     assert len(calls) == 1
 
 
@@ -143,3 +143,21 @@ def test_an_unchanged_pipeline_from_get_pipeline_makes_no_update():
     got = model.normalize_pipeline(answer)
     assert model.compare_pipeline(want, got) == []
     assert [a["name"] for a in want["stages"][2]["actions"]] == ["Backend", "Frontend"]
+
+
+def test_every_service_given_a_new_role_waits_out_its_propagation():
+    for name in ("codebuild", "codedeploy", "codepipeline", "events"):
+        service = SERVICES[name]
+        assert service.RETRY_CLASS is RolePropagationRetry and "RolePropagation" in service.RETRY_CODES, name
+
+
+def test_a_refused_repository_batch_is_asked_name_by_name():
+    client = boto3.client("ecr", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    names_asked = [N["repositories"]["frontend"], N["repositories"]["backend"]]
+    found = {"repositoryName": names_asked[0], "repositoryArn": "arn:aws:ecr:us-east-1:123456789012:repository/" + names_asked[0]}
+    with Stubber(client) as stubber:
+        stubber.add_client_error("describe_repositories", "RepositoryNotFoundException", expected_params={"repositoryNames": names_asked})
+        stubber.add_response("describe_repositories", {"repositories": [found]}, {"repositoryNames": names_asked[:1]})
+        stubber.add_client_error("describe_repositories", "RepositoryNotFoundException", expected_params={"repositoryNames": names_asked[1:]})
+        assert Clients(make={"ecr": client}.get).ecr.repositories_named(names_asked) == {names_asked[0]: found}
+        stubber.assert_no_pending_responses()

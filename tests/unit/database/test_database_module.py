@@ -1,4 +1,4 @@
-"""database_instance's applier against botocore Stubber: the calls moto cannot show.
+"""The database's applier against botocore Stubber: the calls moto cannot show.
 
 moto 5.2.5 applies ModifyDBInstance at once whatever ApplyImmediately says, and its
 RestoreDBClusterFromSnapshot collides with its own automated snapshot names within a
@@ -12,30 +12,15 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.hatrading.aws.plugins.module_utils import database as model
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
-from ansible_collections.hatrading.aws.plugins.modules import database_instance as module_file
+from ansible_collections.hatrading.aws.plugins.module_utils.database import apply as database_apply
+from ansible_collections.hatrading.aws.plugins.module_utils.database import model
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/k1"
 PASSWORD = "Stubbed-Pw-1234567890"
-
-
-class Failed(Exception):
-    pass
-
-
-class FakeModule:
-    def __init__(self, **params):
-        self.params = dict({"wait": False, "wait_timeout": 60, "apply_immediately": False}, **params)
-        self.no_log_values = set()
-        self.check_mode = False
-
-    def fail_json(self, **kwargs):
-        raise Failed(kwargs["msg"])
 
 
 def stubbed(service):
@@ -45,20 +30,21 @@ def stubbed(service):
 
 @pytest.fixture
 def aws():
-    clients, stubbers = {}, {}
+    made, stubbers = {}, {}
     for service in ("rds", "kms", "secretsmanager"):
-        client, stubber = stubbed(service)
-        stubber.activate()
-        clients[service] = RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=1))
-        stubbers[service] = stubber
-    yield clients, stubbers
+        made[service], stubbers[service] = stubbed(service)
+        stubbers[service].activate()
+    yield Clients(make=made.get), stubbers
     for stubber in stubbers.values():
         stubber.assert_no_pending_responses()
 
 
 def applier(clients, cfg=None, **params):
-    module = FakeModule(**params)
-    return module, module_file.DatabaseApplier(module, clients, dict({"stack": "demo", "secret_name": "demo/database/master"}, **(cfg or {})), KEY)
+    """(the values masked in what the module prints, the applier)."""
+    masked = set()
+    options = dict({"wait": False, "wait_timeout": 60, "apply_immediately": False}, **params)
+    settings = dict({"stack": "demo", "secret_name": "demo/database/master"}, **dict(options, **(cfg or {})))
+    return masked, database_apply.DatabaseApplier(clients, settings, KEY, mask=masked.add)
 
 
 def update(fields, before, after, kind="db_instance"):
@@ -69,7 +55,7 @@ def test_class_change_waits_for_the_window_online_change_applies_now(aws):
     clients, stubs = aws
     stubs["rds"].add_response("modify_db_instance", {}, {"DBInstanceIdentifier": "demo-database", "BackupRetentionPeriod": 14, "ApplyImmediately": True})
     stubs["rds"].add_response("modify_db_instance", {}, {"DBInstanceIdentifier": "demo-database", "DBInstanceClass": "db.m6g.large", "ApplyImmediately": False})
-    _module, apply = applier(clients)
+    _masked, apply = applier(clients)
     apply.update_db_instance(
         update(
             ["backup_retention_days", "instance_class"],
@@ -82,7 +68,7 @@ def test_class_change_waits_for_the_window_online_change_applies_now(aws):
 def test_apply_immediately_restarts_now(aws):
     clients, stubs = aws
     stubs["rds"].add_response("modify_db_instance", {}, {"DBInstanceIdentifier": "demo-database", "DBInstanceClass": "db.m6g.large", "ApplyImmediately": True})
-    _module, apply = applier(clients, apply_immediately=True)
+    _masked, apply = applier(clients, apply_immediately=True)
     apply.update_db_instance(update(["instance_class"], {"instance_class": "db.t3.medium"}, {"instance_class": "db.m6g.large"}))
 
 
@@ -90,7 +76,7 @@ def test_major_version_upgrade_is_allowed_explicitly(aws):
     clients, stubs = aws
     expected = {"DBClusterIdentifier": "demo-database", "EngineVersion": "17.2", "AllowMajorVersionUpgrade": True, "ApplyImmediately": False}
     stubs["rds"].add_response("modify_db_cluster", {}, expected)
-    _module, apply = applier(clients)
+    _masked, apply = applier(clients)
     apply.update_db_cluster(update(["engine_version"], {"engine_version": "16.4"}, {"engine_version": "17.2"}, kind="db_cluster"))
 
 
@@ -100,7 +86,7 @@ def test_log_exports_enable_and_disable(aws):
     stubs["rds"].add_response(
         "modify_db_instance", {}, {"DBInstanceIdentifier": "demo-database", "CloudwatchLogsExportConfiguration": config, "ApplyImmediately": True}
     )
-    _module, apply = applier(clients)
+    _masked, apply = applier(clients)
     apply.update_db_instance(update(["log_exports"], {"log_exports": ["general", "postgresql"]}, {"log_exports": ["postgresql", "upgrade"]}))
 
 
@@ -138,9 +124,9 @@ def test_aurora_restore_sets_the_password_from_the_secret(aws):
             "ApplyImmediately": True,
         },
     )
-    module, apply = applier(clients, {"restore_from_snapshot": "demo-database-final-x"})
+    masked, apply = applier(clients, {"restore_from_snapshot": "demo-database-final-x"})
     apply.create_db_cluster(Change("create", "db_cluster", "demo-database", after=spec))
-    assert PASSWORD in module.no_log_values  # masked in anything Ansible prints
+    assert PASSWORD in masked  # masked in anything Ansible prints
 
 
 def model_tags(spec):
@@ -153,15 +139,15 @@ def test_confirmed_delete_lifts_protection_then_snapshots(aws):
     stubs["rds"].add_response(
         "delete_db_instance", {}, {"DBInstanceIdentifier": "demo-database", "DeleteAutomatedBackups": False, "FinalDBSnapshotIdentifier": "snap-1"}
     )
-    _module, apply = applier(clients)
+    _masked, apply = applier(clients)
     apply.delete_db_instance(Change(DELETE, "db_instance", "demo-database", ref={"deletion_protection": True, "final_snapshot": "snap-1"}))
 
 
 def test_missing_secret_fails_without_a_value(aws):
     clients, stubs = aws
     stubs["secretsmanager"].add_client_error("get_secret_value", "ResourceNotFoundException", expected_params={"SecretId": "demo/database/master"})
-    _module, apply = applier(clients)
-    with pytest.raises(Failed, match="secret_name: secret demo/database/master not found"):
+    _masked, apply = applier(clients)
+    with pytest.raises(model.DatabaseError, match="secret_name: secret demo/database/master not found"):
         apply.password()
 
 
@@ -169,12 +155,14 @@ def test_throttled_describe_is_retried():
     client, stubber = stubbed("rds")
     stubber.add_client_error("describe_db_subnet_groups", "Throttling")
     stubber.add_response("describe_db_subnet_groups", {"DBSubnetGroups": [{"DBSubnetGroupName": "demo-database"}]})
+    rds = Clients(make={"rds": client}.get).rds
     with stubber:
-        assert [g["DBSubnetGroupName"] for g in module_file.rds.describe_db_subnet_groups(client, "demo-database")] == ["demo-database"]
+        assert [g["DBSubnetGroupName"] for g in rds.describe_db_subnet_groups(DBSubnetGroupName="demo-database")] == ["demo-database"]
 
 
 def test_not_found_is_empty():
     client, stubber = stubbed("rds")
     stubber.add_client_error("describe_db_clusters", "DBClusterNotFoundFault")
+    rds = Clients(make={"rds": client}.get).rds
     with stubber:
-        assert module_file.rds.describe_db_clusters(client, "demo-database") == []
+        assert rds.describe_db_clusters(DBClusterIdentifier="demo-database") == []

@@ -1,10 +1,10 @@
-"""Pure functions of module_utils/database.py: validation, desired/actual state, plans, downtime."""
+"""Pure functions of module_utils/database/model.py: validation, desired/actual state, plans, downtime."""
 
 import copy
 
 import pytest
 
-from ansible_collections.hatrading.aws.plugins.module_utils import database as model
+from ansible_collections.hatrading.aws.plugins.module_utils.database import model
 
 SUBNETS = [("subnet-a", "us-east-1a"), ("subnet-b", "us-east-1b")]
 KEY = "arn:aws:kms:us-east-1:123456789012:key/k1"

@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The delivery pipeline tier as plain data: names, validation, the buildspec, the appspec and its hooks,
+"""The delivery pipeline tier as plain data: settings, validation, the buildspec, the appspec and its hooks,
 the IAM policies, wanted and found state, and the plan between them.
 
 CodeCommit holds the code; CodePipeline runs Source -> Build (CodeBuild builds and pushes the two app images
 to ECR, tagged with the commit) -> Deploy (CodeDeploy, in place, backend then frontend, behind the target
-groups). Nothing here calls AWS: the module reads, this file decides, the module applies.
+groups). Nothing here calls AWS: read.py reads, this file decides, apply.py applies. Names come from core.names.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,22 +17,24 @@ import json
 import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import compare_bucket
-from ansible_collections.hatrading.aws.plugins.module_utils.compute.model import canonical_json
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import SECRET_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_log_retention
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
+from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import canonical_json
+from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_stack_name
-from ansible_collections.hatrading.aws.plugins.module_utils.validate import validate_tags
 
 TIER = "pipeline"
-APP_TIERS = ("frontend", "backend")
 DEPLOY_ORDER = ("backend", "frontend")  # the API first: a new front-end never calls an old back-end
-SHORT = {"frontend": "fe", "backend": "be"}
 REGISTRIES = ("ecr", "dockerhub")
 SOURCES = ("codecommit", "codestar")
 CONNECTION_ARN = re.compile(r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$")
@@ -41,44 +43,32 @@ DOCKERHUB_USER = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,29}$")
 DOCKERHUB_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*/[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 DEPLOYMENT_CONFIGS = {"one-at-a-time": "CodeDeployDefault.OneAtATime", "half": "CodeDeployDefault.HalfAtATime"}
 COMPUTE_TYPES = ("BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE")
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 ECR_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 BRANCH = re.compile(r"^[A-Za-z0-9._/-]{1,255}$")
-KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|key/mrk-[0-9a-f]{32}|alias/[A-Za-z0-9/_-]+)$")
 HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 NEW = "(known after apply)"
-APPSPEC_DIR = "deploy"
-ROLE_KINDS = ("build_role", "deploy_role", "pipeline_role", "events_role")  # inside the build artifact: appspec.yml at its root, hooks under deploy/
+APPSPEC_DIR = "deploy"  # inside the build artifact: appspec.yml at its root, hooks under deploy/
+ROLE_KINDS = ("build_role", "deploy_role", "pipeline_role", "events_role")
+DEFAULT_REGION = "us-east-1"
 
 
-class PipelinePlanError(Exception):
+class PipelinePlanError(TierError):
     """A wanted state the tier refuses to reach (a non-empty repository or bucket to delete without force)."""
 
 
-def names(stack, region, repositories=None, bucket_name=None):
-    """Every name the pipeline tier uses; ASGs and target groups are the compute tier's (compute.names)."""
-    repositories = repositories or {}
-    return {
-        "repositories": dict((tier, repositories.get(tier) or "hatrading/%s/%s" % (stack, tier)) for tier in APP_TIERS),
-        "code_repository": "%s-trading" % stack,
-        "bucket": bucket_name or "hatrading-%s-pipeline-%s" % (stack, region),
-        "build_project": "%s-images" % stack,
-        "log_group": "/hatrading/%s/pipeline/build" % stack,
-        "build_role": "%s-pipeline-build" % stack,
-        "deploy_role": "%s-pipeline-deploy" % stack,
-        "pipeline_role": "%s-pipeline" % stack,
-        "policy": "least-privilege",
-        "application": stack,
-        "deployment_groups": dict((tier, "%s-%s" % (stack, tier)) for tier in APP_TIERS),
-        "auto_scaling_groups": dict((tier, "%s-%s" % (stack, tier)) for tier in APP_TIERS),
-        "target_groups": dict((tier, "%s-tg-%s" % (stack, SHORT[tier])) for tier in APP_TIERS),
-        "pipeline": stack,
-        "trigger_rule": "%s-pipeline-trigger" % stack,
-        "events_role": "%s-pipeline-events" % stack,
-    }
+# ---------------------------------------------------------------- settings and validation
 
 
-# ---------------------------------------------------------------- validation
+def settings_of(params):
+    """The module's parameters that are set, with the region (us-east-1 when none is given)."""
+    cfg = dict((key, value) for key, value in params.items() if value is not None)
+    cfg["region"] = params.get("region") or DEFAULT_REGION
+    return cfg
+
+
+def validate_params(params):
+    """The module's check (the runner calls it before any AWS call)."""
+    return validate_pipeline(settings_of(params))
 
 
 def validate_pipeline(settings, prefix=""):
@@ -87,13 +77,34 @@ def validate_pipeline(settings, prefix=""):
     def v(option):
         return prefix + option
 
+    errors = _validate_identity(settings, v)
+    errors += _validate_registry(settings, v)
+    if not errors:
+        found = names.pipeline(settings["stack"], _region(settings), settings.get("repositories") or {})["repositories"]
+        if found["frontend"] == found["backend"]:
+            errors.append("%s: frontend and backend need two repositories (both are %s)" % (v("repositories"), found["frontend"]))
+    if settings.get("state", "present") == "absent":
+        return errors + _validate_teardown(settings, v)
+    return errors + _validate_source(settings, v) + _validate_build(settings, v)
+
+
+def _region(settings):
+    return settings.get("region") or DEFAULT_REGION
+
+
+def _validate_identity(settings, v):
+    """The stack, its tags and the artifact bucket's name (given, or derived from the stack and region)."""
     stack = settings.get("stack")
-    errors = validate_stack_name(stack, v("stack"))
-    errors += validate_tags(settings.get("tags"), v("tags"))
-    region = settings.get("region") or "us-east-1"
-    bucket = settings.get("bucket_name") or (names(stack, region)["bucket"] if not errors else None)
-    if bucket:
+    errors = validate_stack_settings(settings, v(""))
+    bucket = settings.get("bucket_name") or (names.pipeline_bucket(stack, _region(settings)) if not errors else None)
+    if bucket:  # CodeDeploy fetches revisions over TLS on the bucket's virtual host: no dots
         errors += validate_bucket_name(bucket, v("bucket_name") if settings.get("bucket_name") else v("bucket_name (derived from the stack and region)"))
+    return errors
+
+
+def _validate_registry(settings, v):
+    """Where the images go: ECR repository names, or Docker Hub names with the secret and the user."""
+    errors = []
     registry = settings.get("registry") or "ecr"
     if registry not in REGISTRIES:
         errors.append("%s: %r is not a registry; use ecr or dockerhub" % (v("registry"), registry))
@@ -108,40 +119,41 @@ def validate_pipeline(settings, prefix=""):
             errors.append("%s.%s: %r is not a Docker Hub repository (<namespace>/<name>, lower case)" % (v("repositories"), tier, name))
         elif registry != "dockerhub" and name and (not isinstance(name, str) or not ECR_NAME.match(name) or not 2 <= len(name) <= 256):
             errors.append("%s.%s: %r is not an ECR repository name (lower case, digits, . _ - and /)" % (v("repositories"), tier, name))
+    if registry != "dockerhub":
+        return errors + [
+            "%s: only used with %s=dockerhub" % (v(option), v("registry")) for option in ("dockerhub_secret_arn", "dockerhub_username") if settings.get(option)
+        ]
+    for tier in APP_TIERS:
+        if not repositories.get(tier):
+            errors.append("%s.%s: with %s=dockerhub name the Docker Hub repository (<namespace>/<name>)" % (v("repositories"), tier, v("registry")))
     secret = settings.get("dockerhub_secret_arn") or ""
-    if registry == "dockerhub":
-        for tier in APP_TIERS:
-            if not repositories.get(tier):
-                errors.append("%s.%s: with %s=dockerhub name the Docker Hub repository (<namespace>/<name>)" % (v("repositories"), tier, v("registry")))
-        if not SECRET_ARN.match(secret):
-            errors.append(
-                "%s: with %s=dockerhub give the ARN of the Secrets Manager secret holding the password or access token "
-                "(never the password itself), got %r" % (v("dockerhub_secret_arn"), v("registry"), secret)
-            )
-        if not DOCKERHUB_USER.match(settings.get("dockerhub_username") or ""):
-            errors.append("%s: with %s=dockerhub give the Docker Hub user name" % (v("dockerhub_username"), v("registry")))
-    else:
-        for option in ("dockerhub_secret_arn", "dockerhub_username"):
-            if settings.get(option):
-                errors.append("%s: only used with %s=dockerhub" % (v(option), v("registry")))
-    if not errors:
-        found = names(stack, region, repositories)["repositories"]
-        if found["frontend"] == found["backend"]:
-            errors.append("%s: frontend and backend need two repositories (both are %s)" % (v("repositories"), found["frontend"]))
-    state = settings.get("state", "present")
-    if state == "absent":
-        if settings.get("confirm_delete") != stack:
-            errors.append(
-                "%s: deleting the pipeline of stack %s needs %s=%s (repositories, code and bucket are kept unless %s / %s)"
-                % (v("confirm_delete"), stack, v("confirm_delete"), stack, v("delete_repositories"), v("delete_bucket"))
-            )
-        if settings.get("force") and not (settings.get("delete_repositories") or settings.get("delete_bucket")):
-            errors.append("%s: only means something with %s=true or %s=true" % (v("force"), v("delete_repositories"), v("delete_bucket")))
-        return errors
+    if not SECRET_ARN.match(secret):
+        errors.append(
+            "%s: with %s=dockerhub give the ARN of the Secrets Manager secret holding the password or access token "
+            "(never the password itself), got %r" % (v("dockerhub_secret_arn"), v("registry"), secret)
+        )
+    if not DOCKERHUB_USER.match(settings.get("dockerhub_username") or ""):
+        errors.append("%s: with %s=dockerhub give the Docker Hub user name" % (v("dockerhub_username"), v("registry")))
+    return errors
+
+
+def _validate_teardown(settings, v):
+    stack, errors = settings.get("stack"), []
+    if settings.get("confirm_delete") != stack:
+        errors.append(
+            "%s: deleting the pipeline of stack %s needs %s=%s (repositories, code and bucket are kept unless %s / %s)"
+            % (v("confirm_delete"), stack, v("confirm_delete"), stack, v("delete_repositories"), v("delete_bucket"))
+        )
+    if settings.get("force") and not (settings.get("delete_repositories") or settings.get("delete_bucket")):
+        errors.append("%s: only means something with %s=true or %s=true" % (v("force"), v("delete_repositories"), v("delete_bucket")))
+    return errors
+
+
+def _validate_source(settings, v):
+    """CodeCommit, or an external repository through a CodeStar connection; the branch."""
     source = settings.get("source") or "codecommit"
-    if source not in SOURCES:
-        errors.append("%s: %r is not a source; use codecommit or codestar" % (v("source"), source))
-    elif source == "codestar":
+    errors = [] if source in SOURCES else ["%s: %r is not a source; use codecommit or codestar" % (v("source"), source)]
+    if source == "codestar":
         if not CONNECTION_ARN.match(settings.get("codestar_connection_arn") or ""):
             errors.append(
                 "%s: with %s=codestar give the ARN of an available CodeStar connection "
@@ -152,13 +164,19 @@ def validate_pipeline(settings, prefix=""):
             errors.append(
                 "%s: with %s=codestar give the repository as <owner>/<name>, got %r" % (v("source_repository"), v("source"), settings.get("source_repository"))
             )
-    else:
-        for option in ("codestar_connection_arn", "source_repository"):
-            if settings.get(option):
-                errors.append("%s: only used with %s=codestar" % (v(option), v("source")))
+    elif source == "codecommit":
+        errors += [
+            "%s: only used with %s=codestar" % (v(option), v("source")) for option in ("codestar_connection_arn", "source_repository") if settings.get(option)
+        ]
     branch = settings.get("branch", "main")
     if not isinstance(branch, str) or not BRANCH.match(branch) or ".." in branch or branch.endswith("/"):
         errors.append("%s: %r is not a branch name" % (v("branch"), branch))
+    return errors
+
+
+def _validate_build(settings, v):
+    """The key, the image lifecycle, the build, its logs, the deployments and the health paths."""
+    errors = []
     kms = settings.get("kms_key_arn") or ""
     if kms and not KMS_ARN.match(kms):
         errors.append("%s: %r is not the ARN of a KMS key or alias (arn:aws:kms:<region>:<account>:key/<id>)" % (v("kms_key_arn"), kms))
@@ -167,10 +185,7 @@ def validate_pipeline(settings, prefix=""):
         if value is not None and (not _is_int(value) or not low <= int(value) <= high):
             errors.append("%s: %r must be a whole number from %d to %d" % (v(option), value, low, high))
     retention = settings.get("log_retention_days", 30)
-    if not _is_int(retention) or int(retention) not in LOG_RETENTION_DAYS:
-        errors.append(
-            "%s: %r is not a CloudWatch Logs retention; use one of %s" % (v("log_retention_days"), retention, ", ".join(map(str, LOG_RETENTION_DAYS)))
-        )
+    errors += validate_log_retention(int(retention) if _is_int(retention) else retention, v("log_retention_days"))
     if settings.get("compute_type", COMPUTE_TYPES[0]) not in COMPUTE_TYPES:
         errors.append("%s: %r is not a CodeBuild compute type; use one of %s" % (v("compute_type"), settings.get("compute_type"), ", ".join(COMPUTE_TYPES)))
     if settings.get("deployment_config", "one-at-a-time") not in DEPLOYMENT_CONFIGS:
@@ -969,3 +984,124 @@ def plan_teardown(n, have, delete_repositories=False, delete_bucket=False, force
             "pipeline_force: %s; they are kept. Set pipeline_force=true to delete them with their content (nothing was deleted)" % "; ".join(refused)
         )
     return plan
+
+
+# ---------------------------------------------------------------- the account, the targets, the wanted state, the results
+
+
+class Context:
+    """The account facts the names and policies need (from one GetCallerIdentity answer's ARN)."""
+
+    def __init__(self, caller_arn, region):
+        self.partition = caller_arn.split(":")[1]
+        self.account = caller_arn.split(":")[4]
+        self.region = region
+
+    def role_arn(self, name):
+        return "arn:%s:iam::%s:role/%s" % (self.partition, self.account, name)
+
+    def registry(self):
+        return "%s.dkr.ecr.%s.amazonaws.com%s" % (self.account, self.region, ".cn" if self.partition == "aws-cn" else "")
+
+
+def deploy_targets(n, groups, target_groups):
+    """The app tiers whose Auto Scaling group and target group (names found) exist, and a note for each that does not."""
+    tiers, notes = [], []
+    for tier in APP_TIERS:
+        missing = [
+            "%s %s" % (what, name)
+            for what, name, found in (
+                ("Auto Scaling group", n["auto_scaling_groups"][tier], groups),
+                ("target group", n["target_groups"][tier], target_groups),
+            )
+            if name not in found
+        ]
+        if missing:
+            notes.append("no deployment group for %s: %s not found (deploy the compute tier, then run this again)" % (tier, " and ".join(missing)))
+        else:
+            tiers.append(tier)
+    return tiers, notes
+
+
+def wanted(cfg, n, ctx, tiers):
+    """Every resource as wanted: (name, description) pairs for plan_pipeline, and the image URIs."""
+    arns = dict((kind, ctx.role_arn(n[kind])) for kind in ROLE_KINDS)
+    registry = cfg.get("registry", "ecr")
+    secret = cfg.get("dockerhub_secret_arn") if registry == "dockerhub" else None
+    uris = image_uris(registry, ctx.registry(), n)
+    health = dict((tier, cfg.get("%s_health_path" % tier, "/health")) for tier in APP_TIERS)
+    codecommit = cfg.get("source", "codecommit") == "codecommit"
+    spec_text = buildspec(cfg["stack"], ctx.region, uris, health, secret, cfg.get("dockerhub_username"))
+    return {
+        "uris": uris,
+        "repositories": dict((tier, (n["repositories"][tier], desired_repository(cfg, n["repositories"][tier]))) for tier in APP_TIERS if registry == "ecr"),
+        "code_repository": (n["code_repository"], {"description": "hatrading %s: the trading apps (frontend, backend)" % cfg["stack"]}) if codecommit else None,
+        "bucket": (n["bucket"], desired_bucket(cfg, n["bucket"])),
+        "log_group": (n["log_group"], desired_log_group(cfg, n["log_group"])),
+        "roles": desired_roles(n, {"stack": cfg["stack"], "extra": cfg.get("tags")}, role_documents(cfg, n, ctx, arns, tiers, secret)),
+        "policy_name": n["policy"],
+        "project": (n["build_project"], desired_project(cfg, n, arns["build_role"], spec_text)),
+        "application": (n["application"], {"computePlatform": "Server"}),
+        "deployment_groups": dict((tier, (n["deployment_groups"][tier], desired_deployment_group(cfg, tier, n, arns["deploy_role"]))) for tier in tiers),
+        "trigger": (n["trigger_rule"], desired_trigger(cfg, n, ctx.partition, ctx.region, ctx.account, arns["events_role"])) if codecommit else None,
+        "pipeline": (
+            n["pipeline"],
+            dict(desired_pipeline(cfg, n, arns["pipeline_role"], tiers), tags=stack_tags(cfg["stack"], TIER, n["pipeline"], cfg.get("tags"))),
+        ),
+    }
+
+
+def role_documents(cfg, n, ctx, arns, tiers, secret):
+    """role kind -> its inline policy; the deploy role only with a deployment group, the events role only with CodeCommit."""
+    codecommit = cfg.get("source", "codecommit") == "codecommit"
+    connection = None if codecommit else cfg["codestar_connection_arn"]
+    documents = {
+        "build_role": build_policy(
+            ctx.partition, ctx.region, ctx.account, n, code_source=codecommit, kms_key_arn=cfg.get("kms_key_arn"), dockerhub_secret_arn=secret
+        ),
+        "pipeline_role": pipeline_policy(ctx.partition, ctx.region, ctx.account, n, arns, connection),
+    }
+    if codecommit:
+        documents["events_role"] = events_policy(ctx.partition, ctx.region, ctx.account, n)
+    if tiers:
+        documents["deploy_role"] = deploy_policy(ctx.partition, ctx.region, ctx.account, n)
+    return documents
+
+
+def refuse_encryption_change(plan):
+    """ECR cannot change a repository's encryption: such a plan is refused before any change."""
+    for change in plan.of("repository", UPDATE):
+        if "encryption" in change.fields:
+            raise PipelinePlanError(
+                "pipeline_kms_key_arn: repository %s is encrypted with %s; ECR cannot change a repository's encryption "
+                "(delete the repository or keep its setting)" % (change.name, change.before["encryption"]["kms_key"] or "AES256")
+            )
+
+
+def present_result(cfg, n, ctx, want, tiers, notes):
+    """The module's ``pipeline`` result after a deploy."""
+    codecommit = bool(want["code_repository"])
+    return {
+        "repositories": want["uris"],
+        "code_repository": n["code_repository"] if codecommit else cfg["source_repository"],
+        "clone_url_http": "https://git-codecommit.%s.amazonaws.com/v1/repos/%s" % (ctx.region, n["code_repository"]) if codecommit else None,
+        "bucket": n["bucket"],
+        "build_project": n["build_project"],
+        "application": n["application"],
+        "deployment_groups": [n["deployment_groups"][t] for t in DEPLOY_ORDER if t in tiers],
+        "pipeline": n["pipeline"],
+        "notes": notes,
+    }
+
+
+def absent_result(n, have, plan):
+    """The module's ``pipeline`` result after a teardown: what was kept."""
+    deleted = set((c.kind, c.name) for c in plan.changes)
+    kept = ["repository %s" % n["repositories"][t] for t in APP_TIERS if t in have["repositories"] and ("repository", n["repositories"][t]) not in deleted]
+    if have.get("code_repository") is not None and ("code_repository", n["code_repository"]) not in deleted:
+        kept.append("code repository %s" % n["code_repository"])
+    if have.get("bucket") is not None and ("bucket", n["bucket"]) not in deleted:
+        kept.append("bucket %s" % n["bucket"])
+    if have.get("log_group") is not None:
+        kept.append("log group %s (expires by its retention)" % n["log_group"])
+    return {"code_repository": n["code_repository"], "bucket": n["bucket"], "pipeline": n["pipeline"], "kept": kept, "notes": []}

@@ -1,0 +1,311 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The network's changes carried out, and the reconcile the module runs: read, plan, apply."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import uuid
+
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_specifications
+from ansible_collections.hatrading.aws.plugins.module_utils.network import model
+from ansible_collections.hatrading.aws.plugins.module_utils.network import read
+
+
+def reconcile(clients, params, run, outcome):
+    """Read the stack's network, plan the way to the wanted one (or to none), apply it unless in check mode."""
+    stack, present = params["stack"], params["state"] == "present"
+    have = model.actual_network(read.read_network(clients.ec2, stack, with_addresses=not present), stack)
+    if present:
+        azs = _zones(clients.ec2, params, have)
+        outcome.plan = model.plan_network(model.desired_network(model.settings_of(params), azs), have)
+    else:
+        outcome.plan = model.plan_teardown(have)
+    applier = NetworkApplier(clients, stack, have, params["wait_timeout"])
+    outcome.plan.apply(applier.handlers(), applier.finishers(), check_mode=run.check_mode)
+    gone = not present and not run.check_mode
+    outcome.result["network"] = model.summarize_ids({} if gone else applier.ids)
+
+
+def _zones(ec2, params, have):
+    """The AZs to build over: the given ones, else those in use topped up from the region's (asked only when short)."""
+    existing = [spec["az"] for spec in have["subnet"].values()]
+    azs = params["availability_zones"]
+    if not azs and len(set(existing)) < params["az_count"]:
+        azs = model.choose_azs(params["az_count"], [], existing, read.available_zones(ec2))
+    azs = model.choose_azs(params["az_count"], azs, existing, [])
+    if len(azs) < params["az_count"]:
+        raise model.NetworkPlanError("az_count: %d AZs wanted but the region offers %d (%s)" % (params["az_count"], len(azs), ", ".join(azs)))
+    return azs
+
+
+class NetworkApplier(Applier):
+    """Carries out a network plan: one method per (kind, action), IDs kept by Name as they appear."""
+
+    def __init__(self, clients, stack, have, timeout):
+        self.ec2 = clients.ec2
+        self.stack = stack
+        self.timeout = timeout
+        self.ids = dict((kind, dict((name, spec.get("id")) for name, spec in specs.items())) for kind, specs in have.items() if isinstance(specs, dict))
+        self.have = have
+        self._nacl_associations = None
+        self._spare_addresses = None
+
+    def finishers(self):
+        return {("nat_gateway", CREATE): self.wait_nat_available, ("nat_gateway", DELETE): self.release_after_nat_deleted}
+
+    # -- shared pieces
+    def _id(self, kind, name):
+        return self.ids[kind][name]
+
+    def _vpc_id(self):
+        return next(iter(self.ids["vpc"].values()))
+
+    def _tag(self, kind, change):
+        missing = missing_tags(change.after.get("tags", {}), (change.before or {}).get("tags", {}))
+        if missing:
+            self.ec2.create_tags(Resources=[self._id(kind, change.name)], Tags=tag_list(missing))
+
+    def _target(self, target):
+        kind, name = target.split("/", 1)
+        if kind == "internet_gateway":
+            return {"GatewayId": self._id(kind, name)}
+        return {"NatGatewayId": self._id(kind, name)}
+
+    def _peer(self, peer):
+        if peer.startswith("sg:"):
+            name = peer[3:]
+            group_id = self._group_id(name) if name in self.ids["security_group"] or name == model.DEFAULT_SG else name
+            return {"UserIdGroupPairs": [{"GroupId": group_id}]}
+        if peer.startswith("pl:"):
+            return {"PrefixListIds": [{"PrefixListId": peer[3:]}]}
+        if ":" in peer:
+            return {"Ipv6Ranges": [{"CidrIpv6": peer}]}
+        return {"IpRanges": [{"CidrIp": peer}]}
+
+    def _permissions(self, rules):
+        permissions = []
+        for proto, low, high, peer in rules:
+            perm = {"IpProtocol": "-1" if proto == "all" else proto}
+            if proto != "all":
+                perm.update(FromPort=low, ToPort=high)
+            perm.update(self._peer(peer))
+            permissions.append(perm)
+        return permissions
+
+    # -- VPC and internet gateway
+    def create_vpc(self, change):
+        vpc = self.ec2.create_vpc(CidrBlock=change.after["cidr"], TagSpecifications=tag_specifications("vpc", change.after["tags"]))["Vpc"]
+        self.ids["vpc"][change.name] = vpc["VpcId"]
+        self.ec2.wait("vpc_available", self.timeout, VpcIds=[vpc["VpcId"]])
+        # Private DNS names for instances and interface endpoints (one attribute per call).
+        self.ec2.modify_vpc_attribute(VpcId=vpc["VpcId"], EnableDnsSupport={"Value": True})
+        self.ec2.modify_vpc_attribute(VpcId=vpc["VpcId"], EnableDnsHostnames={"Value": True})
+
+    def update_vpc(self, change):
+        self._tag("vpc", change)
+
+    def delete_vpc(self, change):
+        self.ec2.delete_vpc(VpcId=change.ref["id"])
+
+    def create_internet_gateway(self, change):
+        igw = self.ec2.create_internet_gateway(TagSpecifications=tag_specifications("internet-gateway", change.after["tags"]))["InternetGateway"]
+        self.ids["internet_gateway"][change.name] = igw["InternetGatewayId"]
+        self.ec2.attach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=self._vpc_id())
+
+    def update_internet_gateway(self, change):
+        self._tag("internet_gateway", change)
+        if "attached" in change.fields:
+            self.ec2.attach_internet_gateway(InternetGatewayId=change.ref["id"], VpcId=self._vpc_id())
+
+    def delete_internet_gateway(self, change):
+        for vpc_id in change.ref.get("vpc_ids", []):
+            self.ec2.detach_internet_gateway(InternetGatewayId=change.ref["id"], VpcId=vpc_id)
+        self.ec2.delete_internet_gateway(InternetGatewayId=change.ref["id"])
+
+    # -- subnets
+    def create_subnet(self, change):
+        spec = change.after
+        subnet = self.ec2.create_subnet(
+            VpcId=self._vpc_id(),
+            CidrBlock=spec["cidr"],
+            AvailabilityZone=spec["az"],
+            TagSpecifications=tag_specifications("subnet", spec["tags"]),
+        )["Subnet"]
+        self.ids["subnet"][change.name] = subnet["SubnetId"]
+
+    def update_subnet(self, change):
+        self._tag("subnet", change)
+
+    def delete_subnet(self, change):
+        self.ec2.delete_subnet(SubnetId=change.ref["id"])
+
+    # -- NAT gateways and their addresses
+    def create_nat_gateway(self, change):
+        allocation_id = self._address_for(change.name, change.after["tags"])
+        nat = self.ec2.create_nat_gateway(
+            SubnetId=self._id("subnet", change.after["subnet"]),
+            AllocationId=allocation_id,
+            TagSpecifications=tag_specifications("natgateway", change.after["tags"]),
+            ClientToken=str(uuid.uuid4()),
+        )["NatGateway"]
+        self.ids["nat_gateway"][change.name] = nat["NatGatewayId"]
+
+    def _address_for(self, name, tags):
+        """An Elastic IP for a NAT: the stack's unused one of that Name (left by a failed run), else a new one."""
+        if self._spare_addresses is None:  # read once, only when a NAT is to be created
+            found = read.unused_addresses(self.ec2, self.stack)
+            self._spare_addresses = dict((tag_dict(a.get("Tags")).get("Name"), a["AllocationId"]) for a in found)
+        if name in self._spare_addresses:
+            return self._spare_addresses.pop(name)
+        address = self.ec2.allocate_address(Domain="vpc", TagSpecifications=tag_specifications("elastic-ip", tags))
+        return address["AllocationId"]
+
+    def wait_nat_available(self, changes):
+        nat_ids = [self._id("nat_gateway", change.name) for change in changes]
+        self.ec2.wait("nat_gateway_available", self.timeout, NatGatewayIds=nat_ids)
+
+    def update_nat_gateway(self, change):
+        self._tag("nat_gateway", change)
+
+    def delete_nat_gateway(self, change):
+        self.ec2.delete_nat_gateway(NatGatewayId=change.ref["id"])
+
+    def release_after_nat_deleted(self, changes):
+        self.ec2.wait("nat_gateway_deleted", self.timeout, NatGatewayIds=[change.ref["id"] for change in changes])
+        for change in changes:
+            for allocation_id in change.ref.get("allocation_ids", []):
+                self.ec2.release_address(AllocationId=allocation_id)
+
+    def delete_elastic_ip(self, change):
+        self.ec2.release_address(AllocationId=change.ref["id"])
+
+    # -- route tables
+    def create_route_table(self, change):
+        table = self.ec2.create_route_table(VpcId=self._vpc_id(), TagSpecifications=tag_specifications("route-table", change.after["tags"]))["RouteTable"]
+        self.ids["route_table"][change.name] = table["RouteTableId"]
+        self._set_routes(table["RouteTableId"], change.after["routes"], {})
+
+    def update_route_table(self, change):
+        self._tag("route_table", change)
+        if "routes" in change.fields:
+            self._set_routes(change.ref["id"], change.after["routes"], change.before["routes"])
+
+    def _set_routes(self, table_id, want, have):
+        for destination, target in sorted(want.items()):
+            if destination not in have:
+                self.ec2.create_route(RouteTableId=table_id, DestinationCidrBlock=destination, **self._target(target))
+            elif have[destination] != target:
+                self.ec2.replace_route(RouteTableId=table_id, DestinationCidrBlock=destination, **self._target(target))
+        for destination in sorted(set(have) - set(want)):
+            self.ec2.delete_route(RouteTableId=table_id, DestinationCidrBlock=destination)
+
+    def delete_route_table(self, change):
+        for association_id in change.ref.get("association_ids", []):  # gone with their subnets on AWS, not always on moto
+            self.ec2.disassociate_route_table(AssociationId=association_id)
+        self.ec2.delete_route_table(RouteTableId=change.ref["id"])
+
+    def create_route_table_association(self, change):
+        self.ec2.associate_route_table(RouteTableId=self._id("route_table", change.after["route_table"]), SubnetId=self._id("subnet", change.name))
+
+    def update_route_table_association(self, change):
+        self.ec2.replace_route_table_association(AssociationId=change.ref["id"], RouteTableId=self._id("route_table", change.after["route_table"]))
+
+    # -- network ACLs
+    def create_network_acl(self, change):
+        acl = self.ec2.create_network_acl(VpcId=self._vpc_id(), TagSpecifications=tag_specifications("network-acl", change.after["tags"]))["NetworkAcl"]
+        self.ids["network_acl"][change.name] = acl["NetworkAclId"]
+        self._set_entries(acl["NetworkAclId"], change.after["entries"], [])
+
+    def update_network_acl(self, change):
+        self._tag("network_acl", change)
+        if "entries" in change.fields:
+            self._set_entries(change.ref["id"], change.after["entries"], change.before["entries"])
+
+    def _set_entries(self, acl_id, want, have):
+        have_by_rule = dict(((entry[0], entry[1]), entry) for entry in have)
+        want_by_rule = dict(((entry[0], entry[1]), entry) for entry in want)
+        for key, entry in sorted(want_by_rule.items()):
+            direction, number, proto, low, high, cidr, action = entry
+            params = dict(
+                NetworkAclId=acl_id,
+                RuleNumber=number,
+                Egress=direction == "out",
+                RuleAction=action,
+                CidrBlock=cidr,
+                Protocol={"tcp": "6", "udp": "17", "all": "-1"}.get(proto, proto),
+            )
+            if proto != "all":
+                params["PortRange"] = {"From": low, "To": high}
+            if key not in have_by_rule:
+                self.ec2.create_network_acl_entry(**params)
+            elif have_by_rule[key] != entry:
+                self.ec2.replace_network_acl_entry(**params)
+        for direction, number in sorted(set(have_by_rule) - set(want_by_rule)):
+            self.ec2.delete_network_acl_entry(NetworkAclId=acl_id, RuleNumber=number, Egress=direction == "out")
+
+    def delete_network_acl(self, change):
+        # Hand any subnet still on it back to the VPC's default ACL (moto keeps deleted subnets' associations).
+        default_acl = self.have.get("default_network_acl_id")
+        for association_id in change.ref.get("association_ids", []) if default_acl else []:
+            self.ec2.replace_network_acl_association(AssociationId=association_id, NetworkAclId=default_acl, missing=None)
+        self.ec2.delete_network_acl(NetworkAclId=change.ref["id"])
+
+    def create_network_acl_association(self, change):
+        # A new subnet sits on the VPC's default ACL; its association ID is read once for all new subnets.
+        if self._nacl_associations is None:
+            self._nacl_associations = read.acl_associations(self.ec2, self._vpc_id())
+        association_id = self._nacl_associations[self._id("subnet", change.name)]
+        self.ec2.replace_network_acl_association(AssociationId=association_id, NetworkAclId=self._id("network_acl", change.after["network_acl"]))
+
+    def update_network_acl_association(self, change):
+        self.ec2.replace_network_acl_association(AssociationId=change.ref["id"], NetworkAclId=self._id("network_acl", change.after["network_acl"]))
+
+    # -- security groups
+    def create_security_group(self, change):
+        group = self.ec2.create_security_group(
+            GroupName=change.name,
+            Description=change.after["description"],
+            VpcId=self._vpc_id(),
+            TagSpecifications=tag_specifications("security-group", change.after["tags"]),
+        )
+        self.ids["security_group"][change.name] = group["GroupId"]
+
+    def update_security_group(self, change):
+        self._tag("security_group", change)
+
+    def delete_security_group(self, change):
+        self.ec2.delete_security_group(GroupId=change.ref["id"])
+
+    def _group_id(self, name):
+        if name == model.DEFAULT_SG and name not in self.ids["security_group"]:
+            self.ids["security_group"][name] = read.default_group_id(self.ec2, self._vpc_id())
+        return self.ids["security_group"][name]
+
+    def update_security_group_rules(self, change):
+        group_id = self._group_id(change.name)
+        for direction in ("ingress", "egress"):
+            want, have = change.after[direction], change.before[direction]
+            add = [rule for rule in want if rule not in have]
+            drop = [rule for rule in have if rule not in want]
+            verb = "authorize_security_group_" + direction
+            if drop:
+                self._revoke(group_id, direction, drop)
+            if add:
+                getattr(self.ec2, verb)(GroupId=group_id, IpPermissions=self._permissions(add))
+
+    def _revoke(self, group_id, direction, rules):
+        getattr(self.ec2, "revoke_security_group_" + direction)(GroupId=group_id, IpPermissions=self._permissions(rules), missing=None)
+
+    def delete_security_group_references(self, change):
+        for direction in ("ingress", "egress"):
+            rules = [rule for rule in change.ref[direction] if rule[3].startswith("sg:")]
+            if rules:
+                self._revoke(change.ref["id"], direction, rules)
