@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export MOTO_PORT ?= 5000
 
-.PHONY: help install system-packages demo down report test unit app-test integration molecule lab-test lint sanity bench bench-book drill clean
+.PHONY: help install system-packages demo down report env test unit app-test integration ansible-test-units compat molecule lab-test lint sanity galaxy ee ee-test bench bench-book drill clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,10 +36,13 @@ demo: install  ## start moto (unless AWS_ENDPOINT_URL is set), deploy the whole 
 report: install  ## print what the demo stack holds, as the endpoint reports it
 	lab/demo.sh report
 
+env:  ## print the settings that point a shell at the running demo: eval "$$(make env)"
+	@lab/demo.sh env
+
 down:  ## stop what `make demo` started (by pid file)
 	lab/demo.sh down
 
-test: install lint unit app-test integration molecule lab-test  ## everything CI runs
+test: install lint galaxy unit app-test integration compat molecule lab-test  ## everything CI runs (lab-test includes the EE test)
 
 unit: install  ## pure functions, no network
 	$(BIN)/pytest -q tests/unit
@@ -47,8 +50,26 @@ unit: install  ## pure functions, no network
 app-test: install  ## the trading app on loopback: shared book on a real PostgreSQL, idempotency, reconnect, the page in headless Chromium
 	$(BIN)/pytest -q tests/app
 
-integration: install  ## modules and roles against a moto server the tests start on loopback
+integration: install  ## modules and roles against a moto server the tests start on loopback; ansible-test's targets
 	$(BIN)/pytest -q tests/integration
+	tools/ansible-test.sh integration
+
+ansible-test-units: install  ## tests/unit through `ansible-test units` (its conventions; make unit is the quick way)
+	tools/ansible-test.sh units --requirements
+
+# The oldest ansible-core meta/runtime.yml claims, beside the newest in .venv: ansible-core 2.16 with the
+# collections of the `ansible` 11 package (--no-deps: its own pin is ansible-core 2.18).
+VENV_COMPAT := $(CURDIR)/.venv-compat
+$(VENV_COMPAT)/.installed: requirements.txt requirements-compat.txt
+	$(PYTHON) -m venv $(VENV_COMPAT)
+	$(VENV_COMPAT)/bin/pip install --quiet --upgrade pip
+	$(VENV_COMPAT)/bin/pip install --quiet -r requirements-compat.txt
+	$(VENV_COMPAT)/bin/pip install --quiet --no-deps 'ansible>=11,<12'
+	touch $@
+
+compat: install $(VENV_COMPAT)/.installed  ## unit tests and the demo deploy against moto on the oldest ansible-core claimed (2.16)
+	$(VENV_COMPAT)/bin/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
+	$(VENV_COMPAT)/bin/pytest -q tests/unit tests/integration/test_site_demo.py
 
 molecule: install  ## each role's molecule scenario (delegated driver, moto on loopback)
 	tools/molecule-all.sh
@@ -67,6 +88,15 @@ lint: install  ## ruff, ansible-lint (production profile), ansible-test sanity
 	$(BIN)/ansible-lint --offline --profile production
 	tools/ansible-test-sanity.sh
 
+galaxy: install  ## the tarball as Galaxy receives it: build_ignore, galaxy-importer (0 errors), antsibull-docs lint
+	tools/galaxy-check.sh
+
+ee: install  ## the execution environment image hatrading/ee:<version> in the lab's engine, FROM its Debian base (cached)
+	tools/ee-build.sh
+
+ee-test: install  ## site.yml --check and a deploy inside the EE, launched through ansible-runner as AWX does (Docker)
+	$(BIN)/pytest -q tests/lab/test_execution_environment.py
+
 sanity: install
 	tools/ansible-test-sanity.sh
 
@@ -80,4 +110,4 @@ bench-book: install  ## the order book: per-instance vs shared, two back-ends on
 	$(BIN)/python bench/orderbook_bench.py
 
 clean: down
-	rm -rf $(VENV) tests/output .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VENV_COMPAT) tests/output .pytest_cache .ruff_cache

@@ -5,7 +5,7 @@
 # (AWS's in-between states and durations / scale, per-call latency: lab/moto_clock.py, docs/lab.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STATE=.lab
+STATE=${DEMO_STATE_DIR:-.lab}
 PIDFILE=$STATE/moto.pid
 ENDPOINT_FILE=$STATE/endpoint
 VARS=${DEMO_VARS:-playbooks/vars/demo.yml}
@@ -86,5 +86,18 @@ case ${1:-up} in
     fi
     rm -f "$PIDFILE" "$ENDPOINT_FILE"
     ;;
-  *) echo "usage: $0 up|report|down" >&2; exit 2 ;;
+  env)
+    # eval "$(make env)": this shell then talks to the running demo's endpoint, as the README's commands expect.
+    if ! moto_running; then
+      echo "no lab endpoint running: start one with make demo (or set AWS_ENDPOINT_URL yourself)" >&2
+      exit 1
+    fi
+    printf 'export AWS_ENDPOINT_URL=%q\n' "$(cat "$ENDPOINT_FILE")"
+    # moto accepts any credentials; these dummies never leave loopback.
+    printf 'export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n'
+    printf 'export AWS_REGION=%q AWS_DEFAULT_REGION=%q\n' "$REGION" "$REGION"
+    # shellcheck disable=SC2016  # $PATH is for the shell that evals this, not for this one
+    printf 'export ANSIBLE_CONFIG=%q PATH=%q:"$PATH"\n' "$PWD/ansible.cfg" "$PWD/.venv/bin"
+    ;;
+  *) echo "usage: $0 up|report|down|env" >&2; exit 2 ;;
 esac

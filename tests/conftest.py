@@ -82,7 +82,8 @@ class AnsibleRunner:
             ANSIBLE_LOCALHOST_WARNING="0",
             ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
             ANSIBLE_NOCOLOR="1",
-            PATH=str(REPO / ".venv" / "bin") + os.pathsep + env.get("PATH", ""),
+            # The ansible of the venv running the tests: .venv, or .venv-compat for `make compat`.
+            PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
         )
         env.update(extra or {})
         return dict((key, value) for key, value in env.items() if value is not None)  # None: leave that variable out

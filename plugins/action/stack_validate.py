@@ -22,6 +22,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core import settings
 from ansible_collections.hatrading.aws.plugins.module_utils.validators import ARGUMENT_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.validators import check
 
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _KNOWN_STACK_VARIABLES = {}
 
 
@@ -58,7 +59,7 @@ class ActionModule(ActionBase):
         elif args.get("settings") is None and role is not None:
             settings, unknown, type_errors = self._declared_settings(role, args["prefix"], task_vars or {})
         else:
-            settings = args.get("settings") or {}
+            settings = self._given_settings(args["tier"], args["prefix"], args.get("settings") or {})
         # a value of the wrong type would only confuse the checks across fields: they wait for the right types
         errors = unknown + (type_errors or check(args["tier"], settings, args["prefix"])[1])
         errors = [self._renamed(error) for error in errors]
@@ -81,6 +82,28 @@ class ActionModule(ActionBase):
         converted, type_errors = declared.convert(options, values)
         secrets = [name for name, option in options.items() if option.get("no_log")]
         return declared.settings_of(converted, prefix, secrets), unknown, type_errors
+
+    @staticmethod
+    def _given_settings(tier, prefix, settings):
+        """Given settings converted to the types the tier's role spec declares (prefix + key).
+
+        Before ansible-core 2.19, ``"{{ x | int }}"`` in ``settings`` arrives as the string '20'.
+        A value that does not convert is left as given, for the cross-field check to report.
+        """
+        path = os.path.join(COLLECTION_ROOT, "roles", tier, "meta", "argument_specs.yml")
+        if not os.path.exists(path):
+            return settings
+        options = declared.spec_options(((_read_yaml(path).get("argument_specs") or {}).get("main") or {}).get("options"))
+        converted = dict(settings)
+        for key, value in settings.items():
+            option = options.get(prefix + key)
+            if not option or option.get("type", "raw") == "raw" or value is None:
+                continue
+            typed = dict((name, option[name]) for name in ("type", "elements", "options") if name in option)
+            values, type_errors = declared.convert({key: typed}, {key: value})
+            if not type_errors:
+                converted[key] = values[key]
+        return converted
 
     @staticmethod
     def _checked_tiers(task_vars):
