@@ -6,6 +6,7 @@ sees its in-between state, then the ready state once the scaled duration has pas
 """
 
 import time
+import urllib.request
 
 import boto3
 import moto_clock  # lab/moto_clock.py, on sys.path through tests/conftest.py
@@ -21,6 +22,8 @@ SLACK = 5.0  # seconds a loaded, shared 2-core machine may add to a poll (the lo
 @pytest.fixture(scope="module")
 def clock_url():
     server, url = moto_server.start_in_thread(clock=moto_clock.Clock("realistic", scale=SCALE, seed=13))
+    # moto's backends are one per process: start from an empty account, whatever the tests before left
+    urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset", method="POST")).close()
     yield url
     server.shutdown()
     moto_clock.install(moto_clock.Clock())  # the other tests' servers share this process: instant again
