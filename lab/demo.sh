@@ -22,7 +22,7 @@ start_moto() {
   fi
   local port=${MOTO_PORT:-5000}
   nohup python lab/moto_server.py --port "$port" --pidfile "$PIDFILE" >"$STATE/moto.log" 2>&1 &
-  for _ in $(seq 1 50); do
+  for _ in $(seq 1 300); do
     curl -sf "http://127.0.0.1:$port/_lab/api-calls" >/dev/null 2>&1 && break
     sleep 0.1
   done

@@ -9,7 +9,8 @@ if [[ -z ${AWS_ENDPOINT_URL:-} ]]; then
   python lab/moto_server.py --port "$port" >"${TMPDIR:-/tmp}/molecule-moto.$$.log" 2>&1 &
   moto_pid=$!
   trap 'kill $moto_pid 2>/dev/null || true' EXIT
-  for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/_lab/api-calls" >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/_lab/api-calls" >/dev/null && break; sleep 0.1; done  # up to 30 s on a busy machine
+  curl -sf "http://127.0.0.1:$port/_lab/api-calls" >/dev/null || { echo "moto did not start on $port" >&2; exit 1; }
   export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 fi
 export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1}
