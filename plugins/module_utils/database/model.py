@@ -237,7 +237,41 @@ def _validate_backups(settings, v):
     maintenance_window = settings.get("maintenance_window", "sun:05:00-sun:06:00")
     if not isinstance(maintenance_window, str) or not MAINTENANCE_WINDOW_FORM.match(maintenance_window):
         errors.append("%s: %r is not a window ddd:hh24:mi-ddd:hh24:mi in UTC (for example sun:05:00-sun:06:00)" % (v("maintenance_window"), maintenance_window))
+    elif not errors and windows_overlap(backup_window, maintenance_window):
+        errors.append(
+            "%s: %s overlaps %s %s; RDS refuses a backup window inside the maintenance window, so move one of them"
+            % (v("backup_window"), backup_window, v("maintenance_window"), maintenance_window)
+        )
     return errors
+
+
+WEEK_MINUTES = 7 * 24 * 60
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _minutes(clock):
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _spans(start, end, period):
+    """[start, end) minute spans of one window within ``period``, split where it wraps."""
+    if end > start:
+        return [(start, end)]
+    return [(start, period), (0, end)]
+
+
+def windows_overlap(backup_window, maintenance_window):
+    """Whether the daily backup window (hh:mi-hh:mi) meets the weekly maintenance window (ddd:hh:mi-ddd:hh:mi) on any day."""
+    first, last = backup_window.split("-")
+    begin, finish = maintenance_window.lower().split("-")
+    maintenance = _spans(DAYS.index(begin[:3]) * 1440 + _minutes(begin[4:]), DAYS.index(finish[:3]) * 1440 + _minutes(finish[4:]), WEEK_MINUTES)
+    for day in range(7):
+        for low, high in _spans(_minutes(first), _minutes(last), 1440):
+            backup = (day * 1440 + low, day * 1440 + high)
+            if any(backup[0] < m_high and m_low < backup[1] for m_low, m_high in maintenance):
+                return True
+    return False
 
 
 def _validate_observability(settings, v):

@@ -310,3 +310,13 @@ def test_extra_aurora_reader_is_removed_but_never_the_writer():
     have["db_cluster"]["demo-database"]["writers"] = ["demo-database-3"]
     with pytest.raises(model.DatabasePlanError, match="writer"):
         model.plan_database(want, have)
+
+
+def test_a_backup_window_inside_the_maintenance_window_is_refused():
+    assert model.windows_overlap("05:30-06:00", "sun:05:00-sun:06:00")
+    assert model.windows_overlap("23:30-00:30", "mon:00:00-mon:01:00")  # both sides of midnight
+    assert model.windows_overlap("01:00-02:00", "sun:23:00-mon:01:30")  # the week wraps
+    assert not model.windows_overlap("03:00-04:00", "sun:05:00-sun:06:00")
+    assert not model.windows_overlap("06:00-06:30", "sun:05:00-sun:06:00")  # touching is not overlapping
+    errors = model.validate_database({"stack": "demo", "backup_window": "05:30-06:00", "maintenance_window": "sun:05:00-sun:06:00"}, "database_")
+    assert "database_backup_window: 05:30-06:00 overlaps database_maintenance_window sun:05:00-sun:06:00" in " ".join(errors)
