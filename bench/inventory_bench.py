@@ -455,7 +455,7 @@ def fleet_comparison(raw, stack, count, regions, workdir, env, repeats):
             servers[label] = (server, app, "http://127.0.0.1:%d" % server.server_address[1])
             sources[label] = write_sources(workdir, stack, "fleet%d" % len(names), names)[0]
             runs[label] = []
-        for _ in range(repeats):
+        for _round in range(repeats):
             for label, (_server, app, endpoint) in servers.items():
                 out = workdir / "fleet.json"
                 argv = [str(BIN / "ansible-inventory"), "-i", str(sources[label]), "--list", "--flush-cache"]

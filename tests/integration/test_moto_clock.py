@@ -108,7 +108,7 @@ def test_db_instances_single_and_multi_az(clock_url):
         return rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]["DBInstanceStatus"]
 
     seen = watch(lambda: status("clock-single"), "available")
-    assert [state for _, state in seen] == ["creating", "backing-up", "available"]
+    assert [state for _seconds, state in seen] == ["creating", "backing-up", "available"]
     assert_lasted(seen, "db_instance_single_az", made_at_most=0.5)
     assert status("clock-multi") in ("creating", "backing-up")  # Multi-AZ takes longer
     rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier="clock-multi", WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
@@ -184,7 +184,7 @@ def test_latency_adds_about_the_configured_ms():
             sts = client(url, "sts")
             sts.get_caller_identity()  # connection and first-call costs out of the sample
             started = time.monotonic()
-            for _ in range(20):
+            for _attempt in range(20):
                 sts.get_caller_identity()
             return (time.monotonic() - started) / 20
         finally:

@@ -16,7 +16,6 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import canonical_json  # noqa: F401  (the steps use model.canonical_json)
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import CERTIFICATE_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import SECRET_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_arn

@@ -25,6 +25,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import canonical_json
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
@@ -367,7 +368,7 @@ def plan_role(role_name, role, tags):
     else:
         have_tags = dict((t["Key"], t.get("Value", "")) for t in role.get("Tags") or [])
         fields = []
-        if model.canonical_json(role.get("AssumeRolePolicyDocument") or {}) != model.canonical_json(ASSUME_ROLE_POLICY):
+        if canonical_json(role.get("AssumeRolePolicyDocument") or {}) != canonical_json(ASSUME_ROLE_POLICY):
             fields.append("assume_role_policy")
         if missing_tags(tags, have_tags):
             fields.append("tags")
@@ -377,10 +378,10 @@ def plan_role(role_name, role, tags):
 
 
 def plan_role_policy(role_name, want_document, have_document):
-    if have_document is not None and model.canonical_json(have_document) == model.canonical_json(want_document):
+    if have_document is not None and canonical_json(have_document) == canonical_json(want_document):
         return []
     action = CREATE if have_document is None else UPDATE
-    before = None if have_document is None else json.loads(model.canonical_json(have_document))
+    before = None if have_document is None else json.loads(canonical_json(have_document))
     return [Change(action, "iam_role_policy", role_name, before=before, after=want_document, fields=["document"] if before else None)]
 
 
