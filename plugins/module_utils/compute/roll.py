@@ -44,7 +44,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import R
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import aws_errors
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import exit_with
 from ansible_collections.hatrading.aws.plugins.module_utils.drill.probe import OrderFlow
-from ansible_collections.hatrading.aws.plugins.module_utils import rollback
+from ansible_collections.hatrading.aws.plugins.module_utils.compute import rollback
 
 VERSION_TAG = "aws:ec2launchtemplate:version"
 # processes that would fight a roll: rebalancing terminates, scaling changes the desired capacity

@@ -80,6 +80,8 @@ class Drill:
         self.stop = stop or StopConditions()
         self.flow = flow
         self.warmup, self.duration, self.poll, self.window, self.settle = warmup, duration, poll, window, settle
+        # A drill watches AWS and its own order flow together and times both (detect, recover); no botocore waiter
+        # can, so it polls every ``poll`` seconds within the bounded ``duration``. Tests pass a fake clock and sleep.
         self.clock, self.sleep = clock, sleep
         self.timeline = Timeline()
         self.began = None
