@@ -255,6 +255,8 @@ def validate_compute(settings, prefix=""):
     settings = _as_numbers(settings)
     errors = validate_stack_name(settings.get("stack"), prefix + "stack") if "stack" in settings else []
     errors += validate_tags(settings.get("tags"), prefix + "tags")
+    if settings.get("state") == "absent":  # a teardown needs the stack, not images or sizes
+        return errors
     shared = dict((option, settings[option]) for option in SHARED_OPTIONS if option in settings)
     errors += validate_tier(shared, lambda option: prefix + option)
     if "frontend_subnet_layer" in settings:
