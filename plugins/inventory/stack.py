@@ -223,7 +223,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.amazon.aws.plugins.plugin_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
-from ansible_collections.hatrading.aws.plugins.module_utils import inventory_stack as inv
+from ansible_collections.hatrading.aws.plugins.module_utils.inventory import model as inv
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import SERVICES
 
 SERVICE_CALLS = {

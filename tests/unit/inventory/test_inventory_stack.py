@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import SERVICES
-from ansible_collections.hatrading.aws.plugins.module_utils import inventory_stack as inv
+from ansible_collections.hatrading.aws.plugins.module_utils.inventory import model as inv
 
 TG_BE = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/s-tg-be/1"
 TG_FE = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/s-tg-fe/2"
