@@ -8,6 +8,7 @@ __metaclass__ = type
 
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core import settings as declared
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import NAMES
 from ansible_collections.hatrading.aws.plugins.module_utils.cost import model
 from ansible_collections.hatrading.aws.plugins.module_utils.cost.modes import ARGUMENT_SPEC
@@ -22,7 +23,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         facts = (task_vars or {}).get("ansible_facts") or {}
-        settings = args["settings"] or dict((tier, facts["__hatrading_settings_%s" % tier]) for tier in NAMES if "__hatrading_settings_%s" % tier in facts)
+        settings = args["settings"] or declared.checked_tiers(facts, NAMES)
         usage = model.usage_from_settings(dict(settings, traffic=args["traffic"]))
         comparison = model.compare(usage, args["profile"])
         lines = model.render(comparison, usage["traffic"], args["budget_monthly"])

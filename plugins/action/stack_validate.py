@@ -19,6 +19,7 @@ import yaml
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import settings as declared
+from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import NAMES
 from ansible_collections.hatrading.aws.plugins.module_utils.validators import ARGUMENT_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.validators import check
 
@@ -66,7 +67,7 @@ class ActionModule(ActionBase):
         # later steps of the play (the cost estimate) read each tier's checked settings from here
         result.update(changed=False, errors=errors)
         if args["tier"] != "stack":
-            result["ansible_facts"] = {"__hatrading_settings_%s" % args["tier"]: settings}
+            result["ansible_facts"] = declared.checked_fact(args["tier"], settings)
         if errors:
             result.update(failed=True, msg="Invalid %s settings:\n- %s" % (args["tier"], "\n- ".join(errors)))
         return result
@@ -109,7 +110,7 @@ class ActionModule(ActionBase):
     def _checked_tiers(task_vars):
         """What each tier's validate step left in the facts, for the checks across tiers."""
         facts = task_vars.get("ansible_facts") or {}
-        settings = dict((name[len("__hatrading_settings_") :], value) for name, value in facts.items() if name.startswith("__hatrading_settings_"))
+        settings = declared.checked_tiers(facts, NAMES)
         settings["profile"] = task_vars.get("hatrading_resilience", "ha")
         return settings
 

@@ -20,6 +20,7 @@ except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import error_code
+from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
 
 PROBE_CONFIG = dict(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
 ENGINES = {("rds", "postgres"): "postgres", ("rds", "mysql"): "mysql", ("aurora", "postgres"): "aurora-postgresql", ("aurora", "mysql"): "aurora-mysql"}
@@ -76,11 +77,7 @@ def read_region(clients, region, settings, probe=True):
         zones = clients.ec2.describe_availability_zones(Filters=[{"Name": "zone-type", "Values": ["availability-zone"]}])["AvailabilityZones"]
         facts["availability_zones"] = [z["ZoneName"] for z in zones]
         problems += missing_zones(network.get("availability_zones") or [], facts["availability_zones"], region)
-    types = dict(
-        ("compute_%s_instance_type" % tier, compute.get("%s_instance_type" % tier))
-        for tier in ("frontend", "backend")
-        if compute.get("%s_instance_type" % tier)
-    )
+    types = dict(("compute_%s_instance_type" % tier, compute.get("%s_instance_type" % tier)) for tier in APP_TIERS if compute.get("%s_instance_type" % tier))
     if types:
         offers = clients.ec2.describe_instance_type_offerings(LocationType="region", Filters=[{"Name": "instance-type", "Values": sorted(set(types.values()))}])
         problems += missing_instance_types(types, set(o["InstanceType"] for o in offers), region)

@@ -68,3 +68,16 @@ def settings_of(values, prefix, secret_names=()):
         key = name[len(prefix) :] if name.startswith(prefix) else name
         settings[key] = ("<given>" if value else "") if name in secret_names else value
     return settings
+
+
+CHECKED_FACT = "__hatrading_settings_%s"  # where each tier's validate step leaves its checked settings
+
+
+def checked_fact(tier, settings):
+    """The fact a tier's validate step sets, so later steps of the play (checks across tiers, cost) read the same settings."""
+    return {CHECKED_FACT % tier: settings}
+
+
+def checked_tiers(facts, tiers):
+    """{tier: settings} of the tiers among ``tiers`` whose validate step has run in this play."""
+    return dict((tier, facts[CHECKED_FACT % tier]) for tier in tiers if CHECKED_FACT % tier in facts)

@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
+
 # (tier, option) pairs that must hold the same value: the first opens the way, the second listens
 SAME_PORT = (
     (("network", "database_port"), ("database", "port"), "the database security group opens"),
@@ -19,7 +21,6 @@ SAME_PORT = (
     (("network", "backend_port"), ("compute", "backend_port"), "the back-end security group opens"),
     (("network", "internal_alb_port"), ("compute", "internal_alb_port"), "the internal ALB's security group opens"),
 )
-APP_TIERS = ("frontend", "backend")
 
 
 def _get(settings, tier, option):
