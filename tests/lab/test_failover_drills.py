@@ -204,8 +204,13 @@ def test_drills_under_load_through_the_front_door(aws, stack, ansible, tmp_path)
         assert report["capacity_after"] == "2/2 healthy", report
         wait_until("two good back-ends", lambda: backend_envs(stack) == [False, False], timeout=60, interval=0.5)
         figures.append(figure)
-        # a failover fails orders for some seconds by design: the error-rate bound looks at 30 s, not 10
-        figure, report = drill(ansible, door, stack, "database_failover", tmp_path, error_window=30)
+        # A failover fails every order for some seconds by design, while a loaded machine answers the orders
+        # around it slowly: a 30 s window over 50 % stopped a good failover (5 s outage, 22 of 43 failed).
+        # The bound stands for the RTO goal instead: 90 % of a minute's orders failing, after 10 s of orders
+        # that set the baseline, means the failover is not coming back.
+        failover = {"warmup": 10, "error_window": 60, "max_error_rate": 0.9}
+        figure, report = drill(ansible, door, stack, "database_failover", tmp_path, **failover)
+        assert report["stop_condition"] is None, report
         assert report["order_outage_s"] is not None and report["order_outage_s"] <= RTO_GOAL_S, report
         figures.append(figure)
         backends = [c for c in engine.stack_containers(stack, ["label=hatrading.tier=backend"]) if c["State"]["Running"]]
