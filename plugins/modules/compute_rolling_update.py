@@ -90,9 +90,7 @@ options:
     type: int
     default: 10
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.connection
 notes:
   - "Rollback: on a breach the batch's new instances are deregistered, detached (desired capacity back down) and terminated (the old
     ones still serve); the group goes back to the launch template version the roll started from; instances of earlier batches are

@@ -60,9 +60,7 @@ options:
   fis_role_arn: {description: The IAM role FIS assumes (O(mode=template))., type: str}
   load_balancer: {description: "The front door ALB's name; with O(mode=template), its error-rate alarm is put and used as a stop condition.", type: str}
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.connection
 notes:
   - Check mode returns the plan (what would be terminated, moved or failed over) and injects nothing.
   - The report's figures are in seconds from the fault; C(time_to_recover) needs both the capacity back and orders acknowledged again.

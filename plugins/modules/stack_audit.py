@@ -54,9 +54,7 @@ options:
     choices: [fail, warn, never]
     default: fail
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.connection
 notes:
   - Supports check mode (it never changes anything). Read calls only, about a dozen for a whole stack.
 """
