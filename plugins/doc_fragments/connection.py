@@ -31,4 +31,6 @@ def with_connection(own):
 
 class ModuleDocFragment(object):
     # The AWS connection options every module of the collection takes (it runs on AnsibleAWSModule).
-    DOCUMENTATION = with_connection("{}")
+    # built when loaded, as amazon.aws's boto3 fragment does: a class-level DOCUMENTATION must be a plain string
+    def __init__(self):
+        self.DOCUMENTATION = with_connection("{}")

@@ -35,4 +35,6 @@ notes:
 
 
 class ModuleDocFragment(object):
-    DOCUMENTATION = with_connection(TIER_OPTIONS)
+    # built when loaded, as amazon.aws's boto3 fragment does: a class-level DOCUMENTATION must be a plain string
+    def __init__(self):
+        self.DOCUMENTATION = with_connection(TIER_OPTIONS)

@@ -18,4 +18,6 @@ options:
 
 
 class ModuleDocFragment(object):
-    DOCUMENTATION = with_connection(STACK_NAME)
+    # built when loaded, as amazon.aws's boto3 fragment does: a class-level DOCUMENTATION must be a plain string
+    def __init__(self):
+        self.DOCUMENTATION = with_connection(STACK_NAME)

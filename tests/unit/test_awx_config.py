@@ -60,7 +60,7 @@ def module_options(name):
             for fragment in doc.get("extends_documentation_fragment") or []:
                 if fragment.startswith("hatrading.aws."):
                     found = importlib.import_module("ansible_collections.hatrading.aws.plugins.doc_fragments." + fragment.split(".")[2])
-                    options.update(yaml.safe_load(found.ModuleDocFragment.DOCUMENTATION).get("options") or {})
+                    options.update(yaml.safe_load(found.ModuleDocFragment().DOCUMENTATION).get("options") or {})
             options.update(doc.get("options") or {})
             return options
     return {}
