@@ -36,4 +36,11 @@ def check(tier, settings, prefix=""):
         errors = ["tier: %r is not a tier; use one of %s" % (tier, ", ".join(sorted(VALIDATORS)))]
         return "Invalid stack_validate call:\n- %s" % errors[0], errors
     errors = VALIDATORS[tier](settings, prefix)
-    return ("Invalid %s settings:\n- %s" % (tier, "\n- ".join(errors)) if errors else None), errors
+    return failure_message(tier, errors), errors
+
+
+def failure_message(tier, errors):
+    """None when there is no error; else the first problem on the first line (Ansible shows that line first), the others under it."""
+    if not errors:
+        return None
+    return "Invalid %s settings: %s" % (tier, "\n- ".join(errors))

@@ -67,9 +67,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.connection
 notes:
   - Check mode returns the plan (what would be terminated, moved or failed over) and injects nothing (and runs no audit).
   - The report's figures are in seconds from the fault; C(time_to_recover) needs both the capacity back and orders acknowledged again.

@@ -25,10 +25,6 @@ description:
 author:
   - hatrading.aws maintainers (@hatrading)
 options:
-  stack:
-    description: Name of the stack.
-    type: str
-    required: true
   tiers:
     description: The tiers to audit.
     type: list
@@ -54,9 +50,7 @@ options:
     choices: [fail, warn, never]
     default: fail
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.stack_name
 notes:
   - Supports check mode (it never changes anything). Read calls only, about a dozen for a whole stack.
 """

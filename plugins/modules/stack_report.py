@@ -21,18 +21,12 @@ description:
 author:
   - hatrading.aws maintainers (@hatrading)
 options:
-  stack:
-    description: Name of the stack.
-    type: str
-    required: true
   audit:
     description: Add the HA audit's findings (M(hatrading.aws.stack_audit) with its defaults) to the page, from the same reads.
     type: bool
     default: true
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.stack_name
 notes:
   - Supports check mode; it never changes anything.
 """

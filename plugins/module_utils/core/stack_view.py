@@ -89,25 +89,19 @@ class StackView:
         return self._once("auto_scaling_groups", read)
 
     def auto_scaling_group(self, tier):
-        name = names.compute(self.stack, tier)["auto_scaling_group"]
-        found = [g for g in self.auto_scaling_groups() if g["AutoScalingGroupName"] == name]
-        return found[0] if found else None
+        return _named(self.auto_scaling_groups(), "AutoScalingGroupName", names.compute(self.stack, tier)["auto_scaling_group"])
 
     def load_balancers(self):
         return self._once("load_balancers", lambda: self.clients.elbv2.load_balancers_named(sorted(names.app_tiers(self.stack, "load_balancer").values())))
 
     def load_balancer(self, tier):
-        name = names.compute(self.stack, tier)["load_balancer"]
-        found = [lb for lb in self.load_balancers() if lb["LoadBalancerName"] == name]
-        return found[0] if found else None
+        return _named(self.load_balancers(), "LoadBalancerName", names.compute(self.stack, tier)["load_balancer"])
 
     def target_groups(self):
         return self._once("target_groups", lambda: self.clients.elbv2.target_groups_named(sorted(names.app_tiers(self.stack, "target_group").values())))
 
     def target_group(self, tier):
-        name = names.compute(self.stack, tier)["target_group"]
-        found = [tg for tg in self.target_groups() if tg["TargetGroupName"] == name]
-        return found[0] if found else None
+        return _named(self.target_groups(), "TargetGroupName", names.compute(self.stack, tier)["target_group"])
 
     def target_health(self, target_group_arn):
         return self._once(
@@ -137,3 +131,8 @@ class StackView:
             return self.clients.rds.db_instances_named(members or [names.database(self.stack)["instance"]])
 
         return self._once("db_instances", read)
+
+
+def _named(resources, key, name):
+    """The resource whose ``key`` is ``name``, or None."""
+    return next((resource for resource in resources if resource[key] == name), None)

@@ -151,6 +151,20 @@ CLUSTER_FIELDS = {
 PARAMETERS_PER_CALL = 20
 
 
+# (CreateDBInstance / RestoreDBInstanceFromDBSnapshot argument, key of the wanted instance) given alike to both
+PLACEMENT_ARGUMENTS = (
+    ("DBInstanceClass", "instance_class"),
+    ("StorageType", "storage_type"),
+    ("MultiAZ", "multi_az"),
+    ("DBSubnetGroupName", "subnet_group"),
+    ("DBParameterGroupName", "parameter_group"),
+    ("VpcSecurityGroupIds", "security_groups"),
+    ("Port", "port"),
+    ("DeletionProtection", "deletion_protection"),
+    ("EnableCloudwatchLogsExports", "log_exports"),
+)
+
+
 class DatabaseApplier(Applier):
     """Carries out a database plan: one method per (kind, action)."""
 
@@ -380,22 +394,9 @@ class DatabaseApplier(Applier):
     @staticmethod
     def _instance_placement(name, spec):
         """What a new RDS instance and a restored one are given alike: class, placement, network, safety, tags."""
-        return dict(
-            DBInstanceIdentifier=name,
-            DBInstanceClass=spec["instance_class"],
-            StorageType=spec["storage_type"],
-            MultiAZ=spec["multi_az"],
-            DBSubnetGroupName=spec["subnet_group"],
-            DBParameterGroupName=spec["parameter_group"],
-            VpcSecurityGroupIds=spec["security_groups"],
-            Port=spec["port"],
-            DeletionProtection=spec["deletion_protection"],
-            EnableCloudwatchLogsExports=spec["log_exports"],
-            PubliclyAccessible=False,
-            CopyTagsToSnapshot=True,
-            AutoMinorVersionUpgrade=True,
-            Tags=tag_list(spec["tags"]),
-        )
+        given = dict((argument, spec[key]) for argument, key in PLACEMENT_ARGUMENTS)
+        fixed = dict(PubliclyAccessible=False, CopyTagsToSnapshot=True, AutoMinorVersionUpgrade=True)
+        return dict(given, DBInstanceIdentifier=name, Tags=tag_list(spec["tags"]), **fixed)
 
     def _restore_instance(self, change):
         """Restore, then set what a restore does not take: password, backups, windows, monitoring."""

@@ -180,7 +180,7 @@ def _validate_engine(settings, v):
     if resilience not in ("ha", "cost"):
         errors.append("%s: %r is not a resilience level; use ha or cost" % (v("resilience"), resilience))
     spec = engine_spec(settings)
-    version = settings.get("engine_version")
+    version = settings.get("engine_version") or None  # empty takes the current default
     if spec and version is not None and not re.match(spec["version_form"], str(version)):
         errors.append("%s: %r is not a %s version (for example %s)" % (v("engine_version"), version, spec["engine"], spec["version"]))
     instance_class = settings.get("instance_class", "db.t3.medium")
@@ -311,9 +311,11 @@ def _validate_access(settings, v):
             "%s: %r is not a usable master user name; use 1-16 letters, digits or _, starting with a letter, not a reserved name"
             % (v("master_username"), username)
         )
-    database_name = settings.get("database_name", "trading")
+    # the module's option database_name is the role's variable database_name: prefix database_, key name
+    name_key = "database_name" if "database_name" in settings else "name"
+    database_name = settings.get(name_key, "trading")
     if database_name is not None and (not isinstance(database_name, str) or not USERNAME_FORM.match(database_name)):
-        errors.append("%s: %r is not a database name; use 1-16 letters, digits or _, starting with a letter" % (v("database_name"), database_name))
+        errors.append("%s: %r is not a database name; use 1-16 letters, digits or _, starting with a letter" % (v(name_key), database_name))
     snapshot = settings.get("restore_from_snapshot")
     if snapshot and (not isinstance(snapshot, str) or not IDENTIFIER_FORM.match(snapshot)):
         errors.append(
@@ -617,44 +619,27 @@ def plan_notes(plan, reboots, restore_from=None):
     return notes
 
 
+# What summarize reports of a cluster and of an instance, in this order (kms_key_id is the found kms_key)
+CLUSTER_SUMMARY = ("engine", "engine_version", "endpoint", "reader_endpoint", "port", "multi_az", "instances", "storage_encrypted")
+INSTANCE_SUMMARY = ("engine", "engine_version", "instance_class", "endpoint", "port", "multi_az", "storage_encrypted")
+COMMON_SUMMARY = ("kms_key_id", "backup_retention_days", "deletion_protection")
+
+
 def summarize(have, engine):
     """What the back-end and the report need, as AWS reports it (never a credential)."""
     if engine == "aurora":
         clusters = list(have["db_cluster"].values())
         if not clusters:
             return {}
-        cluster = clusters[0]
-        return {
-            "engine": cluster["engine"],
-            "engine_version": cluster["engine_version"],
-            "endpoint": cluster["endpoint"],
-            "reader_endpoint": cluster["reader_endpoint"],
-            "port": cluster["port"],
-            "multi_az": len(set(spec.get("az") for spec in have["db_instance"].values())) > 1,
-            "instances": sorted(have["db_instance"]),
-            "storage_encrypted": cluster["storage_encrypted"],
-            "kms_key_id": cluster["kms_key"],
-            "backup_retention_days": cluster["backup_retention_days"],
-            "deletion_protection": cluster["deletion_protection"],
-            "arn": cluster["arn"],
-            "status": cluster["status"],
-        }
+        azs = set(spec.get("az") for spec in have["db_instance"].values())
+        fields = CLUSTER_SUMMARY + COMMON_SUMMARY + ("arn", "status")
+        return _summary(clusters[0], fields, multi_az=len(azs) > 1, instances=sorted(have["db_instance"]))
     instances = list(have["db_instance"].values())
     if not instances:
         return {}
-    db = instances[0]
-    return {
-        "engine": db["engine"],
-        "engine_version": db["engine_version"],
-        "instance_class": db["instance_class"],
-        "endpoint": db["endpoint"],
-        "port": db["port"],
-        "multi_az": db["multi_az"],
-        "storage_encrypted": db["storage_encrypted"],
-        "kms_key_id": db["kms_key"],
-        "backup_retention_days": db["backup_retention_days"],
-        "deletion_protection": db["deletion_protection"],
-        "pending": db["pending"],
-        "arn": db["arn"],
-        "status": db["status"],
-    }
+    return _summary(instances[0], INSTANCE_SUMMARY + COMMON_SUMMARY + ("pending", "arn", "status"))
+
+
+def _summary(found, fields, **derived):
+    source = dict(found, kms_key_id=found.get("kms_key"), **derived)
+    return dict((field, source[field]) for field in fields)

@@ -147,11 +147,7 @@ def validate_monitoring(settings, prefix=""):
             errors.append("%s: %s %s is listed twice" % (where, protocol, endpoint))
         seen.add((protocol, endpoint))
 
-    thresholds = settings.get("thresholds") or {}
-    if not isinstance(thresholds, dict):
-        errors.append("%s: must be a dict" % v("thresholds"))
-        thresholds = {}
-    errors += _check_thresholds(thresholds, v("thresholds"), allow_tiers=True)
+    errors += _check_given_thresholds(settings, v)
 
     period = settings.get("period", 60)
     if not isinstance(period, int) or isinstance(period, bool) or period < 60 or period % 60:
@@ -171,6 +167,31 @@ def validate_monitoring(settings, prefix=""):
     return errors
 
 
+def _check_given_thresholds(settings, v):
+    """The module's ``thresholds`` map, or the role's variables: one per threshold, then ``tier_thresholds`` over them."""
+    if "tier_thresholds" not in settings:
+        thresholds = settings.get("thresholds") or {}
+        if not isinstance(thresholds, dict):
+            return ["%s: must be a dict" % v("thresholds")]
+        return _check_thresholds(thresholds, v("thresholds"), allow_tiers=True)
+    errors = []
+    for key in sorted(THRESHOLDS):
+        if key in settings:
+            errors += _check_threshold(key, settings[key], v(key))
+    overrides = settings.get("tier_thresholds") or {}
+    if not isinstance(overrides, dict):
+        return errors + ["%s: must be a dict" % v("tier_thresholds")]
+    return errors + _check_thresholds(overrides, v("tier_thresholds"), allow_tiers=True)
+
+
+def _check_threshold(key, value, where):
+    _default, low, high = THRESHOLDS[key]
+    if not _number(value) or value < low or (high is not None and value > high):
+        bounds = "from %s" % low + (" to %s" % high if high is not None else "")
+        return ["%s: %r must be a number %s" % (where, value, bounds)]
+    return []
+
+
 def _check_thresholds(thresholds, where, allow_tiers):
     errors = []
     for key, value in sorted(thresholds.items(), key=lambda item: str(item[0])):
@@ -184,10 +205,7 @@ def _check_thresholds(thresholds, where, allow_tiers):
             known = sorted(THRESHOLDS) + (list(APP_TIERS) if allow_tiers else [])
             errors.append("%s.%s: unknown threshold; known: %s" % (where, key, ", ".join(known)))
             continue
-        _default, low, high = THRESHOLDS[key]
-        if not _number(value) or value < low or (high is not None and value > high):
-            bounds = "from %s" % low + (" to %s" % high if high is not None else "")
-            errors.append("%s.%s: %r must be a number %s" % (where, key, value, bounds))
+        errors += _check_threshold(key, value, "%s.%s" % (where, key))
     return errors
 
 
