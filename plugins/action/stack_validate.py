@@ -76,7 +76,8 @@ class ActionModule(ControllerAction):
         names = [name for name in options if name in task_vars]
         self._renames = declared.user_names(dict((name, task_vars[name]) for name in names))
         values = dict((name, self._templar.template(task_vars[name])) for name in names)
-        known = set(options) | known_stack_variables(os.path.dirname(os.path.dirname(role_path)))
+        # <prefix>outputs is the fact the role itself sets after a deploy: a later validate in the same run must accept it
+        known = set(options) | {prefix + "outputs"} | known_stack_variables(os.path.dirname(os.path.dirname(role_path)))
         unknown = declared.unknown(task_vars, known, [prefix, "hatrading_"])
         converted, type_errors = declared.convert(options, values)
         secrets = [name for name, option in options.items() if option.get("no_log")]
