@@ -96,7 +96,10 @@ class NosqlApplier(Applier):
 
     def _replicas(self, table, have, want):
         for region in sorted(set(want) - set(have)):
-            self._update(table, ReplicaUpdates=[{"Create": {"RegionName": region, "KMSMasterKeyId": self.cfg.get("replica_kms_keys", {}).get(region) or "alias/aws/dynamodb"}}])
+            self._update(
+                table,
+                ReplicaUpdates=[{"Create": {"RegionName": region, "KMSMasterKeyId": self.cfg.get("replica_kms_keys", {}).get(region) or "alias/aws/dynamodb"}}],
+            )
         for region in sorted(set(have) - set(want)):
             self._update(table, ReplicaUpdates=[{"Delete": {"RegionName": region}}])
 
@@ -133,7 +136,9 @@ class NosqlApplier(Applier):
 
     def delete_scalable_target(self, change):
         table, dimension = change.name.rsplit("/", 1)
-        self.scaling.deregister_scalable_target(ServiceNamespace="dynamodb", ResourceId="table/%s" % table, ScalableDimension=model.scalable_dimension(dimension))
+        self.scaling.deregister_scalable_target(
+            ServiceNamespace="dynamodb", ResourceId="table/%s" % table, ScalableDimension=model.scalable_dimension(dimension)
+        )
 
     def create_scaling_policy(self, change):
         spec = change.after
@@ -144,7 +149,10 @@ class NosqlApplier(Applier):
             ResourceId="table/%s" % table,
             ScalableDimension=model.scalable_dimension(dimension),
             PolicyType="TargetTrackingScaling",
-            TargetTrackingScalingPolicyConfiguration={"TargetValue": spec["target_value"], "PredefinedMetricSpecification": {"PredefinedMetricType": spec["metric"]}},
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": spec["target_value"],
+                "PredefinedMetricSpecification": {"PredefinedMetricType": spec["metric"]},
+            },
         )
 
     update_scaling_policy = create_scaling_policy
@@ -163,7 +171,11 @@ def _kms_key(clients, cfg, check_mode):
         return arn, None
     if check_mode:
         return asked, "KMS key %s not found yet: the tables will use it once it exists (the database tier makes the stack's key)" % asked
-    what = "kms_key: KMS key %s not found" % asked if cfg.get("kms_key") else "kms_key: the stack's key %s not found; deploy the database tier first or name a key" % asked
+    what = (
+        "kms_key: KMS key %s not found" % asked
+        if cfg.get("kms_key")
+        else "kms_key: the stack's key %s not found; deploy the database tier first or name a key" % asked
+    )
     raise model.NosqlError(what)
 
 

@@ -86,9 +86,12 @@ def validate_nosql(settings, prefix=""):
         errors.append("%s: %r is not a billing mode; use on_demand or provisioned" % (v("billing_mode"), billing))
     if billing == "provisioned":
         errors += _validate_capacity(settings, v)
-    attribute = settings.get("session_ttl_attribute") or ""
+    attribute = settings.get("session_ttl_attribute", "expires_at") or ""
     if attribute and (not ATTRIBUTE_FORM.match(attribute) or attribute in KEYS.values()):
-        errors.append("%s: %r is not a TTL attribute; use 1-255 letters, digits, _ . - other than a table key, or empty for no TTL" % (v("session_ttl_attribute"), attribute))
+        errors.append(
+            "%s: %r is not a TTL attribute; use 1-255 letters, digits, _ . - other than a table key, or empty for no TTL"
+            % (v("session_ttl_attribute"), attribute)
+        )
     kms_key = settings.get("kms_key") or ""
     if kms_key and not KMS_KEY_FORM.match(kms_key):
         errors.append("%s: %r is not a KMS key ID, ARN or alias; leave it empty for the stack's key" % (v("kms_key"), kms_key))
@@ -162,7 +165,7 @@ def desired_nosql(cfg, kms_key_arn):
         }
         want["point_in_time_recovery"][table] = {"enabled": bool(cfg.get("point_in_time_recovery", True))}
         if logical == "sessions":
-            attribute = cfg.get("session_ttl_attribute") or ""
+            attribute = cfg.get("session_ttl_attribute", "expires_at") or ""
             want["ttl"][table] = {"enabled": bool(attribute), "attribute": attribute or None}
         if billing == "PROVISIONED":
             for dimension, (_units, metric) in DIMENSIONS.items():
@@ -241,7 +244,9 @@ def scalable_dimension(dimension):
 def compare_table(want, have):
     """The fields of a table to change; the key and the capacity (Application Auto Scaling's) are not among them."""
     if have.get("key") and want["key"] != have["key"]:
-        raise NosqlError("table %s: its key is %s, the tier wants %s; a key cannot change (move the data to a new table)" % (have.get("arn"), have["key"], want["key"]))
+        raise NosqlError(
+            "table %s: its key is %s, the tier wants %s; a key cannot change (move the data to a new table)" % (have.get("arn"), have["key"], want["key"])
+        )
     fields = diff_fields(want, have, ("billing_mode", "kms_key", "deletion_protection", "replicas", "stream"))
     if missing_tags(want["tags"], have.get("tags") or {}):
         fields.append("tags")
