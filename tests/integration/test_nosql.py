@@ -73,6 +73,9 @@ def test_rerun_changes_nothing_and_only_reads(built, moto, ansible):
     again = nosql(ansible)
     assert again["rc"] == 0 and not again["changed"] and again["plan"] == [], again
     assert moto.mutating_calls() == []
+    # the call budget of a rerun (docs/nosql.md): four reads per table, two for the scaling, one for the key
+    per_table = ["DescribeContinuousBackups", "DescribeTable", "DescribeTimeToLive", "ListTagsOfResource"]
+    assert sorted(operations(moto.calls())) == sorted(per_table * 2 + ["DescribeKey", "DescribeScalableTargets", "DescribeScalingPolicies"])
 
 
 def test_provisioned_registers_target_tracking_and_a_rerun_is_quiet(built, moto, ansible):
@@ -135,3 +138,13 @@ def test_a_missing_stack_key_fails_outside_check_mode(fresh_moto, ansible):
     failed = nosql(ansible)
     assert failed["rc"] != 0 and "kms_key: the stack's key %s not found" % KEY_ALIAS in failed["msg"]
     assert fresh_moto.mutating_calls() == []
+
+
+def test_the_audit_reads_the_tables_backups_and_protection(built, moto, ansible):
+    report = ansible.module("hatrading.aws.stack_audit", {"stack": STACK, "region": "us-east-1", "tiers": ["nosql"], "fail_on": "warn"})
+    assert report["rc"] == 0 and report["passed"], report
+    checks = sorted((f["check"], f["resource"], f["status"]) for f in report["findings"])
+    assert checks == sorted(
+        (check, table, "pass") for table in (SESSIONS, MARKET) for check in ("nosql.az_spread", "nosql.point_in_time_recovery", "nosql.deletion_protection")
+    )
+    assert moto.mutating_calls() == []

@@ -137,3 +137,19 @@ class StackView:
             return self.clients.rds.db_instances_named(members or [names.database(self.stack)["instance"]])
 
         return self._once("db_instances", read)
+
+    # ------------------------------------------------------------ nosql
+
+    def dynamodb_tables(self):
+        """The nosql tier's tables that exist (DescribeTable answers), each with its ``ContinuousBackups``."""
+
+        def read():
+            found = []
+            for table in names.nosql(self.stack)["tables"].values():
+                described = self.clients.dynamodb.describe_table(TableName=table)
+                if described:
+                    backups = self.clients.dynamodb.describe_continuous_backups(TableName=table) or {}
+                    found.append(dict(described, ContinuousBackups=backups))
+            return found
+
+        return self._once("dynamodb_tables", read)
