@@ -148,3 +148,18 @@ def test_the_audit_reads_the_tables_backups_and_protection(built, moto, ansible)
         (check, table, "pass") for table in (SESSIONS, MARKET) for check in ("nosql.az_spread", "nosql.point_in_time_recovery", "nosql.deletion_protection")
     )
     assert moto.mutating_calls() == []
+
+
+def test_the_report_lists_and_draws_the_tables(built, moto, ansible):
+    report = ansible.module("hatrading.aws.stack_report", {"stack": STACK, "region": "us-east-1"})
+    assert report["rc"] == 0, report
+    assert "DynamoDB: 2 tables (regional, each kept in 3 AZs by DynamoDB)" in report["lines"]
+    assert "  table %s ACTIVE, PAY_PER_REQUEST, point-in-time recovery on, deletion protection on" % MARKET in report["lines"]
+    svg = report["html"][report["html"].index("<svg") : report["html"].index("</svg>")]
+    assert "table " + SESSIONS in svg and "table " + MARKET in svg
+    assert {f["check"] for f in report["audit"]["findings"] if f["tier"] == "nosql"} == {
+        "nosql.az_spread",
+        "nosql.point_in_time_recovery",
+        "nosql.deletion_protection",
+    }
+    assert moto.mutating_calls() == []
