@@ -163,3 +163,15 @@ def test_the_report_lists_and_draws_the_tables(built, moto, ansible):
         "nosql.deletion_protection",
     }
     assert moto.mutating_calls() == []
+
+
+def test_the_monitoring_tier_alarms_on_throttled_requests(built, moto, ansible):
+    result = ansible.module("hatrading.aws.stack_monitoring", {"stack": STACK, "region": "us-east-1"})
+    assert result["rc"] == 0, result
+    alarms = moto.client("cloudwatch").describe_alarms(AlarmNamePrefix=STACK + "-nosql-")["MetricAlarms"]
+    assert sorted((a["AlarmName"], a["MetricName"]) for a in alarms) == [
+        (STACK + "-nosql-read-throttles-market", "ReadThrottleEvents"),
+        (STACK + "-nosql-read-throttles-sessions", "ReadThrottleEvents"),
+        (STACK + "-nosql-write-throttles-market", "WriteThrottleEvents"),
+        (STACK + "-nosql-write-throttles-sessions", "WriteThrottleEvents"),
+    ]

@@ -141,15 +141,19 @@ class StackView:
     # ------------------------------------------------------------ nosql
 
     def dynamodb_tables(self):
-        """The nosql tier's tables that exist (DescribeTable answers), each with its ``ContinuousBackups``."""
+        """The nosql tier's tables that exist (DescribeTable answers, found by name: DynamoDB has no tag filter)."""
 
         def read():
-            found = []
-            for table in names.nosql(self.stack)["tables"].values():
-                described = self.clients.dynamodb.describe_table(TableName=table)
-                if described:
-                    backups = self.clients.dynamodb.describe_continuous_backups(TableName=table) or {}
-                    found.append(dict(described, ContinuousBackups=backups))
-            return found
+            described = [self.clients.dynamodb.describe_table(TableName=table) for table in names.nosql(self.stack)["tables"].values()]
+            return [table for table in described if table]
 
         return self._once("dynamodb_tables", read)
+
+    def dynamodb_tables_with_backups(self):
+        """:meth:`dynamodb_tables`, each with its ``ContinuousBackups`` (point-in-time recovery), for the audit and the report."""
+
+        def read():
+            backups = dict((t["TableName"], self.clients.dynamodb.describe_continuous_backups(TableName=t["TableName"]) or {}) for t in self.dynamodb_tables())
+            return [dict(table, ContinuousBackups=backups[table["TableName"]]) for table in self.dynamodb_tables()]
+
+        return self._once("dynamodb_tables_with_backups", read)

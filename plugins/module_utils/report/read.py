@@ -45,7 +45,7 @@ def read_report(clients, stack, region, view=None):
 def nosql_part(view):
     """The nosql tier's tables: billing, status, backups, protection, replicas (none when the tier is not deployed)."""
     tables = []
-    for table in view.dynamodb_tables():
+    for table in view.dynamodb_tables_with_backups():
         pitr = ((table.get("ContinuousBackups") or {}).get("PointInTimeRecoveryDescription") or {}).get("PointInTimeRecoveryStatus")
         tables.append(
             {
