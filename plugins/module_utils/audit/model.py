@@ -220,6 +220,17 @@ def audit_database(snapshot, min_backup_days):
                 "database_aurora_readers: 1 or more, in another AZ than the writer",
             )
         )
+        zones = sorted(cluster.get("AvailabilityZones") or [])
+        found.append(
+            finding(
+                "database.reader_azs",
+                "database",
+                name,
+                PASS if len(zones) >= 2 else FAIL,
+                "readers (the tier's and those auto scaling adds) can be placed in %s" % (", ".join(zones) or "no AZ reported"),
+                "give the data subnets (network_az_count) two AZs or more",
+            )
+        )
         found += _backups_and_protection(name, cluster, min_backup_days)
     for instance in instances:
         if instance.get("DBClusterIdentifier"):

@@ -44,6 +44,7 @@ def database(stack):
         "kms_alias": "alias/%s" % base,
         "secret": "%s/database/master" % stack,
         "final_snapshot": lambda stamp: "%s-final-%s" % (base, stamp),
+        "reader_scaling_policy": "%s-readers-target" % base,  # Aurora reader auto scaling (Application Auto Scaling)
     }
 
 

@@ -91,13 +91,18 @@ def test_optional_tiers_run_only_when_switched_on():
         assert _when(deploy[tier.name]) == _when(validate[tier.name]) == _when(delete[tier.name]) == want, tier.name
 
 
+GROWTH_OVERRIDES = {"database_engine"}  # the demo settings growth.yml changes: the database grows into Aurora
+
+
 def test_growth_vars_are_the_demo_plus_the_optional_tiers_on():
     demo = yaml.safe_load((REPO / "playbooks" / "vars" / "demo.yml").read_text())
     growth = yaml.safe_load((REPO / "playbooks" / "vars" / "growth.yml").read_text())
     optional = [tier.name for tier in registry.TIERS if tier.optional]
     switches = set(registry.switch(name) for name in optional)
     assert optional
-    assert dict((k, v) for k, v in growth.items() if k in demo and k not in switches) == dict((k, v) for k, v in demo.items() if k not in switches)
+    kept = switches | GROWTH_OVERRIDES
+    assert dict((k, v) for k, v in growth.items() if k in demo and k not in kept) == dict((k, v) for k, v in demo.items() if k not in kept)
+    assert growth["database_engine"] == "aurora" and growth["database_aurora_reader_scaling"] is True
     for name in optional:
         assert not registry.enabled(name, demo) and registry.enabled(name, growth), name
     assert registry.enabled("network", demo) and registry.switch("network") is None
