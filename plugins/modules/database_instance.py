@@ -70,36 +70,44 @@ options:
     type: int
     default: 1
   aurora_reader_scaling:
-    description: Application Auto Scaling adds and removes Aurora readers (C(rds:cluster:ReadReplicaCount)) by target tracking, between O(aurora_min_readers) and O(aurora_max_readers); Aurora places them in the AZs of the data subnets. Readers it made are never deleted by this module.
+    description:
+      - "Application Auto Scaling adds and removes Aurora readers (C(rds:cluster:ReadReplicaCount)) by target tracking, between O(aurora_min_readers) and O(aurora_max_readers); Aurora places them in the AZs of the data subnets. Readers it made are never deleted by this module."
     type: bool
     default: false
   aurora_min_readers:
-    description: Fewest readers the scaling keeps (with O(aurora_reader_scaling)); at least 1 with O(resilience=ha).
+    description:
+      - "Fewest readers the scaling keeps (with O(aurora_reader_scaling)); at least 1 with O(resilience=ha)."
     type: int
     default: 1
   aurora_max_readers:
-    description: Most readers the scaling adds (up to 15); not below O(aurora_readers).
+    description:
+      - "Most readers the scaling adds (up to 15); not below O(aurora_readers)."
     type: int
     default: 4
   aurora_scaling_metric:
-    description: What the scaling tracks: V(cpu) (the readers' average CPU) or V(connections) (their average connections).
+    description:
+      - "What the scaling tracks: V(cpu) (the readers' average CPU) or V(connections) (their average connections)."
     type: str
     choices: [cpu, connections]
     default: cpu
   aurora_scaling_target:
-    description: The value kept: percent CPU (10-90) or connections per reader.
+    description:
+      - "The value kept: percent CPU (10-90) or connections per reader."
     type: float
     default: 60
   aurora_serverless_v2:
-    description: Aurora Serverless v2: every member of class C(db.serverless), the cluster's capacity between O(aurora_serverless_min_acu) and O(aurora_serverless_max_acu).
+    description:
+      - "Aurora Serverless v2: every member of class C(db.serverless), the cluster's capacity between O(aurora_serverless_min_acu) and O(aurora_serverless_max_acu)."
     type: bool
     default: false
   aurora_serverless_min_acu:
-    description: Lowest Serverless v2 capacity, in ACUs (0-256, steps of 0.5).
+    description:
+      - "Lowest Serverless v2 capacity, in ACUs (0-256, steps of 0.5)."
     type: float
     default: 0.5
   aurora_serverless_max_acu:
-    description: Highest Serverless v2 capacity, in ACUs (1-256, steps of 0.5).
+    description:
+      - "Highest Serverless v2 capacity, in ACUs (1-256, steps of 0.5)."
     type: float
     default: 16
   resilience:

@@ -12,7 +12,7 @@ short_description: Reconcile the DynamoDB tables of a stack (sessions, last trad
 version_added: 0.2.0
 description:
   - Owns two tables, C(<stack>-sessions) (key C(session_id), expired by TTL) and C(<stack>-market)
-    (key C(symbol): the last trade and the top of the book of each symbol, one GetItem away).
+    (key C(symbol), holding the last trade and the top of the book of each symbol, one GetItem away).
   - Each table is encrypted with the stack's KMS key (C(alias/<stack>-database), made by the database tier) or
     O(kms_key), has point-in-time recovery and deletion protection unless told otherwise, and carries the tags
     C(hatrading:stack), C(hatrading:tier=nosql) and C(Name).

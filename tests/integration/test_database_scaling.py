@@ -78,6 +78,14 @@ def test_reader_scaling_and_serverless_v2_then_a_quiet_rerun(network, moto, ansi
     assert sorted((s["action"], s["kind"]) for s in off["plan"]) == [("delete", "scalable_target"), ("delete", "scaling_policy")]
     assert scaling.describe_scalable_targets(ServiceNamespace="rds")["ScalableTargets"] == []
 
+    # the teardown removes the scaling before the cluster, and the reader Aurora added with the tier's members
+    assert database(ansible, **SCALED)["rc"] == 0
+    gone = database(ansible, state="absent", confirm_delete=STACK)
+    assert gone["rc"] == 0, gone
+    assert [s["kind"] for s in gone["plan"]][:2] == ["scaling_policy", "scalable_target"]
+    assert scaling.describe_scalable_targets(ServiceNamespace="rds")["ScalableTargets"] == []
+    assert rds.describe_db_clusters()["DBClusters"] == [] and rds.describe_db_instances()["DBInstances"] == []
+
 
 def test_scaling_settings_fail_before_any_call_naming_the_variable(fresh_moto, ansible):
     bad = database(ansible, engine="rds", aurora_reader_scaling=True)
