@@ -12,11 +12,13 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_checks im
 from ansible_collections.hatrading.aws.plugins.module_utils.database.model import validate_database
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring.model import validate_monitoring
 from ansible_collections.hatrading.aws.plugins.module_utils.network.model import validate_network
+from ansible_collections.hatrading.aws.plugins.module_utils.nosql.model import validate_nosql
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline.model import validate_pipeline
 
 VALIDATORS = {
     "network": validate_network,
     "database": validate_database,
+    "nosql": validate_nosql,
     "compute": validate_compute,
     "cdn": validate_cdn,
     "monitoring": validate_monitoring,

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.application_autoscaling import ApplicationAutoScaling
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.autoscaling import AutoScaling
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.cloudfront import CloudFront
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.cloudwatch import CloudWatch
@@ -20,6 +21,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.codecommit impo
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.codedeploy import CodeDeploy
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.codepipeline import CodePipeline
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ec2 import EC2
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.dynamodb import DynamoDB
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ecr import ECR
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.elbv2 import ELBv2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.fis import FIS
@@ -37,6 +39,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.sts import STS
 SERVICES = dict(
     (service.NAME, service)
     for service in (
+        ApplicationAutoScaling,
         AutoScaling,
         CloudFront,
         CloudWatch,
@@ -44,6 +47,7 @@ SERVICES = dict(
         CodeCommit,
         CodeDeploy,
         CodePipeline,
+        DynamoDB,
         EC2,
         ECR,
         ELBv2,

@@ -220,6 +220,17 @@ def audit_database(snapshot, min_backup_days):
                 "database_aurora_readers: 1 or more, in another AZ than the writer",
             )
         )
+        zones = sorted(cluster.get("AvailabilityZones") or [])
+        found.append(
+            finding(
+                "database.reader_azs",
+                "database",
+                name,
+                PASS if len(zones) >= 2 else FAIL,
+                "readers (the tier's and those auto scaling adds) can be placed in %s" % (", ".join(zones) or "no AZ reported"),
+                "give the data subnets (network_az_count) two AZs or more",
+            )
+        )
         found += _backups_and_protection(name, cluster, min_backup_days)
     for instance in instances:
         if instance.get("DBClusterIdentifier"):
@@ -264,6 +275,51 @@ def _backups_and_protection(name, record, min_backup_days):
             "database_deletion_protection: true",
         ),
     ]
+
+
+def audit_nosql(snapshot):
+    """Each table of the nosql tier: where its data lives, its point-in-time recovery and deletion protection."""
+    tables = snapshot.get("dynamodb_tables") or []
+    if not tables:
+        return [finding("nosql.present", "nosql", snapshot["stack"], SKIP, "no DynamoDB table of this stack")]
+    found = []
+    for table in tables:
+        name = table["TableName"]
+        replicas = sorted(r["RegionName"] for r in table.get("Replicas") or [])
+        active = table.get("TableStatus") == "ACTIVE"
+        # DynamoDB keeps every table in three AZs of its region by itself: the check is that it serves
+        found.append(
+            finding(
+                "nosql.az_spread",
+                "nosql",
+                name,
+                PASS if active else WARN,
+                "%s; stored in 3 AZs of the region by DynamoDB%s" % (table.get("TableStatus"), ", replicas in " + ", ".join(replicas) if replicas else ""),
+                "wait for the table to be ACTIVE",
+            )
+        )
+        pitr = ((table.get("ContinuousBackups") or {}).get("PointInTimeRecoveryDescription") or {}).get("PointInTimeRecoveryStatus")
+        found.append(
+            finding(
+                "nosql.point_in_time_recovery",
+                "nosql",
+                name,
+                PASS if pitr == "ENABLED" else WARN,
+                "point-in-time recovery %s" % (pitr or "unknown").lower(),
+                "nosql_point_in_time_recovery: true",
+            )
+        )
+        found.append(
+            finding(
+                "nosql.deletion_protection",
+                "nosql",
+                name,
+                PASS if table.get("DeletionProtectionEnabled") else WARN,
+                "deletion protection %s" % ("on" if table.get("DeletionProtectionEnabled") else "off"),
+                "nosql_deletion_protection: true",
+            )
+        )
+    return found
 
 
 def _admits(group, port, source_id):
@@ -317,6 +373,8 @@ def audit(snapshot, min_azs=2, min_instances=2, min_backup_days=7, tiers=("netwo
         found += audit_compute(snapshot, min_azs, min_instances)
     if "database" in tiers:
         found += audit_database(snapshot, min_backup_days)
+    if "nosql" in tiers:
+        found += audit_nosql(snapshot)
     if "network" in tiers:
         found += audit_chain(snapshot)
     return found

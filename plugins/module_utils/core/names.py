@@ -44,6 +44,7 @@ def database(stack):
         "kms_alias": "alias/%s" % base,
         "secret": "%s/database/master" % stack,
         "final_snapshot": lambda stamp: "%s-final-%s" % (base, stamp),
+        "reader_scaling_policy": "%s-readers-target" % base,  # Aurora reader auto scaling (Application Auto Scaling)
     }
 
 
@@ -126,3 +127,14 @@ def pipeline(stack, region, repositories=None, bucket_name=None):
 def flow_log(stack):
     """The names of the VPC flow log's delivery role and log group (hatrading.aws.vpc_flow_log's defaults)."""
     return {"role": network(stack)["flow_log_role"], "log_group": "/hatrading/%s/vpc-flow-logs" % stack}
+
+
+def nosql(stack):
+    """Every name the nosql (DynamoDB) tier uses: its tables, their scaling policies and final backups."""
+    tables = {"sessions": "%s-sessions" % stack, "market": "%s-market" % stack}
+    return {
+        "tables": tables,
+        "scaling_policy": lambda table, dimension: "%s-%s-target" % (table, dimension),
+        "final_backup": lambda table, stamp: "%s-final-%s" % (table, stamp),
+        "kms_alias": database(stack)["kms_alias"],  # the stack's key, made by the database tier
+    }

@@ -132,6 +132,26 @@ class StackView:
 
         return self._once("db_instances", read)
 
+    # ------------------------------------------------------------ nosql
+
+    def dynamodb_tables(self):
+        """The nosql tier's tables that exist (DescribeTable answers, found by name: DynamoDB has no tag filter)."""
+
+        def read():
+            described = [self.clients.dynamodb.describe_table(TableName=table) for table in names.nosql(self.stack)["tables"].values()]
+            return [table for table in described if table]
+
+        return self._once("dynamodb_tables", read)
+
+    def dynamodb_tables_with_backups(self):
+        """:meth:`dynamodb_tables`, each with its ``ContinuousBackups`` (point-in-time recovery), for the audit and the report."""
+
+        def read():
+            backups = dict((t["TableName"], self.clients.dynamodb.describe_continuous_backups(TableName=t["TableName"]) or {}) for t in self.dynamodb_tables())
+            return [dict(table, ContinuousBackups=backups[table["TableName"]]) for table in self.dynamodb_tables()]
+
+        return self._once("dynamodb_tables_with_backups", read)
+
 
 def _named(resources, key, name):
     """The resource whose ``key`` is ``name``, or None."""

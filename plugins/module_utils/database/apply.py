@@ -18,6 +18,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import mis
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
 from ansible_collections.hatrading.aws.plugins.module_utils.database import model
 from ansible_collections.hatrading.aws.plugins.module_utils.database import read
+from ansible_collections.hatrading.aws.plugins.module_utils.database import scaling
 
 NO_SECRET = "secret_name: secret %s not found; create it first with hatrading.aws.database_credentials"
 
@@ -28,13 +29,15 @@ def reconcile(clients, params, run, outcome):
     stack, present = cfg["stack"], cfg["state"] == "present"
     raw = read.read_database(clients.rds, stack, cfg["aurora_readers"])
     kms_arn, final_snapshot, reboots = None, None, []
+    scaled = _reader_scaling(clients, cfg, raw)
     if present:
         kms_arn, have, plan = _plan_present(clients, cfg, raw, run, outcome)
+        plan.extend(scaling.plan_scaling(scaling.desired_scaling(cfg), scaled))
         reboots = model.downtime(plan, cfg["apply_immediately"], cfg["maintenance_window"])
     else:
         have = model.actual_database(raw)
         final_snapshot = names.database(stack)["final_snapshot"](datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d-%H%M%S"))
-        plan = outcome.plan = model.plan_teardown(have, final_snapshot)
+        plan = outcome.plan = model.Plan(scaling.plan_teardown(scaled)).extend(model.plan_teardown(have, final_snapshot).changes)
     applier = DatabaseApplier(clients, cfg, kms_arn, mask=outcome.mask)
     plan.apply(applier.handlers(), applier.finishers(), check_mode=run.check_mode)
     if plan.changed and not run.check_mode and present:
@@ -47,6 +50,13 @@ def reconcile(clients, params, run, outcome):
         outcome.result["kms_key_arn"] = kms_arn
     elif any(change.ref and change.ref.get("final_snapshot") for change in plan.changes):
         outcome.result["final_snapshot"] = final_snapshot
+
+
+def _reader_scaling(clients, cfg, raw):
+    """What Application Auto Scaling holds for the Aurora cluster; an RDS instance (or no cluster) costs no call."""
+    if cfg.get("engine") != "aurora" and not raw["clusters"]:
+        return scaling.actual_scaling([], [])
+    return scaling.actual_scaling(*read.read_reader_scaling(clients, cfg["stack"]))
 
 
 def _plan_present(clients, cfg, raw, run, outcome):
@@ -147,6 +157,7 @@ CLUSTER_FIELDS = {
     "backup_window": "PreferredBackupWindow",
     "maintenance_window": "PreferredMaintenanceWindow",
     "deletion_protection": "DeletionProtection",
+    "serverless_v2": "ServerlessV2ScalingConfiguration",
 }
 PARAMETERS_PER_CALL = 20
 
@@ -170,6 +181,7 @@ class DatabaseApplier(Applier):
 
     def __init__(self, clients, cfg, kms_arn, mask=None):
         self.rds, self.kms, self.secrets = clients.rds, clients.kms, clients.secretsmanager
+        self.scaling = clients("application-autoscaling")
         self.cfg = cfg
         self.kms_arn = kms_arn
         self.timeout = cfg["wait_timeout"]
@@ -317,6 +329,8 @@ class DatabaseApplier(Applier):
             Tags=tag_list(spec["tags"]),
             CopyTagsToSnapshot=True,
         )
+        if spec.get("serverless_v2"):
+            common["ServerlessV2ScalingConfiguration"] = spec["serverless_v2"]
         snapshot = self.cfg.get("restore_from_snapshot")
         if snapshot:
             self.rds.restore_db_cluster_from_snapshot(SnapshotIdentifier=snapshot, **common)
@@ -342,6 +356,43 @@ class DatabaseApplier(Applier):
         self._lift_protection(change, self.rds.modify_db_cluster, "DBClusterIdentifier")
         self.rds.delete_db_cluster(DBClusterIdentifier=change.name, FinalDBSnapshotIdentifier=change.ref["final_snapshot"])
         self._wait("db_cluster_deleted", DBClusterIdentifier=change.name)
+
+    # -- Aurora reader auto scaling (Application Auto Scaling)
+    def create_scalable_target(self, change):
+        self.scaling.register_scalable_target(
+            ServiceNamespace="rds",
+            ResourceId="cluster:%s" % change.name,
+            ScalableDimension=scaling.DIMENSION,
+            MinCapacity=change.after["min"],
+            MaxCapacity=change.after["max"],
+        )
+
+    update_scalable_target = create_scalable_target  # RegisterScalableTarget updates a registered target
+
+    def delete_scalable_target(self, change):
+        self.scaling.deregister_scalable_target(ServiceNamespace="rds", ResourceId="cluster:%s" % change.name, ScalableDimension=scaling.DIMENSION)
+
+    def create_scaling_policy(self, change):
+        spec = change.after
+        self.scaling.put_scaling_policy(
+            PolicyName=change.name,
+            ServiceNamespace="rds",
+            ResourceId="cluster:%s" % spec["cluster"],
+            ScalableDimension=scaling.DIMENSION,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": spec["target_value"],
+                "PredefinedMetricSpecification": {"PredefinedMetricType": spec["metric"]},
+            },
+        )
+
+    update_scaling_policy = create_scaling_policy
+
+    def delete_scaling_policy(self, change):
+        cluster = change.before["cluster"]
+        self.scaling.delete_scaling_policy(
+            PolicyName=change.name, ServiceNamespace="rds", ResourceId="cluster:%s" % cluster, ScalableDimension=scaling.DIMENSION
+        )
 
     # -- instances (RDS, or members of the Aurora cluster)
     def _monitoring(self, spec):

@@ -17,6 +17,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.database import scaling
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
@@ -155,6 +156,7 @@ def validate_database(settings, prefix=""):
         return errors
     for check in (_validate_passwords, _validate_engine, _validate_storage, _validate_backups, _validate_observability, _validate_access):
         errors += check(settings, v)
+    errors += scaling.validate_scaling(settings, v)
     return errors
 
 
@@ -403,7 +405,9 @@ def desired_database(cfg, subnets, security_group_id, kms_key):
         want["db_instance"][n["instance"]] = spec_rds
         return want
 
-    want["db_cluster"][n["cluster"]] = dict(shared, tags=tags(n["cluster"]))
+    want["db_cluster"][n["cluster"]] = dict(shared, tags=tags(n["cluster"]), serverless_v2=scaling.serverless_capacity(cfg))
+    if cfg.get("aurora_serverless_v2"):
+        instance["instance_class"] = scaling.SERVERLESS_CLASS
     count = 1 + cfg.get("aurora_readers", 1)
     for index, az in enumerate(member_azs([az for _id, az in subnets], count)):
         role = "writer" if index == 0 else "reader"
@@ -485,8 +489,16 @@ def actual_cluster(cluster):
         "multi_az": cluster.get("MultiAZ"),
         "writers": sorted(m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")),
         "members": sorted(m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", [])),
+        "serverless_v2": _capacity(cluster.get("ServerlessV2ScalingConfiguration")),
     }
     return _pending(cluster, description)
+
+
+def _capacity(config):
+    """A cluster's Serverless v2 range, as desired_database states it (None: not serverless)."""
+    if not config:
+        return None
+    return {"MinCapacity": float(config.get("MinCapacity", 0)), "MaxCapacity": float(config.get("MaxCapacity", 0))}
 
 
 def actual_database(raw):
@@ -548,7 +560,8 @@ def compare(want, have, name=None, kind="resource"):
 
 def plan_database(want, have):
     """The ordered changes from ``have`` to ``want``: kms key, subnet group, parameter group, cluster, instances."""
-    extra = sorted(set(have["db_instance"]) - set(want["db_instance"]))
+    # readers Application Auto Scaling made are its own to remove
+    extra = sorted(name for name in set(have["db_instance"]) - set(want["db_instance"]) if not scaling.autoscaled(name))
     for name in extra:  # first: an engine switch would otherwise surface as some other field
         spec = have["db_instance"][name]
         if not spec.get("cluster") or spec.get("cluster") not in want["db_cluster"]:

@@ -66,6 +66,7 @@ THRESHOLDS = {
     "db_connections": (200, 1, None),
     "db_replica_lag_ms": (1000, 1, None),  # AuroraReplicaLag of each Aurora reader
     "nat_port_allocation_errors": (0, 0, None),  # alarm on any ErrorPortAllocation
+    "nosql_throttled_requests": (0, 0, None),  # Read/WriteThrottleEvents per period of each nosql table
 }
 SETTING_DEFAULTS = {
     "kms_key": DEFAULT_KMS_KEY,
@@ -278,6 +279,8 @@ def watched_resources(stack, raw):
             name = dict((t["Key"], t.get("Value")) for t in nat.get("Tags", [])).get("Name") or nat["NatGatewayId"]
             found["nat_gateways"].append((name, nat["NatGatewayId"]))
     found["nat_gateways"].sort()
+    tables = set(stack_names.nosql(stack)["tables"].values())
+    found["dynamodb_tables"] = sorted(t["TableName"] for t in raw.get("dynamodb_tables", []) if t["TableName"] in tables and t.get("TableStatus") != "DELETING")
     return found
 
 
@@ -310,7 +313,7 @@ def _alarm(cfg, tier, metric, description, namespace, metric_name, dimensions, s
 
 
 GT, GE, LT = "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold"
-ELB, RDS = "AWS/ApplicationELB", "AWS/RDS"
+ELB, RDS, DDB = "AWS/ApplicationELB", "AWS/RDS", "AWS/DynamoDB"
 AGENT = "<agent>"  # the stack's CloudWatch agent namespace, hatrading/<stack>
 # (watches, name, description, namespace, metric, statistic, comparison, threshold key, unit factor, missing data)
 # Error counts: no data is no errors (notBreaching). Healthy hosts: no data is no host (breaching).
@@ -329,6 +332,8 @@ ALARMS = (
     ("db", "connections-high", "Database connections", RDS, "DatabaseConnections", "Maximum", GT, "db_connections", 1, "missing"),
     ("rds", "free-storage-low", "Database free storage (bytes)", RDS, "FreeStorageSpace", "Minimum", LT, "db_free_storage_gib", GIB, "missing"),
     ("reader", "replica-lag", "Replica lag of Aurora reader %s (ms)", RDS, "AuroraReplicaLag", "Maximum", GT, "db_replica_lag_ms", 1, "missing"),
+    ("table", "read-throttles", "Throttled reads of DynamoDB table %s", DDB, "ReadThrottleEvents", "Sum", GT, "nosql_throttled_requests", 1, "notBreaching"),
+    ("table", "write-throttles", "Throttled writes of DynamoDB table %s", DDB, "WriteThrottleEvents", "Sum", GT, "nosql_throttled_requests", 1, "notBreaching"),
     (
         "nat",
         "nat-port-allocation",
@@ -395,6 +400,8 @@ def desired_alarms(cfg, found, topic_arn):
     for name, nat_id in found.get("nat_gateways", []):
         short = name[len(stack) + 5 :] if name.startswith(stack + "-nat-") else nat_id
         add("nat", "network", name, {"NatGatewayId": nat_id}, t, "-" + short)
+    for table in found.get("dynamodb_tables", []):  # the optional nosql tier: no note when it is not deployed
+        add("table", "nosql", table, {"TableName": table}, t, "-" + table[len(stack) + 1 :])
     return alarms, notes
 
 

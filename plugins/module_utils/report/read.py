@@ -38,7 +38,27 @@ def read_report(clients, stack, region, view=None):
         "cdn": cdn_part(clients, stack, region),
         "monitoring": monitoring_part(clients, stack),
         "pipeline": pipeline_part(clients, stack, region),
+        "nosql": nosql_part(view),
     }
+
+
+def nosql_part(view):
+    """The nosql tier's tables: billing, status, backups, protection, replicas (none when the tier is not deployed)."""
+    tables = []
+    for table in view.dynamodb_tables_with_backups():
+        pitr = ((table.get("ContinuousBackups") or {}).get("PointInTimeRecoveryDescription") or {}).get("PointInTimeRecoveryStatus")
+        tables.append(
+            {
+                "name": table["TableName"],
+                "status": table.get("TableStatus"),
+                "billing": (table.get("BillingModeSummary") or {}).get("BillingMode") or "PROVISIONED",
+                "point_in_time_recovery": pitr == "ENABLED",
+                "deletion_protection": bool(table.get("DeletionProtectionEnabled")),
+                "encrypted_with": (table.get("SSEDescription") or {}).get("KMSMasterKeyArn") or "AWS owned key",
+                "replicas": sorted(r["RegionName"] for r in table.get("Replicas") or []),
+            }
+        )
+    return {"tables": tables}
 
 
 def _rules(permissions, group_names):

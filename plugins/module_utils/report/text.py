@@ -91,9 +91,26 @@ def pipeline_lines(part):
     return lines + ["  stages: %s" % (" -> ".join(part["stages"]) or "-")]
 
 
+def nosql_lines(part):
+    """Nothing when the optional tier is not deployed."""
+    lines = ["DynamoDB: %d tables (regional, each kept in 3 AZs by DynamoDB)" % len(part["tables"])] if part["tables"] else []
+    for table in part["tables"]:
+        facts = (
+            table["name"],
+            table["status"],
+            table["billing"],
+            "on" if table["point_in_time_recovery"] else "off",
+            "on" if table["deletion_protection"] else "off",
+        )
+        line = "  table %s %s, %s, point-in-time recovery %s, deletion protection %s" % facts
+        lines.append(line + (", replicas in %s" % ", ".join(table["replicas"]) if table["replicas"] else ""))
+    return lines
+
+
 SECTIONS = (
     ("network", network_lines),
     ("database", database_lines),
+    ("nosql", nosql_lines),
     ("compute", compute_lines),
     ("cdn", cdn_lines),
     ("monitoring", monitoring_lines),
@@ -104,6 +121,6 @@ SECTIONS = (
 def render(report):
     lines = ["== stack %s (%s) ==" % (report["stack"], report["region"])]
     for tier, lines_of in SECTIONS:
-        lines.append("")
-        lines += lines_of(report[tier])
+        part = lines_of(report[tier])
+        lines += [""] + part if part else []
     return lines

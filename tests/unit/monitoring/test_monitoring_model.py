@@ -376,3 +376,15 @@ def test_someone_elses_topic_and_dashboard_are_never_taken_over_or_deleted():
         model.plan_monitoring(STACK, want, foreign_dashboard)
     assert [c.kind for c in model.plan_teardown(STACK, foreign_dashboard, {}).changes if c.kind == "dashboard"] == []
     assert [c.kind for c in model.plan_teardown(STACK, as_described(want), {}).changes if c.kind == "dashboard"] == ["dashboard"]
+
+
+def test_nosql_tables_get_throttle_alarms_only_when_they_exist():
+    raw = {"dynamodb_tables": [{"TableName": "demo-sessions", "TableStatus": "ACTIVE"}, {"TableName": "other-sessions", "TableStatus": "ACTIVE"}]}
+    assert model.watched_resources(STACK, raw)["dynamodb_tables"] == ["demo-sessions"]
+    without, notes = model.desired_alarms(cfg(), found(), TOPIC)
+    assert not any("throttles" in name for name in without) and not any("nosql" in note for note in notes)
+    alarms, _notes = model.desired_alarms(cfg(thresholds={"nosql_throttled_requests": 5}), dict(found(), dynamodb_tables=["demo-sessions"]), TOPIC)
+    reads = alarms["demo-nosql-read-throttles-sessions"]
+    assert reads["namespace"] == "AWS/DynamoDB" and reads["metric"] == "ReadThrottleEvents" and reads["dimensions"] == [["TableName", "demo-sessions"]]
+    assert reads["threshold"] == 5.0 and reads["treat_missing_data"] == "notBreaching" and reads["tags"]["hatrading:component"] == "nosql"
+    assert alarms["demo-nosql-write-throttles-sessions"]["metric"] == "WriteThrottleEvents"
