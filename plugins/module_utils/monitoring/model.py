@@ -151,7 +151,7 @@ def validate_monitoring(settings, prefix=""):
     if not isinstance(thresholds, dict):
         errors.append("%s: must be a dict" % v("thresholds"))
         thresholds = {}
-    errors += _check_thresholds(thresholds, v("thresholds"), allow_tiers=True)
+    errors += _check_thresholds(thresholds, lambda *path: _threshold_name(prefix, path), allow_tiers=True)
 
     period = settings.get("period", 60)
     if not isinstance(period, int) or isinstance(period, bool) or period < 60 or period % 60:
@@ -171,23 +171,35 @@ def validate_monitoring(settings, prefix=""):
     return errors
 
 
-def _check_thresholds(thresholds, where, allow_tiers):
+def _threshold_name(prefix, path):
+    """The variable a threshold comes from: the module's thresholds.<key>, or the role's monitoring_<key> (shared) and
+    monitoring_tier_thresholds.<tier>.<key> (the role merges both into the module's thresholds)."""
+    if not prefix:
+        return "thresholds." + ".".join(path)
+    if len(path) == 1 and path[0] in THRESHOLDS:
+        return prefix + path[0]
+    return prefix + "tier_thresholds." + ".".join(path)
+
+
+def _check_thresholds(thresholds, name, allow_tiers, tier=None):
+    """``name(*path)``: the variable a threshold at that path comes from, as the user wrote it."""
     errors = []
     for key, value in sorted(thresholds.items(), key=lambda item: str(item[0])):
+        path = (tier, str(key)) if tier else (str(key),)
         if allow_tiers and key in APP_TIERS:
             if not isinstance(value, dict):
-                errors.append("%s.%s: must be a dict of thresholds for the %s tier only" % (where, key, key))
+                errors.append("%s: must be a dict of thresholds for the %s tier only" % (name(*path), key))
             else:
-                errors += _check_thresholds(value, "%s.%s" % (where, key), allow_tiers=False)
+                errors += _check_thresholds(value, name, allow_tiers=False, tier=key)
             continue
         if key not in THRESHOLDS:
             known = sorted(THRESHOLDS) + (list(APP_TIERS) if allow_tiers else [])
-            errors.append("%s.%s: unknown threshold; known: %s" % (where, key, ", ".join(known)))
+            errors.append("%s: unknown threshold; known: %s" % (name(*path), ", ".join(known)))
             continue
         _default, low, high = THRESHOLDS[key]
         if not _number(value) or value < low or (high is not None and value > high):
             bounds = "from %s" % low + (" to %s" % high if high is not None else "")
-            errors.append("%s.%s: %r must be a number %s" % (where, key, value, bounds))
+            errors.append("%s: %r must be a number %s" % (name(*path), value, bounds))
     return errors
 
 
