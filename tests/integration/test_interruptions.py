@@ -1,12 +1,21 @@
 """Deploys stopped part-way (issue 15, section 6): the next run adopts what the stopped one made, and a module
 that receives SIGTERM stops between AWS calls and reports what it did."""
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 from test_database import STACK
 from test_database import credentials
 from test_database import database
 from test_database import network  # noqa: F401  (fixture)
 
 ALIAS = "alias/%s-database" % STACK
+COLLECTIONS = Path(__file__).resolve().parents[2] / ".venv" / "collections"  # the collection, linked by `make install`
 
 
 def stack_keys(moto):
@@ -46,3 +55,38 @@ def test_a_first_deploy_makes_one_tagged_key(network, moto, ansible):  # noqa: F
     tags = {t["TagKey"]: t["TagValue"] for t in moto.client("kms").list_resource_tags(KeyId=key["KeyId"])["Tags"]}
     assert tags["hatrading:stack"] == STACK and tags["Name"] == ALIAS
     assert not any("adopted" in warning for warning in created.get("warnings", []))
+
+
+def test_a_module_that_receives_sigterm_stops_before_its_next_call_and_says_what_it_did(fresh_moto, tmp_path):
+    """What a SIGTERM (or Ctrl-C) of ansible-playbook does to the running module: Ansible signals its process group."""
+    args = tmp_path / "args.json"
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"stack": "sigterm", "vpc_cidr": "10.20.0.0/16"}}))
+    env = dict(os.environ, **fresh_moto.env())
+    env["PYTHONPATH"] = os.pathsep.join([str(COLLECTIONS)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    module = subprocess.Popen(
+        [sys.executable, "-m", "ansible_collections.hatrading.aws.plugins.modules.stack_network", str(args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(fresh_moto.mutating_calls()) < 3:  # part-way: the VPC and a few more made
+            assert module.poll() is None and time.monotonic() < deadline, "the module ended before it was signalled"
+            time.sleep(0.05)
+        module.send_signal(signal.SIGTERM)
+        sent = len(fresh_moto.calls())  # every call asked up to now, the one in flight included
+        out, err = module.communicate(timeout=120)
+    finally:
+        if module.poll() is None:
+            module.kill()
+    calls = fresh_moto.calls()
+    assert module.returncode == 1, (module.returncode, err[-2000:])  # it failed by itself, not killed by the signal
+    assert len(calls) <= sent + 1, calls[sent:]  # at most the call being prepared when the signal came
+    result = json.loads(out[out.index("{") :])
+    assert result["failed"] is True
+    changes = [call["operation"] for call in calls if call["kind"] == "mutating"]
+    assert result["msg"].startswith("stopped by SIGTERM before "), result["msg"]
+    assert " and %d changes: " % len(changes) in result["msg"], (result["msg"], changes)
+    assert [change.split(" ")[1] for change in result["msg"].split(" changes: ")[1].split(". Run again")[0].split(", ")] == changes
