@@ -43,12 +43,17 @@ def ipv4_network(value):
 REGION_FORM = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 
 
+_KNOWN_REGIONS = []  # read once per process: botocore's endpoint data is a large file
+
+
 def known_regions():
     """Every region of every partition botocore knows (its endpoint data, no call); empty without botocore."""
     if get_session is None:
         return set()
-    session = get_session()
-    return set(region for partition in session.get_available_partitions() for region in session.get_available_regions("ec2", partition))
+    if not _KNOWN_REGIONS:
+        session = get_session()
+        _KNOWN_REGIONS.append(set(region for partition in session.get_available_partitions() for region in session.get_available_regions("ec2", partition)))
+    return _KNOWN_REGIONS[0]
 
 
 def validate_region(region, name="region"):
