@@ -59,6 +59,8 @@ class ActionModule(ControllerAction):
             settings, unknown, type_errors = self._declared_settings(role, args["prefix"], task_vars)
         else:
             settings = self._given_settings(args["tier"], args["prefix"], args.get("settings") or {})
+            if role is not None:  # settings listed by the role's task: typos and the user's names still come from its spec
+                unknown = self._scan_role(role, args["prefix"], task_vars)[2]
         # a value of the wrong type would only confuse the checks across fields: they wait for the right types
         errors = unknown + (type_errors or check(args["tier"], settings, args["prefix"])[1])
         errors = [self._renamed(error) for error in errors]
@@ -70,15 +72,19 @@ class ActionModule(ControllerAction):
             result["ansible_facts"] = declared.checked_fact(args["tier"], settings)
         return result
 
-    def _declared_settings(self, role, prefix, task_vars):
+    def _scan_role(self, role, prefix, task_vars):
+        """(the role's options, those set, messages for unknown variables); remembers which variables the user set."""
         role_path = role._role_path
         options = declared.spec_options(_read_yaml(os.path.join(role_path, "meta", "argument_specs.yml"))["argument_specs"]["main"]["options"])
         names = [name for name in options if name in task_vars]
         self._renames = declared.user_names(dict((name, task_vars[name]) for name in names))
-        values = dict((name, self._templar.template(task_vars[name])) for name in names)
         # <prefix>outputs is the fact the role itself sets after a deploy: a later validate in the same run must accept it
         known = set(options) | {prefix + "outputs"} | known_stack_variables(os.path.dirname(os.path.dirname(role_path)))
-        unknown = declared.unknown(task_vars, known, [prefix, "hatrading_"])
+        return options, names, declared.unknown(task_vars, known, [prefix, "hatrading_"])
+
+    def _declared_settings(self, role, prefix, task_vars):
+        options, names, unknown = self._scan_role(role, prefix, task_vars)
+        values = dict((name, self._templar.template(task_vars[name])) for name in names)
         converted, type_errors = declared.convert(options, values)
         secrets = [name for name, option in options.items() if option.get("no_log")]
         return declared.settings_of(converted, prefix, secrets), unknown, type_errors

@@ -35,6 +35,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.secretsmanager 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.sns import SNS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ssm import SSM
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.sts import STS
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.tagging import Tagging
 
 SERVICES = dict(
     (service.NAME, service)
@@ -62,6 +63,7 @@ SERVICES = dict(
         SNS,
         SSM,
         STS,
+        Tagging,
     )
 )
 # A silent endpoint fails within a minute, not after botocore's default 60 s x 5 attempts per call.

@@ -14,6 +14,9 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CRE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_NAME
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_STACK
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_TIER
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
 from ansible_collections.hatrading.aws.plugins.module_utils.database import model
@@ -67,6 +70,8 @@ def _plan_present(clients, cfg, raw, run, outcome):
     check_restore(clients.rds, cfg, have)
     want = model.desired_database(cfg, subnets, group_id, kms_arn or names.database(cfg["stack"])["kms_alias"])
     plan = outcome.plan = model.plan_database(want, have)
+    for change in plan.of(kind="kms_key", action=CREATE):
+        change.ref = adoptable_kms_key(clients, cfg["stack"], change.name, outcome)
     creates = [c for c in plan.of(action=CREATE) if c.kind in ("db_cluster", "db_instance")]
     needs_password = any(c.kind == "db_cluster" or not c.after.get("cluster") for c in creates)
     if needs_password and not run.check_mode and clients.secretsmanager.describe_secret(SecretId=cfg["secret_name"], missing=None) is None:
@@ -102,6 +107,26 @@ def resolve_kms_key(kms, cfg):
         return key["Arn"], None
     key = _key(kms, names.database(cfg["stack"])["kms_alias"])
     return (key["Arn"] if key else None), key
+
+
+def adoptable_kms_key(clients, stack, alias, outcome):
+    """The stack's key a stopped run created but did not name (CreateKey done, CreateAlias not): found by its tags.
+
+    Asked only when the alias is missing (a first deploy, or after an interruption). None when there is none.
+    """
+    tags = {TAG_STACK: stack, TAG_TIER: model.TIER, TAG_NAME: alias}
+    found = clients.resourcegroupstaggingapi.get_resources(
+        ResourceTypeFilters=["kms:key"], TagFilters=[{"Key": key, "Values": [value]} for key, value in sorted(tags.items())]
+    )
+    keys = [key for key in (_key(clients.kms, mapping["ResourceARN"]) for mapping in found) if key and key.get("KeyState") == "Enabled"]
+    if not keys:
+        return None
+    keys.sort(key=lambda key: (key.get("CreationDate") or 0, key["Arn"]))
+    outcome.warnings.append(
+        "kms key %s carries the tags of %s but no alias (a run stopped between CreateKey and CreateAlias): adopted, not created again%s"
+        % (keys[0]["Arn"], alias, "; also tagged so, left as they are: %s" % ", ".join(key["Arn"] for key in keys[1:]) if keys[1:] else "")
+    )
+    return {"adopt": {"KeyId": keys[0]["KeyId"], "Arn": keys[0]["Arn"]}}
 
 
 def _key(kms, key_id):
@@ -219,8 +244,11 @@ class DatabaseApplier(Applier):
 
     # -- KMS key of the stack
     def create_kms_key(self, change):
-        tags = [{"TagKey": key, "TagValue": value} for key, value in sorted(change.after["tags"].items())]
-        key = self.kms.create_key(Description=change.after["description"], KeyUsage="ENCRYPT_DECRYPT", Tags=tags)["KeyMetadata"]
+        # tagged at creation, so that a run stopped before CreateAlias leaves a key the next run finds and adopts
+        key = (change.ref or {}).get("adopt")
+        if not key:
+            tags = [{"TagKey": key, "TagValue": value} for key, value in sorted(change.after["tags"].items())]
+            key = self.kms.create_key(Description=change.after["description"], KeyUsage="ENCRYPT_DECRYPT", Tags=tags)["KeyMetadata"]
         self.kms.enable_key_rotation(KeyId=key["KeyId"])
         self.kms.create_alias(AliasName=change.name, TargetKeyId=key["KeyId"])
         self.kms_arn = key["Arn"]

@@ -85,6 +85,7 @@ DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
 MAINTENANCE_WINDOW_FORM = re.compile(r"^%s:([01]\d|2[0-3]):[0-5]\d-%s:([01]\d|2[0-3]):[0-5]\d$" % (DAY, DAY))
 IDENTIFIER_FORM = re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,254}(?<!-)$")
 USERNAME_FORM = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$")
+ROLE_ARN_FORM = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 RESERVED_USERNAMES = ("postgres", "rdsadmin", "root", "mysql", "admin_rds")
 # Changes that restart the database: applied in the maintenance window unless apply_immediately.
 DOWNTIME_FIELDS = ("instance_class", "engine_version")
@@ -142,8 +143,8 @@ def engine_spec(settings):
 def validate_database(settings, prefix=""):
     """Check the database tier's settings; returns the problems found, each naming the variable."""
 
-    def v(option):  # the variable's name as the user wrote it
-        return prefix + option
+    def v(option):  # the variable's name as the user wrote it (database_name is itself a database_ variable)
+        return option if prefix and option.startswith(prefix) else prefix + option
 
     errors = validate_stack_name(settings.get("stack"), v("stack"))
     errors += validate_tags(settings.get("tags"), v("tags"))
@@ -236,9 +237,13 @@ def _validate_backups(settings, v):
     backup_window = settings.get("backup_window", "03:00-04:00")
     if not isinstance(backup_window, str) or not BACKUP_WINDOW_FORM.match(backup_window):
         errors.append("%s: %r is not a window hh24:mi-hh24:mi in UTC (for example 03:00-04:00)" % (v("backup_window"), backup_window))
+    elif _length(*(_minutes(clock) for clock in backup_window.split("-")), period=1440) < 30:
+        errors.append("%s: %r is shorter than the 30 minutes RDS asks of a backup window" % (v("backup_window"), backup_window))
     maintenance_window = settings.get("maintenance_window", "sun:05:00-sun:06:00")
     if not isinstance(maintenance_window, str) or not MAINTENANCE_WINDOW_FORM.match(maintenance_window):
         errors.append("%s: %r is not a window ddd:hh24:mi-ddd:hh24:mi in UTC (for example sun:05:00-sun:06:00)" % (v("maintenance_window"), maintenance_window))
+    elif _length(*(_week_minute(end) for end in maintenance_window.lower().split("-")), period=WEEK_MINUTES) < 30:
+        errors.append("%s: %r is shorter than the 30 minutes RDS asks of a maintenance window" % (v("maintenance_window"), maintenance_window))
     elif not errors and windows_overlap(backup_window, maintenance_window):
         errors.append(
             "%s: %s overlaps %s %s; RDS refuses a backup window inside the maintenance window, so move one of them"
@@ -256,6 +261,16 @@ def _minutes(clock):
     return int(hours) * 60 + int(minutes)
 
 
+def _week_minute(moment):
+    """'sun:05:00' -> minutes since Monday 00:00."""
+    return DAYS.index(moment[:3]) * 1440 + _minutes(moment[4:])
+
+
+def _length(start, end, period):
+    """Minutes from ``start`` to ``end``, wrapping at ``period``."""
+    return (end - start) % period
+
+
 def _spans(start, end, period):
     """[start, end) minute spans of one window within ``period``, split where it wraps."""
     if end > start:
@@ -267,7 +282,7 @@ def windows_overlap(backup_window, maintenance_window):
     """Whether the daily backup window (hh:mi-hh:mi) meets the weekly maintenance window (ddd:hh:mi-ddd:hh:mi) on any day."""
     first, last = backup_window.split("-")
     begin, finish = maintenance_window.lower().split("-")
-    maintenance = _spans(DAYS.index(begin[:3]) * 1440 + _minutes(begin[4:]), DAYS.index(finish[:3]) * 1440 + _minutes(finish[4:]), WEEK_MINUTES)
+    maintenance = _spans(_week_minute(begin), _week_minute(finish), WEEK_MINUTES)
     for day in range(7):
         for low, high in _spans(_minutes(first), _minutes(last), 1440):
             backup = (day * 1440 + low, day * 1440 + high)
@@ -294,6 +309,9 @@ def _validate_observability(settings, v):
             "%s: enhanced monitoring every %ss needs %s (a role trusted by monitoring.rds.amazonaws.com)"
             % (v("monitoring_role_arn"), interval, v("monitoring_role_arn"))
         )
+    role_arn = settings.get("monitoring_role_arn")
+    if role_arn and (not isinstance(role_arn, str) or not ROLE_ARN_FORM.match(role_arn)):
+        errors.append("%s: %r is not an IAM role ARN (arn:aws:iam::123456789012:role/rds-monitoring)" % (v("monitoring_role_arn"), role_arn))
     pi_retention = settings.get("performance_insights_retention_days", 7)
     if settings.get("performance_insights") and pi_retention not in PI_RETENTION_DAYS:
         errors.append(

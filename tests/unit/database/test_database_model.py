@@ -133,7 +133,12 @@ def test_password_value_is_never_repeated():
         {"flavor": "mysql", "engine_version": "8.0.39", "log_exports": ["error", "slowquery", "audit"]},
         {"engine_version": "16"},
         {"state": "absent", "confirm_delete": "demo", "multi_az": False},  # absent ignores the build settings
-        {"monitoring_interval": 60, "monitoring_role_arn": "arn:aws:iam::1:role/m", "performance_insights": True, "performance_insights_retention_days": 93},
+        {
+            "monitoring_interval": 60,
+            "monitoring_role_arn": "arn:aws:iam::123456789012:role/m",
+            "performance_insights": True,
+            "performance_insights_retention_days": 93,
+        },
     ],
 )
 def test_sound_settings_pass(settings):
