@@ -21,6 +21,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.codedeploy impo
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.codepipeline import CodePipeline
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ec2 import EC2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ecr import ECR
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.eks import EKS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.elbv2 import ELBv2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.fis import FIS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.events import Events
@@ -46,6 +47,7 @@ SERVICES = dict(
         CodePipeline,
         EC2,
         ECR,
+        EKS,
         ELBv2,
         Events,
         FIS,

@@ -126,3 +126,21 @@ def pipeline(stack, region, repositories=None, bucket_name=None):
 def flow_log(stack):
     """The names of the VPC flow log's delivery role and log group (hatrading.aws.vpc_flow_log's defaults)."""
     return {"role": network(stack)["flow_log_role"], "log_group": "/hatrading/%s/vpc-flow-logs" % stack}
+
+
+def eks(stack):
+    """Every name the EKS tier uses; the control plane's log group name is fixed by EKS."""
+    cluster = "%s-eks" % stack
+    return {
+        "cluster": cluster,
+        "cluster_role": "%s-eks-cluster" % stack,
+        "node_role": "%s-eks-node" % stack,
+        "nodegroup": lambda az: "%s-%s" % (stack, az),
+        "log_group": "/aws/eks/%s/cluster" % cluster,
+        "service_account_role": lambda tier: "%s-eks-%s" % (stack, tier),
+        "policy": "least-privilege",
+        "kms_alias": database(stack)["kms_alias"],  # the stack's key, made by the database tier
+        "database_secret": database(stack)["secret"],
+        "repositories": pipeline(stack, "")["repositories"],
+        "log_group_prefix": "/hatrading/%s/eks/" % stack,
+    }

@@ -137,3 +137,14 @@ class StackView:
             return self.clients.rds.db_instances_named(members or [names.database(self.stack)["instance"]])
 
         return self._once("db_instances", read)
+
+    # ------------------------------------------------------------ keys
+
+    def stack_kms_key(self):
+        """The stack's KMS key (the database tier makes it, under the alias core.names gives): its metadata, or None."""
+
+        def read():
+            answer = self.clients.kms.describe_key(KeyId=names.database(self.stack)["kms_alias"], missing=None)
+            return answer["KeyMetadata"] if answer else None
+
+        return self._once("stack_kms_key", read)
