@@ -22,7 +22,7 @@ description:
   - The IAM OIDC provider of the cluster's issuer and, per app tier, the role C(<stack>-eks-<tier>) that only the
     service account C(<namespace>/<tier>) can assume, with a least-privilege inline policy (its own logs; the
     back-end also reads the database secret).
-  - The add-ons O(addons) and the access entries O(access_entries) (only the principals listed are managed: the
+  - The add-ons O(addons) and the access entries O(access_entries) (only the principals listed are managed; the
     cluster creator's own entry is left alone).
   - RV(eks.manifests) are the two apps as Kubernetes objects made from the same settings (ports, health paths,
     replica range) as the Auto Scaling tier.

@@ -1,7 +1,7 @@
 """hatrading.aws.stack_eks against moto: check mode plans, create, rerun with no mutating call, change, teardown, bad input.
 
 moto 5.2 implements the EKS cluster and node group API (create, describe, list, update config, delete, tags) and
-IAM's OIDC providers. It has no add-on and no access-entry API, so these runs set ``addons: []`` and
+IAM's OIDC providers (lab/moto_iam_mend.py gives it the AWS managed policies the tier attaches). It has no add-on and no access-entry API, so these runs set ``addons: []`` and
 ``access_entries: []``; tests/unit/eks/test_eks_calls.py covers those calls (and the version upgrade) with Stubber.
 moto makes a cluster and a node group ACTIVE at once, so the waiters pass on their first poll, and its TagResource
 tags clusters only (not node groups): a change of the stack's tags is covered with Stubber too.
@@ -39,13 +39,7 @@ def network(moto, stack=STACK):
 
 
 @pytest.fixture
-def managed_policies(monkeypatch):
-    """moto knows AWS's managed policies (AmazonEKSClusterPolicy...) only when asked; it reads this at an account's first IAM call."""
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-
-
-@pytest.fixture
-def stack(managed_policies, fresh_moto):
+def stack(fresh_moto):
     return network(fresh_moto)
 
 
