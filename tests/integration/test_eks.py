@@ -2,7 +2,8 @@
 
 moto 5.2 implements the EKS cluster and node group API (create, describe, list, update config, delete, tags) and
 IAM's OIDC providers (lab/moto_iam_mend.py gives it the AWS managed policies the tier attaches). It has no
-add-on and no access-entry API, so these runs set ``addons: []`` and ``access_entries: []``; tests/unit/eks/test_eks_calls.py covers those calls (and the version upgrade) with Stubber.
+add-on and no access-entry API, so these runs set ``addons: []`` and ``access_entries: []``;
+tests/unit/eks/test_eks_calls.py covers those calls (and the version upgrade) with Stubber.
 moto makes a cluster and a node group ACTIVE at once, so the waiters pass on their first poll, and its TagResource
 tags clusters only (not node groups): a change of the stack's tags is covered with Stubber too.
 """
