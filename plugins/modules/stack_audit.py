@@ -30,10 +30,10 @@ options:
     type: str
     required: true
   tiers:
-    description: The tiers to audit.
+    description: The tiers to audit (V(eks), an optional tier, when it is deployed).
     type: list
     elements: str
-    choices: [network, compute, database]
+    choices: [network, compute, database, eks]
     default: [network, compute, database]
   min_azs:
     description: AZs each layer, group and load balancer must span.
@@ -111,7 +111,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import a
 
 ARGUMENT_SPEC = dict(
     stack=dict(type="str", required=True),
-    tiers=dict(type="list", elements="str", choices=["network", "compute", "database"], default=["network", "compute", "database"]),
+    tiers=dict(type="list", elements="str", choices=["network", "compute", "database", "eks"], default=["network", "compute", "database"]),
     min_azs=dict(type="int", default=2),
     min_instances=dict(type="int", default=2),
     min_backup_days=dict(type="int", default=7),

@@ -167,3 +167,10 @@ def test_without_the_network_tier_it_says_so(fresh_moto, ansible):
     result = eks(ansible)
     assert result["failed"] and "deploy the network tier" in result["msg"]
     assert fresh_moto.mutating_calls() == []
+
+
+def test_the_audit_checks_the_cluster_and_node_groups_span_the_azs(built, ansible):
+    result = ansible.module("hatrading.aws.stack_audit", {"stack": STACK, "region": "us-east-1", "tiers": ["eks"]})
+    found = dict((item["check"], item["status"]) for item in result["findings"])
+    assert found["eks.cluster_spans_azs"] == found["eks.nodes_span_azs"] == "pass", result["findings"]
+    assert found["eks.secrets_encrypted"] == found["eks.audit_log"] == found["eks.private_endpoint"] == "pass"

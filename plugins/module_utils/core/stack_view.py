@@ -148,3 +148,24 @@ class StackView:
             return answer["KeyMetadata"] if answer else None
 
         return self._once("stack_kms_key", read)
+
+    # ------------------------------------------------------------ eks
+
+    def eks_cluster(self):
+        """The EKS tier's cluster record, or None (read only for an audit or report that asks for the eks tier)."""
+        return self._once("eks_cluster", lambda: self.clients.eks.describe_cluster(name=names.eks(self.stack)["cluster"]))
+
+    def eks_nodegroups(self):
+        """The cluster's node group records ([] without a cluster)."""
+
+        def read():
+            cluster = self.eks_cluster()
+            if not cluster:
+                return []
+            found = [
+                self.clients.eks.describe_nodegroup(clusterName=cluster["name"], nodegroupName=name)
+                for name in self.clients.eks.list_nodegroups(clusterName=cluster["name"])
+            ]
+            return [group for group in found if group]
+
+        return self._once("eks_nodegroups", read)
