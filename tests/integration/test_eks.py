@@ -174,3 +174,13 @@ def test_the_audit_checks_the_cluster_and_node_groups_span_the_azs(built, ansibl
     found = dict((item["check"], item["status"]) for item in result["findings"])
     assert found["eks.cluster_spans_azs"] == found["eks.nodes_span_azs"] == "pass", result["findings"]
     assert found["eks.secrets_encrypted"] == found["eks.audit_log"] == found["eks.private_endpoint"] == "pass"
+
+
+def test_the_monitoring_tier_alarms_on_the_cluster(built, moto, ansible):
+    result = ansible.module("hatrading.aws.stack_monitoring", {"stack": STACK, "region": "us-east-1"})
+    assert result["rc"] == 0, result.get("msg")
+    alarms = moto.client("cloudwatch").describe_alarms(AlarmNamePrefix="ekst-eks-")["MetricAlarms"]
+    assert sorted((a["AlarmName"], a["Namespace"], a["Dimensions"][0]["Value"]) for a in alarms) == [
+        ("ekst-eks-api-5xx", "AWS/EKS", CLUSTER),
+        ("ekst-eks-pending-pods", "AWS/EKS", CLUSTER),
+    ]

@@ -21,9 +21,9 @@ TIERS = (
     Tier("database", "hatrading.aws.database", "hatrading.aws.database_instance", ("network",)),
     Tier("compute", "hatrading.aws.compute", "hatrading.aws.stack_compute", ("network",)),
     Tier("cdn", "hatrading.aws.cdn", "hatrading.aws.stack_cdn", ("compute",)),
-    Tier("monitoring", "hatrading.aws.monitoring", "hatrading.aws.stack_monitoring", ("network", "compute", "database")),
-    Tier("pipeline", "hatrading.aws.pipeline", "hatrading.aws.stack_pipeline", ("compute",)),
     Tier("eks", "hatrading.aws.eks", "hatrading.aws.stack_eks", ("network", "database")),
+    Tier("monitoring", "hatrading.aws.monitoring", "hatrading.aws.stack_monitoring", ("network", "compute", "database", "eks")),
+    Tier("pipeline", "hatrading.aws.pipeline", "hatrading.aws.stack_pipeline", ("compute",)),
 )
 NAMES = tuple(tier.name for tier in TIERS)
 BY_NAME = dict((tier.name, tier) for tier in TIERS)

@@ -66,6 +66,8 @@ THRESHOLDS = {
     "db_connections": (200, 1, None),
     "db_replica_lag_ms": (1000, 1, None),  # AuroraReplicaLag of each Aurora reader
     "nat_port_allocation_errors": (0, 0, None),  # alarm on any ErrorPortAllocation
+    "eks_api_5xx_count": (10, 0, None),  # 5XX the EKS API server answered per period
+    "eks_pending_pods": (0, 0, None),  # pods the scheduler could not place (no room in any AZ)
 }
 SETTING_DEFAULTS = {
     "kms_key": DEFAULT_KMS_KEY,
@@ -260,6 +262,8 @@ def watched_resources(stack, raw):
             name = dict((t["Key"], t.get("Value")) for t in nat.get("Tags", [])).get("Name") or nat["NatGatewayId"]
             found["nat_gateways"].append((name, nat["NatGatewayId"]))
     found["nat_gateways"].sort()
+    cluster = raw.get("eks_cluster")
+    found["eks_cluster"] = cluster["name"] if cluster and belongs_to(cluster.get("tags") or {}, stack) and cluster.get("status") != "DELETING" else None
     return found
 
 
@@ -323,6 +327,8 @@ ALARMS = (
         1,
         "notBreaching",
     ),
+    ("eks", "api-5xx", "5XX answered by the API server of %s", "AWS/EKS", "apiserver_request_total_5XX", "Sum", GE, "eks_api_5xx_count", 1, "notBreaching"),
+    ("eks", "pending-pods", "Pods the scheduler of %s cannot place", "AWS/EKS", "scheduler_pending_pods", "Maximum", GT, "eks_pending_pods", 1, "notBreaching"),
 )
 
 
@@ -377,6 +383,8 @@ def desired_alarms(cfg, found, topic_arn):
     for name, nat_id in found.get("nat_gateways", []):
         short = name[len(stack) + 5 :] if name.startswith(stack + "-nat-") else nat_id
         add("nat", "network", name, {"NatGatewayId": nat_id}, t, "-" + short)
+    if found.get("eks_cluster"):  # the optional EKS tier, when deployed
+        add("eks", "eks", found["eks_cluster"], {"ClusterName": found["eks_cluster"]}, t)
     return alarms, notes
 
 
