@@ -184,3 +184,14 @@ def test_the_monitoring_tier_alarms_on_the_cluster(built, moto, ansible):
         ("ekst-eks-api-5xx", "AWS/EKS", CLUSTER),
         ("ekst-eks-pending-pods", "AWS/EKS", CLUSTER),
     ]
+
+
+def test_the_report_shows_the_cluster_and_a_node_group_per_az(built, ansible):
+    result = ansible.module("hatrading.aws.stack_report", {"stack": STACK, "region": "us-east-1"})
+    assert result["rc"] == 0, result.get("msg")
+    lines = result["lines"]
+    assert "EKS cluster ekst-eks 1.33 ACTIVE, private endpoint, 2 app subnets, secrets encrypted" in lines
+    assert [line for line in lines if line.startswith("  node group ekst-")] == [
+        "  node group ekst-us-east-1a in us-east-1a: ACTIVE, 1..3, 1 now",
+        "  node group ekst-us-east-1b in us-east-1b: ACTIVE, 1..3, 1 now",
+    ]

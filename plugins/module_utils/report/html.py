@@ -213,7 +213,9 @@ def render(report, audit_lines=None, cost_lines=None):
     """The whole page."""
     sections = []
     for tier, lines_of in text.SECTIONS:
-        sections.append("<h2>%s</h2><pre>%s</pre>" % (tier, escape("\n".join(lines_of(report[tier])))))
+        lines = lines_of(report[tier])
+        if lines:  # an optional tier not deployed has no section
+            sections.append("<h2>%s</h2><pre>%s</pre>" % (tier, escape("\n".join(lines))))
     if cost_lines:
         sections.append("<h2>cost</h2><pre>%s</pre>" % escape("\n".join(cost_lines)))
     if audit_lines:

@@ -75,6 +75,7 @@ def report():
             "deployment_groups": [],
             "stages": [],
         },
+        "eks": {"cluster": None, "nodegroups": []},
     }
 
 
