@@ -143,4 +143,12 @@ def eks(stack):
         "database_secret": database(stack)["secret"],
         "repositories": pipeline(stack, "")["repositories"],
         "log_group_prefix": "/hatrading/%s/eks/" % stack,
+        "target_group": "%s-tg-eks" % stack,  # the front-end pods behind the public ALB, during a migration
+        "load_balancer": compute(stack, "frontend")["load_balancer"],
+        "asg_target_group": compute(stack, "frontend")["target_group"],
+        # the monitoring tier's alarms on what a migration moves: the public ALB's answers, the cluster
+        "watched_alarms": [monitoring(stack)["alarm_prefix"] + suffix for suffix in WATCHED_BY_MIGRATION],
     }
+
+
+WATCHED_BY_MIGRATION = ("frontend-alb-5xx", "frontend-target-5xx", "frontend-latency-p99", "eks-api-5xx", "eks-pending-pods")
