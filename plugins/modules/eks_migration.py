@@ -12,11 +12,11 @@ short_description: Move the front-end's traffic from the Auto Scaling group to E
 version_added: 0.2.0
 description:
   - The public ALB C(<stack>-alb-pub)'s listeners that forward to the compute tier's C(<stack>-tg-fe) are set to
-    forward to two weighted target groups, C(<stack>-tg-fe) and C(<stack>-tg-eks) (made here when missing: target
-    type ip, for the AWS Load Balancer Controller to register the front-end pods in, through a TargetGroupBinding).
+    forward to two weighted target groups, C(<stack>-tg-fe) and C(<stack>-tg-eks) (made here when missing; target
+    type ip, for the AWS Load Balancer Controller to register the front-end pods in, through a TargetGroupBinding.)
   - Each step of O(steps) sets the EKS share, then bakes O(bake_time) seconds watching O(rollback_alarms) (by
     default the monitoring tier's alarms on the public ALB and the cluster, the kind the rolling update
-    watches). An alarm in ALARM puts every listener back on the share the run started from and fails, naming it.
+    watches). An alarm in C(ALARM) puts every listener back on the share the run started from and fails, naming it.
   - A rerun continues from the share it finds (steps at or below it are skipped); at 100 % it changes nothing.
     O(rollback=true) moves all traffic back to the Auto Scaling group at once.
   - Check mode returns the steps it would take.
