@@ -50,6 +50,7 @@ from moto.ec2.utils import parse_user_data
 from moto.elbv2 import models
 from moto_asg_mend import install_asg_mend
 from moto_dynamodb_mend import install_dynamodb_mend
+from moto_iam_mend import install_iam_mend
 from moto_pipeline_mend import install_pipeline_mend
 from moto_rds_failover_mend import install_rds_failover_mend
 from moto_rds_mend import install_rds_mend
@@ -212,6 +213,7 @@ def build_server(host="127.0.0.1", port=0, clock=None):
     install_rds_failover_mend()  # RebootDBInstance ForceFailover, SecondaryAvailabilityZone (lab/moto_rds_failover_mend.py)
     install_ssm_mend()  # SSM DescribeInstanceInformation (lab/moto_ssm_mend.py)
     install_dynamodb_mend()  # DynamoDB DescribeTable's TableId (lab/moto_dynamodb_mend.py)
+    install_iam_mend()  # the AWS managed policies the EKS tier attaches (lab/moto_iam_mend.py)
     app = RecordingApp(moto_clock.LatencyApp(DomainDispatcherApplication(create_backend_app)))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 

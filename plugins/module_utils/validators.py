@@ -10,6 +10,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import val
 from ansible_collections.hatrading.aws.plugins.module_utils.compute.model import validate_compute
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_checks import validate_stack
 from ansible_collections.hatrading.aws.plugins.module_utils.database.model import validate_database
+from ansible_collections.hatrading.aws.plugins.module_utils.eks.model import validate_eks
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring.model import validate_monitoring
 from ansible_collections.hatrading.aws.plugins.module_utils.network.model import validate_network
 from ansible_collections.hatrading.aws.plugins.module_utils.nosql.model import validate_nosql
@@ -23,6 +24,7 @@ VALIDATORS = {
     "cdn": validate_cdn,
     "monitoring": validate_monitoring,
     "pipeline": validate_pipeline,
+    "eks": validate_eks,
     "stack": validate_stack,  # across tiers: ports that must agree, ha without single instances
 }
 ARGUMENT_SPEC = dict(

@@ -23,6 +23,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.codepipeline im
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ec2 import EC2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.dynamodb import DynamoDB
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ecr import ECR
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.eks import EKS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.elbv2 import ELBv2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.fis import FIS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.events import Events
@@ -51,6 +52,7 @@ SERVICES = dict(
         DynamoDB,
         EC2,
         ECR,
+        EKS,
         ELBv2,
         Events,
         FIS,

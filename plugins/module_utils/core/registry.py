@@ -27,7 +27,8 @@ TIERS = (
     Tier("nosql", "hatrading.aws.nosql", "hatrading.aws.stack_nosql", ("database",), optional=True),
     Tier("compute", "hatrading.aws.compute", "hatrading.aws.stack_compute", ("network",)),
     Tier("cdn", "hatrading.aws.cdn", "hatrading.aws.stack_cdn", ("compute",)),
-    Tier("monitoring", "hatrading.aws.monitoring", "hatrading.aws.stack_monitoring", ("network", "compute", "database")),
+    Tier("eks", "hatrading.aws.eks", "hatrading.aws.stack_eks", ("network", "database"), optional=True),
+    Tier("monitoring", "hatrading.aws.monitoring", "hatrading.aws.stack_monitoring", ("network", "compute", "database", "nosql", "eks")),
     Tier("pipeline", "hatrading.aws.pipeline", "hatrading.aws.stack_pipeline", ("compute",)),
 )
 NAMES = tuple(tier.name for tier in TIERS)

@@ -152,6 +152,38 @@ class StackView:
 
         return self._once("dynamodb_tables_with_backups", read)
 
+    # ------------------------------------------------------------ keys
+
+    def stack_kms_key(self):
+        """The stack's KMS key (the database tier makes it, under the alias core.names gives): its metadata, or None."""
+
+        def read():
+            answer = self.clients.kms.describe_key(KeyId=names.database(self.stack)["kms_alias"], missing=None)
+            return answer["KeyMetadata"] if answer else None
+
+        return self._once("stack_kms_key", read)
+
+    # ------------------------------------------------------------ eks
+
+    def eks_cluster(self):
+        """The EKS tier's cluster record, or None (read only for an audit or report that asks for the eks tier)."""
+        return self._once("eks_cluster", lambda: self.clients.eks.describe_cluster(name=names.eks(self.stack)["cluster"]))
+
+    def eks_nodegroups(self):
+        """The cluster's node group records ([] without a cluster)."""
+
+        def read():
+            cluster = self.eks_cluster()
+            if not cluster:
+                return []
+            found = [
+                self.clients.eks.describe_nodegroup(clusterName=cluster["name"], nodegroupName=name)
+                for name in self.clients.eks.list_nodegroups(clusterName=cluster["name"])
+            ]
+            return [group for group in found if group]
+
+        return self._once("eks_nodegroups", read)
+
 
 def _named(resources, key, name):
     """The resource whose ``key`` is ``name``, or None."""

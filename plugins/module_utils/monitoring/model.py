@@ -67,6 +67,8 @@ THRESHOLDS = {
     "db_replica_lag_ms": (1000, 1, None),  # AuroraReplicaLag of each Aurora reader
     "nat_port_allocation_errors": (0, 0, None),  # alarm on any ErrorPortAllocation
     "nosql_throttled_requests": (0, 0, None),  # Read/WriteThrottleEvents per period of each nosql table
+    "eks_api_5xx_count": (10, 0, None),  # 5XX the EKS API server answered per period
+    "eks_pending_pods": (0, 0, None),  # pods the scheduler could not place (no room in any AZ)
 }
 SETTING_DEFAULTS = {
     "kms_key": DEFAULT_KMS_KEY,
@@ -281,6 +283,8 @@ def watched_resources(stack, raw):
     found["nat_gateways"].sort()
     tables = set(stack_names.nosql(stack)["tables"].values())
     found["dynamodb_tables"] = sorted(t["TableName"] for t in raw.get("dynamodb_tables", []) if t["TableName"] in tables and t.get("TableStatus") != "DELETING")
+    cluster = raw.get("eks_cluster")
+    found["eks_cluster"] = cluster["name"] if cluster and belongs_to(cluster.get("tags") or {}, stack) and cluster.get("status") != "DELETING" else None
     return found
 
 
@@ -346,6 +350,8 @@ ALARMS = (
         1,
         "notBreaching",
     ),
+    ("eks", "api-5xx", "5XX answered by the API server of %s", "AWS/EKS", "apiserver_request_total_5XX", "Sum", GE, "eks_api_5xx_count", 1, "notBreaching"),
+    ("eks", "pending-pods", "Pods the scheduler of %s cannot place", "AWS/EKS", "scheduler_pending_pods", "Maximum", GT, "eks_pending_pods", 1, "notBreaching"),
 )
 
 
@@ -402,6 +408,8 @@ def desired_alarms(cfg, found, topic_arn):
         add("nat", "network", name, {"NatGatewayId": nat_id}, t, "-" + short)
     for table in found.get("dynamodb_tables", []):  # the optional nosql tier: no note when it is not deployed
         add("table", "nosql", table, {"TableName": table}, t, "-" + table[len(stack) + 1 :])
+    if found.get("eks_cluster"):  # the optional EKS tier, when deployed
+        add("eks", "eks", found["eks_cluster"], {"ClusterName": found["eks_cluster"]}, t)
     return alarms, notes
 
 

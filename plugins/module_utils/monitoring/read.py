@@ -25,6 +25,7 @@ def read_watched(clients, stack):
     raw["db_instances"] = [] if raw["db_clusters"] else view.db_instances()
     raw["nat_gateways"] = view.nat_gateways()
     raw["dynamodb_tables"] = view.dynamodb_tables()
+    raw["eks_cluster"] = view.eks_cluster()
     return raw
 
 

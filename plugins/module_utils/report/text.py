@@ -107,6 +107,15 @@ def nosql_lines(part):
     return lines
 
 
+def eks_lines(part):
+    """Nothing when the optional tier is not deployed."""
+    if not part["cluster"]:
+        return []
+    facts = (part["cluster"], part["version"], part["status"], part["endpoint"], part["subnets"], "encrypted" if part["secrets_encrypted"] else "NOT encrypted")
+    lines = ["EKS cluster %s %s %s, %s endpoint, %d app subnets, secrets %s" % facts]
+    return lines + ["  node group %s in %s: %s, %s" % (g["name"], g["zone"], g["status"], g["sizes"]) for g in part["nodegroups"]]
+
+
 SECTIONS = (
     ("network", network_lines),
     ("database", database_lines),
@@ -115,6 +124,7 @@ SECTIONS = (
     ("cdn", cdn_lines),
     ("monitoring", monitoring_lines),
     ("pipeline", pipeline_lines),
+    ("eks", eks_lines),
 )
 
 

@@ -76,6 +76,7 @@ def report():
             "stages": [],
         },
         "nosql": {"tables": []},
+        "eks": {"cluster": None, "nodegroups": []},
     }
 
 
