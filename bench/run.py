@@ -53,6 +53,7 @@ def run(argv, env, url, must_pass=True):
     with urllib.request.urlopen(url + moto_server.CALLS_PATH) as answer:
         calls = json.load(answer)["calls"]
     recap = [line for line in proc.stdout.splitlines() if line.startswith("localhost")]
+    timeline = timeline_of(proc.stdout)
     changed = int(recap[-1].split("changed=")[1].split()[0]) if recap else None
     return {
         "seconds": round(seconds, 2),
@@ -61,7 +62,22 @@ def run(argv, env, url, must_pass=True):
         "read": sum(1 for c in calls if c["kind"] == "read"),
         "changed_tasks": changed,
         "rc": proc.returncode,
+        **({"timeline": timeline} if timeline else {}),
     }
+
+
+def timeline_of(stdout):
+    """The timeline site.yml prints at its end (the debug task's list), as plain lines."""
+    lines, inside = [], False
+    for line in stdout.splitlines():
+        text = line.strip().lstrip("-").strip().strip("'\"").rstrip()
+        if text.startswith("timeline (m:ss"):
+            lines, inside = [text], True
+        elif inside and ("started" in text or text.strip().startswith("total")):
+            lines.append(text)
+        else:
+            inside = False
+    return lines
 
 
 def measure(tiers, runs):
@@ -167,6 +183,10 @@ def clock_table(clock):
         row += (sides["waited_over_longest_create"], sides["aws_minutes"])
         lines.append("%-6s %10.2f %12.2f %10.2f %13.2fx %12.1f%s" % (row + (("  FAILED: " + ", ".join(failed)) if failed else "",)))
     lines.append("AWS minutes = (realistic - instant) x scale + instant: the waits at full length plus the overhead")
+    for side, sides in clock["sides"].items():
+        for playbook in sides["realistic"]["playbooks"]:
+            if playbook.get("timeline"):
+                lines.extend(["", "%s, realistic clock: %s" % (side, playbook["timeline"][0])] + playbook["timeline"][1:])
     lines.append("")
     lines.append("no-op rerun of the whole stack (ours: site.yml; stock: the baseline tiers in order)")
     lines.append("%-6s %-44s %10s %8s %8s" % ("side", "clock", "seconds", "calls", "read"))
