@@ -48,8 +48,8 @@ options:
     default: {}
   started:
     description:
-      - When each create was started (seconds since the epoch, C({id or name: seconds})), so the progress shows the
-        time since the create began, not since the wait began. Missing ones count from the wait's start.
+      - "When each create was started (seconds since the epoch, C({id or name: seconds})), so the progress shows the
+        time since the create began, not since the wait began. Missing ones count from the wait's start."
     type: dict
     default: {}
   timeout:
