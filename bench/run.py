@@ -9,8 +9,11 @@ The clock scenario deploys the whole stack (ours: site.yml; stock: the baseline 
 fresh moto twice in the same run: on the instant clock and on the lab's realistic clock
 (lab/moto_clock.py: AWS's in-between states for AWS's durations / --clock-scale). The difference is
 the waiting; times the scale plus the instant run it gives about the minutes the deploy takes on AWS.
+After each deploy the whole stack runs again unchanged (the no-op rerun): on the instant clock, and on
+the realistic clock with --rerun-latency-ms a call (50 ms: AWS's own latency, which a rerun of reads feels).
 
-    python bench/run.py [--tiers network,compute] [--runs 1] [--clock-scale 15 | --clock-scale 0]
+    python bench/run.py [--tiers network,compute] [--runs 1] [--clock-scale 15 | --clock-scale 0] [--rerun-latency-ms 50]
+        [--skip-tiers] [--sides ours] [--inventory-sizes ""]
 """
 
 import argparse
@@ -57,6 +60,7 @@ def run(argv, env, url, must_pass=True):
     with urllib.request.urlopen(url + moto_server.CALLS_PATH) as answer:
         calls = json.load(answer)["calls"]
     recap = [line for line in proc.stdout.splitlines() if line.startswith("localhost")]
+    timeline = timeline_of(proc.stdout)
     changed = int(recap[-1].split("changed=")[1].split()[0]) if recap else None
     return {
         "seconds": round(seconds, 2),
@@ -65,7 +69,22 @@ def run(argv, env, url, must_pass=True):
         "read": sum(1 for c in calls if c["kind"] == "read"),
         "changed_tasks": changed,
         "rc": proc.returncode,
+        **({"timeline": timeline} if timeline else {}),
     }
+
+
+def timeline_of(stdout):
+    """The timeline site.yml prints at its end (the debug task's list), as plain lines."""
+    lines, inside = [], False
+    for line in stdout.splitlines():
+        text = line.strip().lstrip("-").strip().strip("'\"").rstrip()
+        if text.startswith("timeline (m:ss"):
+            lines, inside = [text], True
+        elif inside and ("started" in text or text.strip().startswith("total")):
+            lines.append(text)
+        else:
+            inside = False
+    return lines
 
 
 def measure(tiers, runs):
@@ -101,42 +120,61 @@ def longest_create(scale):
     return kind, moto_clock.AWS_SECONDS[kind][0] / scale, moto_clock.AWS_SECONDS[kind][1] / scale
 
 
-def measure_clock(tiers, scale, latency_ms):
-    """The whole deploy on the instant clock, then on the realistic one, for each side, on one moto."""
+def run_all(side, tiers, env, url):
+    """The whole stack's playbooks one after another, summed (stops at the first failure)."""
+    total = {"seconds": 0.0, "calls": 0, "mutating": 0, "read": 0, "rc": 0, "playbooks": []}
+    for argv in deploy_commands(side, tiers):
+        figures = run(argv, env, url, must_pass=False)
+        for key in ("seconds", "calls", "mutating", "read"):
+            total[key] += figures[key]
+        total["playbooks"].append(dict(figures, playbook=Path(argv[1]).name))
+        if figures["rc"]:
+            total["rc"] = figures["rc"]
+            break
+    total["seconds"] = round(total["seconds"], 2)
+    return total
+
+
+def measure_clock(tiers, scale, latency_ms, rerun_latency_ms=50.0, sides=("ours", "stock")):
+    """For each side on one moto: the whole deploy and its no-op rerun on the instant clock, then on the realistic one.
+
+    The realistic rerun runs with ``rerun_latency_ms`` a call (AWS's own latency, which a rerun of reads feels most).
+    """
     server, url = moto_server.start_in_thread()
     env = dict(os.environ, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
     env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), PATH=str(REPO / ".venv" / "bin") + os.pathsep + env.get("PATH", ""))
     results = {}
     try:
-        for side in ("ours", "stock"):
+        for side in sides:
             for clock in (moto_clock.Clock(), moto_clock.Clock("realistic", scale=scale, latency_ms=latency_ms, seed=13)):
                 moto_clock.install(clock)
                 urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset", method="POST")).close()
-                total = {"seconds": 0.0, "calls": 0, "mutating": 0, "read": 0, "rc": 0, "playbooks": []}
-                for argv in deploy_commands(side, tiers):
-                    figures = run(argv, env, url, must_pass=False)
-                    for key in ("seconds", "calls", "mutating", "read"):
-                        total[key] += figures[key]
-                    total["playbooks"].append(dict(figures, playbook=Path(argv[1]).name))
-                    if figures["rc"]:
-                        total["rc"] = figures["rc"]
-                        break
-                total["seconds"] = round(total["seconds"], 2)
+                total = run_all(side, tiers, env, url)
+                rerun_clock = clock
+                if clock.realistic and rerun_latency_ms != latency_ms:
+                    rerun_clock = moto_clock.Clock("realistic", scale=scale, latency_ms=rerun_latency_ms, seed=13)
+                    moto_clock.install(rerun_clock)
+                total["rerun"] = run_all(side, tiers, env, url) if not total["rc"] else None
+                total["rerun_clock"] = rerun_clock.describe()
                 results.setdefault(side, {})[clock.mode] = total
-                progress = (side, clock.describe(), total["seconds"], total["calls"], "" if not total["rc"] else " FAILED rc=%d" % total["rc"])
-                print("  clock %-5s %-45s %7.2f s %4d calls%s" % progress, file=sys.stderr)
+                for phase, figures, shown in (("deploy", total, clock), ("rerun", total["rerun"], rerun_clock)):
+                    if figures:
+                        failed = "" if not figures["rc"] else " FAILED rc=%d" % figures["rc"]
+                        progress = (side, phase, shown.describe(), figures["seconds"], figures["calls"], figures["read"], failed)
+                        print("  clock %-5s %-6s %-45s %7.2f s %4d calls (%d read)%s" % progress, file=sys.stderr)
     finally:
         moto_clock.install(moto_clock.Clock())
         server.shutdown()
     kind, low, high = longest_create(scale)
-    for sides in results.values():
-        instant, realistic = sides["instant"], sides["realistic"]
+    for figures in results.values():
+        instant, realistic = figures["instant"], figures["realistic"]
         waited = realistic["seconds"] - instant["seconds"]
         # on AWS: the waiting at full length, plus the Ansible and API overhead the instant clock shows
-        sides["waited_seconds"] = round(waited, 2)
-        sides["aws_minutes"] = round((waited * scale + instant["seconds"]) / 60.0, 1)
-        sides["waited_over_longest_create"] = round(waited / high, 2)
-    return {"scale": scale, "latency_ms": latency_ms, "longest_create": {"kind": kind, "seconds": [round(low, 1), round(high, 1)]}, "sides": results}
+        figures["waited_seconds"] = round(waited, 2)
+        figures["aws_minutes"] = round((waited * scale + instant["seconds"]) / 60.0, 1)
+        figures["waited_over_longest_create"] = round(waited / high, 2)
+    longest = {"kind": kind, "seconds": [round(low, 1), round(high, 1)]}
+    return {"scale": scale, "latency_ms": latency_ms, "rerun_latency_ms": rerun_latency_ms, "longest_create": longest, "sides": results}
 
 
 def clock_table(clock):
@@ -152,6 +190,19 @@ def clock_table(clock):
         row += (sides["waited_over_longest_create"], sides["aws_minutes"])
         lines.append("%-6s %10.2f %12.2f %10.2f %13.2fx %12.1f%s" % (row + (("  FAILED: " + ", ".join(failed)) if failed else "",)))
     lines.append("AWS minutes = (realistic - instant) x scale + instant: the waits at full length plus the overhead")
+    for side, sides in clock["sides"].items():
+        for playbook in sides["realistic"]["playbooks"]:
+            if playbook.get("timeline"):
+                lines.extend(["", "%s, realistic clock: %s" % (side, playbook["timeline"][0])] + playbook["timeline"][1:])
+    lines.append("")
+    lines.append("no-op rerun of the whole stack (ours: site.yml; stock: the baseline tiers in order)")
+    lines.append("%-6s %-44s %10s %8s %8s" % ("side", "clock", "seconds", "calls", "read"))
+    for side, sides in clock["sides"].items():
+        for mode in ("instant", "realistic"):
+            rerun = sides[mode].get("rerun")
+            if rerun:
+                failed = "  FAILED" if rerun["rc"] else ""
+                lines.append("%-6s %-44s %10.2f %8d %8d%s" % (side, sides[mode]["rerun_clock"], rerun["seconds"], rerun["calls"], rerun["read"], failed))
     return "\n".join(lines)
 
 
@@ -197,14 +248,24 @@ def main(argv=None):
         help="the realistic-clock deploy at AWS durations / this (15: RDS Multi-AZ 60-80 s); 0 skips it",
     )
     parser.add_argument("--clock-latency-ms", type=float, default=float(os.environ.get("BENCH_CLOCK_LATENCY_MS", "0")))
+    parser.add_argument(
+        "--rerun-latency-ms",
+        type=float,
+        default=float(os.environ.get("BENCH_RERUN_LATENCY_MS", "50")),
+        help="the realistic clock's latency a call for the no-op rerun of the whole stack (issue 13: 50 ms)",
+    )
+    parser.add_argument("--sides", default="ours,stock", help="the sides of the clock scenario (ours, stock or both)")
+    parser.add_argument("--skip-tiers", action="store_true", help="skip the per-tier deploys and reruns (the clock scenario and the inventory only)")
     args = parser.parse_args(argv)
     tiers = [tier for tier in args.tiers.split(",") if tier]
-    results = measure(tiers, args.runs)
-    print(table(results))
+    results = {} if args.skip_tiers else measure(tiers, args.runs)
+    if results:
+        print(table(results))
     clock = None
     if args.clock_scale > 0:
         print("\nthe whole deploy, instant clock then realistic clock (a few minutes)", flush=True)
-        clock = measure_clock(tiers, args.clock_scale, args.clock_latency_ms)
+        sides = tuple(side for side in args.sides.split(",") if side)
+        clock = measure_clock(tiers, args.clock_scale, args.clock_latency_ms, args.rerun_latency_ms, sides)
         print(clock_table(clock))
     path = Path(os.environ.get("BENCH_JSON", REPO / "bench" / "results.json"))
     summary = {scenario: {side: best(samples) for side, samples in sides.items()} for scenario, sides in results.items()}

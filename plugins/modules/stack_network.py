@@ -89,6 +89,13 @@ options:
     description: Remove every rule of the VPC's default security group, so nothing can use it by accident.
     type: bool
     default: true
+  wait:
+    description:
+      - Wait until new NAT gateways are available. With V(false) they are left C(pending) and their IDs returned
+        in RV(nat_gateways_pending), for M(hatrading.aws.stack_wait) to wait on before anything needs egress
+        (C(site.yml) waits just before the compute tier). Deletes always wait (their addresses are released after).
+    type: bool
+    default: true
   wait_timeout:
     description: Seconds to wait for NAT gateways to become available or deleted.
     type: int
@@ -139,6 +146,12 @@ plan_text:
   type: list
   elements: str
   sample: ["+ vpc prod-vpc", "Plan: 1 to create, 0 to update, 0 to delete."]
+nat_gateways_pending:
+  description: IDs of the NAT gateways this run created and did not wait for (O(wait=false)); empty otherwise.
+  returned: always
+  type: list
+  elements: str
+  sample: ["nat-0a1b2c3d"]
 network:
   description: IDs of the stack's network by Name, after the changes (in check mode, as found).
   returned: always
@@ -196,6 +209,7 @@ ARGUMENT_SPEC = dict(
     database_port=dict(type="int", default=5432),
     restrict_default_security_group=dict(type="bool", default=True),
     tags=dict(type="dict", default={}),
+    wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=900),
 )
 

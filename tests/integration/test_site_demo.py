@@ -32,3 +32,25 @@ def test_the_demo_stack_deploys_then_reruns_unchanged(fresh_moto, ansible):
     again = ansible.playbook("playbooks/site.yml", extra_args=DEMO)
     assert again["rc"] == 0, failures(again)
     assert again["stats"]["localhost"]["changed"] == 0, [name for name, task in again["tasks"].items() if task.get("changed")]
+
+    # Both runs end with the timeline: each tier in the order it ran, then the long creates and their waits.
+    timeline = "Show the timeline (each tier, each long create, how long it ran and waited)"
+    for run, database_line in ((first, "database "), (again, "database ")):
+        lines = run["tasks"][timeline]["msg"]
+        assert lines[0].startswith("timeline"), lines
+        steps = [line.split()[0] for line in lines[1:] if " ran " in line]
+        assert steps == ["network", "database", "wait", "compute", "cdn", "monitoring", "pipeline", "wait"], lines
+        assert any(line.strip().startswith(database_line) and "started" in line for line in lines), lines
+        assert lines[-1].strip().startswith("total"), lines
+    # on moto's instant clock the database is available when created: nothing to wait for, first run or rerun;
+    # the NAT gateways are waited for on the first run only
+    assert task_named(first, "Wait for the database").get("skipped"), task_named(first, "Wait for the database")
+    assert not task_named(first, "Wait for the NAT gateways").get("skipped"), task_named(first, "Wait for the NAT gateways")
+    assert task_named(again, "Wait for the NAT gateways").get("skipped"), task_named(again, "Wait for the NAT gateways")
+
+
+def task_named(run, name):
+    """A role's task result by its name (the JSON callback may prefix the role)."""
+    found = [task for key, task in run["tasks"].items() if key == name or key.endswith(" : " + name)]
+    assert len(found) == 1, (name, sorted(run["tasks"]))
+    return found[0]

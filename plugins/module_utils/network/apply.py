@@ -28,10 +28,11 @@ def reconcile(clients, params, run, outcome):
         outcome.plan = model.plan_network(model.desired_network(model.settings_of(params), azs), have)
     else:
         outcome.plan = model.plan_teardown(have)
-    applier = NetworkApplier(clients, stack, have, params["wait_timeout"])
+    applier = NetworkApplier(clients, stack, have, params["wait_timeout"], wait=params.get("wait", True))
     outcome.plan.apply(applier.handlers(), applier.finishers(), check_mode=run.check_mode)
     gone = not present and not run.check_mode
     outcome.result["network"] = model.summarize_ids({} if gone else applier.ids)
+    outcome.result["nat_gateways_pending"] = applier.pending_nats
 
 
 def _zones(ec2, params, have):
@@ -49,10 +50,12 @@ def _zones(ec2, params, have):
 class NetworkApplier(Applier):
     """Carries out a network plan: one method per (kind, action), IDs kept by Name as they appear."""
 
-    def __init__(self, clients, stack, have, timeout):
+    def __init__(self, clients, stack, have, timeout, wait=True):
         self.ec2 = clients.ec2
         self.stack = stack
         self.timeout = timeout
+        self.wait = wait
+        self.pending_nats = []  # created and not waited for (wait=false): a later stack_wait waits
         self.ids = dict((kind, dict((name, spec.get("id")) for name, spec in specs.items())) for kind, specs in have.items() if isinstance(specs, dict))
         self.have = have
         self._nacl_associations = None
@@ -170,6 +173,9 @@ class NetworkApplier(Applier):
 
     def wait_nat_available(self, changes):
         nat_ids = [self._id("nat_gateway", change.name) for change in changes]
+        if not self.wait:
+            self.pending_nats.extend(nat_ids)
+            return
         self.ec2.wait("nat_gateway_available", self.timeout, NatGatewayIds=nat_ids)
 
     def update_nat_gateway(self, change):
