@@ -50,8 +50,9 @@ unit: install  ## pure functions, no network
 app-test: install  ## the trading app on loopback: shared book on a real PostgreSQL, idempotency, reconnect, the page in headless Chromium
 	$(BIN)/pytest -q tests/app
 
+# Three workers (a file each, each with its own moto): the runs mostly wait on ansible-playbook processes and moto.
 integration: install  ## modules and roles against a moto server the tests start on loopback; ansible-test's targets
-	$(BIN)/pytest -q tests/integration
+	$(BIN)/pytest -q -n 3 --dist loadfile tests/integration
 	tools/ansible-test.sh integration
 
 ansible-test-units: install  ## tests/unit through `ansible-test units` (its conventions; make unit is the quick way)
