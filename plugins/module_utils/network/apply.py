@@ -61,6 +61,7 @@ class NetworkApplier(Applier):
         self.have = have
         self._nacl_associations = None
         self._nat_addresses = set()  # allocated in this run for new NATs
+        self._deleted_nats = set()
         self.warnings = []
 
     def finishers(self):
@@ -176,7 +177,7 @@ class NetworkApplier(Applier):
 
     def _release_idle_addresses(self):
         """Release the stack's Elastic IPs no NAT holds: left by a failed run, or allocated twice when an answer was lost."""
-        held = self._nat_addresses | set(a for nat in self.have["nat_gateway"].values() for a in nat.get("allocation_ids", []))
+        held = self._held_addresses()
         for address in read.unused_addresses(self.ec2, self.stack):
             if address["AllocationId"] not in held:
                 self.ec2.release_address(AllocationId=address["AllocationId"])
@@ -188,12 +189,20 @@ class NetworkApplier(Applier):
 
     def delete_nat_gateway(self, change):
         self.ec2.delete_nat_gateway(NatGatewayId=change.ref["id"])
+        self._deleted_nats.add(change.ref["id"])
 
     def release_after_nat_deleted(self, changes):
         self.ec2.wait("nat_gateway_deleted", self.timeout, NatGatewayIds=[change.ref["id"] for change in changes])
+        kept = self._held_addresses()  # a duplicate NAT may share its address with the NAT kept
         for change in changes:
             for allocation_id in change.ref.get("allocation_ids", []):
-                self.ec2.release_address(AllocationId=allocation_id)
+                if allocation_id not in kept:
+                    self.ec2.release_address(AllocationId=allocation_id)
+
+    def _held_addresses(self):
+        """The allocation IDs of the NATs kept (not deleted) or created in this run."""
+        kept = [nat for nat in self.have["nat_gateway"].values() if nat.get("id") not in self._deleted_nats]
+        return self._nat_addresses | set(a for nat in kept for a in nat.get("allocation_ids", []))
 
     def delete_elastic_ip(self, change):
         self.ec2.release_address(AllocationId=change.ref["id"])
