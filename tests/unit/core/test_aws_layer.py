@@ -86,13 +86,17 @@ def test_wait_is_bounded_by_its_timeout():
         stub.assert_no_pending_responses()
 
 
+ACTIVE = {"Code": "active"}
+AVAILABLE_DB = {"DBInstanceStatus": "available"}
+
+
 @pytest.mark.parametrize(
     "service, waiter, params, operation, code, status, answer",
     [
-        ("ec2", "vpc_available", {"VpcIds": ["vpc-1"]}, "describe_vpcs", "RequestLimitExceeded", 503, {"Vpcs": [{"VpcId": "vpc-1", "State": "available"}]}),
-        ("ec2", "nat_gateway_available", {"NatGatewayIds": ["nat-1"]}, "describe_nat_gateways", "InternalError", 500, {"NatGateways": [{"State": "available"}]}),
-        ("elbv2", "load_balancer_available", {"LoadBalancerArns": ["arn"]}, "describe_load_balancers", "Throttling", 400, {"LoadBalancers": [{"State": {"Code": "active"}}]}),
-        ("rds", "db_instance_available", {"DBInstanceIdentifier": "d"}, "describe_db_instances", "Throttling", 400, {"DBInstances": [{"DBInstanceStatus": "available"}]}),
+        ("ec2", "vpc_available", {"VpcIds": ["v"]}, "describe_vpcs", "RequestLimitExceeded", 503, {"Vpcs": [{"VpcId": "v", "State": "available"}]}),
+        ("ec2", "nat_gateway_available", {"NatGatewayIds": ["n"]}, "describe_nat_gateways", "InternalError", 500, {"NatGateways": [{"State": "available"}]}),
+        ("elbv2", "load_balancer_available", {"Names": ["lb"]}, "describe_load_balancers", "Throttling", 400, {"LoadBalancers": [{"State": ACTIVE}]}),
+        ("rds", "db_instance_available", {"DBInstanceIdentifier": "d"}, "describe_db_instances", "Throttling", 400, {"DBInstances": [AVAILABLE_DB]}),
     ],
 )
 def test_a_waiter_survives_throttled_and_failed_polls(service, waiter, params, operation, code, status, answer):
