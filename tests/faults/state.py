@@ -132,13 +132,13 @@ def stack_state(url, stack):
     return dict(state)
 
 
+# keys that count many of a kind by design: a group's instances share their Name, the totals
+MANY = ("ec2:instance ", "kms keys", "sns subscriptions", "cloudfront distributions", "cloudwatch alarms")
+
+
 def duplicates(state):
     """The resources found more than once: the "kind Name" keys (no settings after them) with a count above 1."""
-    return sorted(
-        key
-        for key, count in state.items()
-        if count > 1 and len(key.split(" ")) == 2 and not key.endswith((" keys", " subscriptions", " distributions", " alarms"))
-    )
+    return sorted(key for key, count in state.items() if count > 1 and len(key.split(" ")) == 2 and not key.startswith(MANY))
 
 
 def differences(reference, state):
