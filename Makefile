@@ -106,7 +106,7 @@ bench: install  ## API calls and seconds, ours beside stock modules, on a fresh 
 drill: install  ## failover drills under load in the lab: instance loss, AZ loss, database failover; and a bad release rolled back by itself; prints the reports and figures (root, Docker; ~10 min)
 	HATRADING_DRILLS=1 $(BIN)/pytest -q -s tests/lab/test_failover_drills.py tests/lab/test_rollback.py
 
-faults: install  ## the whole stack under faults from a proxy on loopback: 10 seeded deploys (20 % throttling, 5 % 500/503), then a lost answer for each network call (docs/faults.md; ~40 min)
+faults: install  ## the whole stack under faults from a proxy on loopback: 10 seeded deploys (20 % throttling, 5 % 500/503), then a lost answer for each network call (docs/faults.md; about an hour)
 	$(BIN)/python tests/faults/run.py throttle --runs 10 --seed 1 --throttle 0.2 --errors 0.05
 	$(BIN)/python tests/faults/run.py lost --tier network
 
