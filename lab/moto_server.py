@@ -47,7 +47,7 @@ from moto.ec2.models.launch_templates import LaunchTemplate
 from moto.ec2.utils import parse_user_data
 from moto.elbv2 import models
 from moto_asg_mend import install_asg_mend
-from moto_elbv2_mend import install_elbv2_mend
+from moto_create_mend import install_create_mend
 from moto_pipeline_mend import install_pipeline_mend
 from moto_rds_failover_mend import install_rds_failover_mend
 from moto_rds_mend import install_rds_mend
@@ -209,7 +209,7 @@ def build_server(host="127.0.0.1", port=0, clock=None):
     install_replace_mend()  # a terminated group member's replacement joins the target groups (lab/moto_replace_mend.py)
     install_rds_failover_mend()  # RebootDBInstance ForceFailover, SecondaryAvailabilityZone (lab/moto_rds_failover_mend.py)
     install_ssm_mend()  # SSM DescribeInstanceInformation (lab/moto_ssm_mend.py)
-    install_elbv2_mend()  # CreateLoadBalancer / CreateListener idempotent as on AWS (lab/moto_elbv2_mend.py)
+    install_create_mend()  # CreateLoadBalancer / CreateListener idempotent as on AWS (lab/moto_create_mend.py)
     app = RecordingApp(moto_clock.LatencyApp(DomainDispatcherApplication(create_backend_app)))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 

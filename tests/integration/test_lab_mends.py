@@ -124,7 +124,7 @@ def test_force_failover_on_a_single_az_instance_is_refused(fresh_moto):
 
 
 def test_a_load_balancer_and_a_listener_created_twice_are_one_as_on_aws(fresh_moto):
-    """A retry after a lost answer (tests/faults) must not duplicate them in the lab (lab/moto_elbv2_mend.py)."""
+    """A retry after a lost answer (tests/faults) must not duplicate them in the lab (lab/moto_create_mend.py)."""
     _vpc, subnets = _network(fresh_moto)
     elbv2 = fresh_moto.client("elbv2")
     arns = [elbv2.create_load_balancer(Name="twice", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"] for _ in range(2)]

@@ -1,4 +1,4 @@
-"""ELBv2 CreateLoadBalancer and CreateListener made idempotent, as AWS documents them and moto 5.2.5 does not.
+"""Creates that AWS answers idempotently, where moto 5.2.5 makes a second resource.
 
 AWS: creating a load balancer with the name of an existing one (same settings) returns the existing one;
 creating a listener with the settings of an existing one returns it, and another protocol on a port in
@@ -13,18 +13,19 @@ from moto.elbv2.exceptions import DuplicateListenerError
 from moto.elbv2.models import ELBv2Backend
 
 
-def install_elbv2_mend():
+def install_create_mend():
     """Patch ELBv2Backend.create_load_balancer and create_listener (once per process)."""
     if getattr(ELBv2Backend.create_load_balancer, "lab_mend", False):
         return
     moto_create_load_balancer = ELBv2Backend.create_load_balancer
     moto_create_listener = ELBv2Backend.create_listener
 
-    def create_load_balancer(self, name, *args, **kwargs):
+    def create_load_balancer(self, *args, **kwargs):
+        name = kwargs.get("name", args[0] if args else None)
         for balancer in self.load_balancers.values():
             if balancer.name == name:
                 return balancer
-        return moto_create_load_balancer(self, name, *args, **kwargs)
+        return moto_create_load_balancer(self, *args, **kwargs)
 
     def create_listener(self, load_balancer_arn, protocol, port, *args, **kwargs):
         balancer = self.load_balancers.get(load_balancer_arn)
