@@ -78,7 +78,7 @@ molecule: install  ## each role's molecule scenario (delegated driver, moto on l
 # ansible-lint then prefers to the checkout; a stale copy would hide new roles, so it goes first.
 STALE_COPY := $(HOME)/.ansible/collections/ansible_collections/hatrading/aws
 
-lab-test: install  ## the apps and the data plane: images built and run, reconcile, load balancer sync (root, Docker)
+lab-test: install  ## the apps and the data plane: images built and run, reconcile, load balancer sync, the drills and the rollback at small scale (root, Docker)
 	$(BIN)/pytest -q tests/lab
 
 lint: install  ## ruff, ansible-lint (production profile), ansible-test sanity
@@ -103,8 +103,8 @@ sanity: install
 bench: install  ## API calls and seconds, ours beside stock modules, on a fresh moto
 	$(BIN)/python bench/run.py
 
-drill: install  ## failover drills under load in the lab: instance loss, AZ loss, database failover; and a bad release rolled back by itself; prints the reports and figures (root, Docker; ~10 min)
-	HATRADING_DRILLS=1 $(BIN)/pytest -q -s tests/lab/test_failover_drills.py tests/lab/test_rollback.py
+drill: install  ## failover drills under load in the lab at full scale: instance loss, AZ loss, bad release, database failover, then the audit; and a bad release rolled back by itself; prints the reports and figures (root, Docker; ~10 min)
+	HATRADING_DRILL_SCALE=full $(BIN)/pytest -q -s tests/lab/test_failover_drills.py tests/lab/test_rollback.py
 
 faults: install  ## the whole stack under faults from a proxy on loopback: 10 seeded deploys (20 % throttling, 5 % 500/503), then a lost answer for each network call (docs/faults.md; about an hour)
 	$(BIN)/python tests/faults/run.py throttle --runs 10 --seed 1 --throttle 0.2 --errors 0.05

@@ -6,23 +6,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.hatrading.aws.plugins.module_utils.core import settings as declared
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import NAMES
 from ansible_collections.hatrading.aws.plugins.module_utils.cost import model
 from ansible_collections.hatrading.aws.plugins.module_utils.cost.modes import ARGUMENT_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.cost.modes import over_budget
+from ansible_collections.hatrading.aws.plugins.plugin_utils.controller_action import ControllerAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        facts = (task_vars or {}).get("ansible_facts") or {}
+    def checked(self, args, task_vars, result):
+        facts = task_vars.get("ansible_facts") or {}
         settings = args["settings"] or declared.checked_tiers(facts, NAMES)
         usage = model.usage_from_settings(dict(settings, traffic=args["traffic"]))
         comparison = model.compare(usage, args["profile"])

@@ -16,12 +16,13 @@ import os
 import re
 
 import yaml
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import settings as declared
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import NAMES
 from ansible_collections.hatrading.aws.plugins.module_utils.validators import ARGUMENT_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.validators import check
+from ansible_collections.hatrading.aws.plugins.module_utils.validators import failure_message
+from ansible_collections.hatrading.aws.plugins.plugin_utils.controller_action import ControllerAction
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _KNOWN_STACK_VARIABLES = {}
@@ -46,40 +47,44 @@ def known_stack_variables(collection_root):
     return _KNOWN_STACK_VARIABLES[collection_root]
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def checked(self, args, task_vars, result):
         role = getattr(self._task, "_role", None)
         unknown, type_errors = [], []
         if args.get("settings") is None and args["tier"] == "stack":
-            settings = self._checked_tiers(task_vars or {})
+            settings = self._checked_tiers(task_vars)
         elif args.get("settings") is None and role is not None:
-            settings, unknown, type_errors = self._declared_settings(role, args["prefix"], task_vars or {})
+            settings, unknown, type_errors = self._declared_settings(role, args["prefix"], task_vars)
         else:
             settings = self._given_settings(args["tier"], args["prefix"], args.get("settings") or {})
+            if role is not None:  # settings listed by the role's task: typos and the user's names still come from its spec
+                unknown = self._scan_role(role, args["prefix"], task_vars)[2]
         # a value of the wrong type would only confuse the checks across fields: they wait for the right types
         errors = unknown + (type_errors or check(args["tier"], settings, args["prefix"])[1])
         errors = [self._renamed(error) for error in errors]
         # later steps of the play (the cost estimate) read each tier's checked settings from here
         result.update(changed=False, errors=errors)
-        if args["tier"] != "stack":
+        if errors:  # no facts then: the failure shows the problems, not the settings
+            result.update(failed=True, msg=failure_message(args["tier"], errors))
+        elif args["tier"] != "stack":
             result["ansible_facts"] = declared.checked_fact(args["tier"], settings)
-        if errors:
-            result.update(failed=True, msg="Invalid %s settings:\n- %s" % (args["tier"], "\n- ".join(errors)))
         return result
 
-    def _declared_settings(self, role, prefix, task_vars):
+    def _scan_role(self, role, prefix, task_vars):
+        """(the role's options, those set, messages for unknown variables); remembers which variables the user set."""
         role_path = role._role_path
         options = declared.spec_options(_read_yaml(os.path.join(role_path, "meta", "argument_specs.yml"))["argument_specs"]["main"]["options"])
         names = [name for name in options if name in task_vars]
         self._renames = declared.user_names(dict((name, task_vars[name]) for name in names))
+        # <prefix>outputs is the fact the role itself sets after a deploy: a later validate in the same run must accept it
+        known = set(options) | {prefix + "outputs"} | known_stack_variables(os.path.dirname(os.path.dirname(role_path)))
+        return options, names, declared.unknown(task_vars, known, [prefix, "hatrading_"])
+
+    def _declared_settings(self, role, prefix, task_vars):
+        options, names, unknown = self._scan_role(role, prefix, task_vars)
         values = dict((name, self._templar.template(task_vars[name])) for name in names)
-        known = set(options) | known_stack_variables(os.path.dirname(os.path.dirname(role_path)))
-        unknown = declared.unknown(task_vars, known, [prefix, "hatrading_"])
         converted, type_errors = declared.convert(options, values)
         secrets = [name for name, option in options.items() if option.get("no_log")]
         return declared.settings_of(converted, prefix, secrets), unknown, type_errors

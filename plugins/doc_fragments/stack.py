@@ -5,10 +5,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hatrading.aws.plugins.doc_fragments.connection import with_connection
 
-class ModuleDocFragment(object):
-    # Options every stack reconciler shares.
-    DOCUMENTATION = r"""
+# Options every stack reconciler shares, with the AWS connection options (see connection.py).
+TIER_OPTIONS = r"""
 options:
   stack:
     description:
@@ -32,3 +32,9 @@ notes:
   - Check mode returns the plan (RV(plan), RV(plan_text)) and changes nothing; diff mode shows each changed resource before and after.
   - The AWS endpoint comes from O(endpoint_url) or, when unset, from boto3's own C(AWS_ENDPOINT_URL).
 """
+
+
+class ModuleDocFragment(object):
+    # built when loaded, as amazon.aws's boto3 fragment does: a class-level DOCUMENTATION must be a plain string
+    def __init__(self):
+        self.DOCUMENTATION = with_connection(TIER_OPTIONS)

@@ -109,9 +109,6 @@ options:
     default: 600
 extends_documentation_fragment:
   - hatrading.aws.stack
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""

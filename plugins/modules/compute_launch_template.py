@@ -89,9 +89,6 @@ options:
     type: str
 extends_documentation_fragment:
   - hatrading.aws.stack
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""

@@ -27,10 +27,6 @@ description:
 author:
   - hatrading.aws maintainers (@hatrading)
 options:
-  stack:
-    description: Name of the stack.
-    type: str
-    required: true
   tiers:
     description: The tiers to roll, in order (the back-end first keeps the front-end's calls answered by one version for longer).
     type: list
@@ -90,9 +86,7 @@ options:
     type: int
     default: 10
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.stack_name
 notes:
   - "Rollback: on a breach the batch's new instances are deregistered, detached (desired capacity back down) and terminated (the old
     ones still serve); the group goes back to the launch template version the roll started from; instances of earlier batches are

@@ -53,9 +53,6 @@ options:
     default: 7
 extends_documentation_fragment:
   - hatrading.aws.stack
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""

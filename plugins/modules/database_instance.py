@@ -69,6 +69,47 @@ options:
     description: How many Aurora readers, each in the next AZ after the writer's.
     type: int
     default: 1
+  aurora_reader_scaling:
+    description:
+      - "Application Auto Scaling adds and removes Aurora readers (C(rds:cluster:ReadReplicaCount)) by target tracking, between O(aurora_min_readers) and O(aurora_max_readers); Aurora places them in the AZs of the data subnets. Readers it made are never deleted by this module."
+    type: bool
+    default: false
+  aurora_min_readers:
+    description:
+      - "Fewest readers the scaling keeps (with O(aurora_reader_scaling)); at least 1 with O(resilience=ha)."
+    type: int
+    default: 1
+  aurora_max_readers:
+    description:
+      - "Most readers the scaling adds (up to 15); not below O(aurora_readers)."
+    type: int
+    default: 4
+  aurora_scaling_metric:
+    description:
+      - "What the scaling tracks: V(cpu) (the readers' average CPU) or V(connections) (their average connections)."
+    type: str
+    choices: [cpu, connections]
+    default: cpu
+  aurora_scaling_target:
+    description:
+      - "The value kept: percent CPU (10-90) or connections per reader."
+    type: float
+    default: 60
+  aurora_serverless_v2:
+    description:
+      - "Aurora Serverless v2: every member of class C(db.serverless), the cluster's capacity between O(aurora_serverless_min_acu) and O(aurora_serverless_max_acu)."
+    type: bool
+    default: false
+  aurora_serverless_min_acu:
+    description:
+      - "Lowest Serverless v2 capacity, in ACUs (0-256, steps of 0.5)."
+    type: float
+    default: 0.5
+  aurora_serverless_max_acu:
+    description:
+      - "Highest Serverless v2 capacity, in ACUs (1-256, steps of 0.5)."
+    type: float
+    default: 16
   resilience:
     description: V(ha) refuses a single copy of the data, no reader, or backups kept less than 7 days; V(cost) allows them.
     type: str
@@ -153,9 +194,6 @@ options:
     default: 3600
 extends_documentation_fragment:
   - hatrading.aws.stack
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""
@@ -249,6 +287,14 @@ ARGUMENT_SPEC = dict(
     storage_type=dict(type="str", choices=["gp2", "gp3", "io1", "io2", "standard"], default="gp3"),
     multi_az=dict(type="bool", default=True),
     aurora_readers=dict(type="int", default=1),
+    aurora_reader_scaling=dict(type="bool", default=False),
+    aurora_min_readers=dict(type="int", default=1),
+    aurora_max_readers=dict(type="int", default=4),
+    aurora_scaling_metric=dict(type="str", choices=["cpu", "connections"], default="cpu"),
+    aurora_scaling_target=dict(type="float", default=60.0),
+    aurora_serverless_v2=dict(type="bool", default=False),
+    aurora_serverless_min_acu=dict(type="float", default=0.5),
+    aurora_serverless_max_acu=dict(type="float", default=16.0),
     resilience=dict(type="str", choices=["ha", "cost"], default="ha"),
     backup_retention_days=dict(type="int", default=7),
     backup_window=dict(type="str", default="03:00-04:00"),

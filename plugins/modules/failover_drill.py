@@ -59,12 +59,17 @@ options:
   report_dir: {description: "Directory where C(<stack>-<scenario>.json) and C(.md) are written.", type: path}
   fis_role_arn: {description: The IAM role FIS assumes (O(mode=template))., type: str}
   load_balancer: {description: "The front door ALB's name; with O(mode=template), its error-rate alarm is put and used as a stop condition.", type: str}
+  audit:
+    description:
+      - After the drill and its restore, run the high-availability audit of M(hatrading.aws.stack_audit) (network, compute and database,
+        with its default bounds) against the stack and put its counts and failed checks into the report (C(audit)).
+      - A check that fails fails the task, like a drill that does not recover.
+    type: bool
+    default: false
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.connection
 notes:
-  - Check mode returns the plan (what would be terminated, moved or failed over) and injects nothing.
+  - Check mode returns the plan (what would be terminated, moved or failed over) and injects nothing (and runs no audit).
   - The report's figures are in seconds from the fault; C(time_to_recover) needs both the capacity back and orders acknowledged again.
 """
 
@@ -88,7 +93,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 report:
-  description: The drill report (timeline, time to detect and recover, requests, orders, stop condition); with O(mode=template) the template.
+  description:
+    - The drill report (timeline, time to detect and recover, requests, orders, stop condition); with O(mode=template) the template.
+    - With O(audit), C(audit) holds the audit's C(summary) (pass, warn, fail, skip counts), C(passed) and the C(failed) findings.
   returned: always
   type: dict
 markdown:
@@ -106,6 +113,8 @@ import os
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
+from ansible_collections.hatrading.aws.plugins.module_utils.audit import model as audit_model
+from ansible_collections.hatrading.aws.plugins.module_utils.audit.read import read_snapshot
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import aws_errors
 from ansible_collections.hatrading.aws.plugins.module_utils.drill import fis
 from ansible_collections.hatrading.aws.plugins.module_utils.drill import report as render
@@ -138,7 +147,10 @@ ARGUMENT_SPEC = dict(
     report_dir=dict(type="path"),
     fis_role_arn=dict(type="str"),
     load_balancer=dict(type="str"),
+    audit=dict(type="bool", default=False),
 )
+
+AUDIT_TIERS = ["network", "compute", "database"]
 
 
 def drill_for(clients, params, flow=None):
@@ -203,12 +215,21 @@ def write_template(module, clients, params):
     return {"changed": True, "report": wanted, "experiment_template": made}
 
 
+def audit_after(clients, stack):
+    """stack_audit's checks with its defaults, on the stack as the drill left it: counts, verdict and the failed findings."""
+    findings = audit_model.audit(read_snapshot(clients, stack, AUDIT_TIERS), tiers=AUDIT_TIERS)
+    failed = [dict((k, f[k]) for k in ("check", "resource", "detail", "fix")) for f in findings if f["status"] == audit_model.FAIL]
+    return {"summary": audit_model.summary(findings), "passed": audit_model.verdict(findings, "fail"), "failed": failed}
+
+
 def run_drill(module, clients, params):
     if module.check_mode:
         planned = drill_for(clients, params).prepare()[0]
         return {"changed": False, "report": {"stack": params["stack"], "scenario": params["scenario"], "plan": planned, "state": "planned"}}
     flow = OrderFlow(params["order_url"], params["order_symbol"], params["order_rate"], params["duration"] * 2 + 60) if params["order_url"] else None
     report = drill_for(clients, params, flow).run()
+    if params["audit"]:
+        report["audit"] = audit_after(clients, params["stack"])
     markdown = render.as_markdown(report)
     if params["report_dir"]:
         os.makedirs(params["report_dir"], exist_ok=True)
@@ -239,6 +260,10 @@ def main():
         module.fail_json(msg="stack %s: no stop condition caught the bad release within %.0f s" % (params["stack"], params["duration"]), **result)
     if params["mode"] == "run" and result["report"].get("state") == "failed":
         module.fail_json(msg="stack %s: the %s drill did not recover within %.0f s" % (params["stack"], params["scenario"], params["duration"]), **result)
+    audited = result["report"].get("audit")
+    if audited and not audited["passed"]:
+        failed = "; ".join("%s %s: %s" % (f["check"], f["resource"], f["detail"]) for f in audited["failed"])
+        module.fail_json(msg="stack %s fails its HA audit after the %s drill: %s" % (params["stack"], params["scenario"], failed), **result)
     module.exit_json(**result)
 
 

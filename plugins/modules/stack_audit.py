@@ -25,15 +25,11 @@ description:
 author:
   - hatrading.aws maintainers (@hatrading)
 options:
-  stack:
-    description: Name of the stack.
-    type: str
-    required: true
   tiers:
-    description: The tiers to audit.
+    description: The tiers to audit (V(nosql) and V(eks), optional tiers, when they are deployed).
     type: list
     elements: str
-    choices: [network, compute, database]
+    choices: [network, compute, database, nosql, eks]
     default: [network, compute, database]
   min_azs:
     description: AZs each layer, group and load balancer must span.
@@ -54,9 +50,7 @@ options:
     choices: [fail, warn, never]
     default: fail
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.stack_name
 notes:
   - Supports check mode (it never changes anything). Read calls only, about a dozen for a whole stack.
 """
@@ -111,7 +105,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import a
 
 ARGUMENT_SPEC = dict(
     stack=dict(type="str", required=True),
-    tiers=dict(type="list", elements="str", choices=["network", "compute", "database"], default=["network", "compute", "database"]),
+    tiers=dict(type="list", elements="str", choices=["network", "compute", "database", "nosql", "eks"], default=["network", "compute", "database"]),
     min_azs=dict(type="int", default=2),
     min_instances=dict(type="int", default=2),
     min_backup_days=dict(type="int", default=7),

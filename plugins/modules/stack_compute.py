@@ -60,9 +60,6 @@ options:
         default: {}
 extends_documentation_fragment:
   - hatrading.aws.stack
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
 notes:
   - Every option of each tier is checked before the first AWS call; errors name the option as C(tiers[N].<part>.<option>).
 """

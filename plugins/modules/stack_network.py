@@ -95,9 +95,6 @@ options:
     default: 900
 extends_documentation_fragment:
   - hatrading.aws.stack
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""

@@ -147,9 +147,6 @@ options:
     default: false
 extends_documentation_fragment:
   - hatrading.aws.stack
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
 notes:
   - Instances deployed to need the CodeDeploy agent, and their role read access to the artifact bucket and pull
     access to the repositories.

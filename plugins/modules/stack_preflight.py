@@ -35,9 +35,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.connection
 notes:
   - Supports check mode; it never changes anything.
 """

@@ -21,18 +21,12 @@ description:
 author:
   - hatrading.aws maintainers (@hatrading)
 options:
-  stack:
-    description: Name of the stack.
-    type: str
-    required: true
   audit:
     description: Add the HA audit's findings (M(hatrading.aws.stack_audit) with its defaults) to the page, from the same reads.
     type: bool
     default: true
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.stack_name
 notes:
   - Supports check mode; it never changes anything.
 """
@@ -104,7 +98,9 @@ def main():
     view = StackView(clients, stack)
     try:
         report = read_report(clients, stack, module.region, view)
-        findings = audit.audit(read_snapshot(clients, stack, AUDITED, view)) if module.params["audit"] else None
+        # an optional tier is audited when it is there (its tables were read for the report: no second read)
+        tiers = AUDITED + (("nosql",) if report["nosql"]["tables"] else ())
+        findings = audit.audit(read_snapshot(clients, stack, tiers, view), tiers=tiers) if module.params["audit"] else None
     except aws_errors() as error:
         module.fail_json_aws(error, msg="Failed to read stack %s for its report" % stack)
     usage = cost.usage_from_report(report)

@@ -59,9 +59,6 @@ options:
     default: false
 extends_documentation_fragment:
   - hatrading.aws.stack
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""

@@ -123,8 +123,11 @@ def test_alarm_stop_then_instance_loss_then_az_loss(fresh_moto, ansible, orders,
     # AZ loss: the replacement goes to the AZ left; the subnets are back afterwards
     subnets_before = group(fresh_moto, name)["VPCZoneIdentifier"]
     assert zones(fresh_moto, name) == ["us-east-1a", "us-east-1b"]  # the lab's Auto Scaling spreads the group
-    done = ansible.module(MODULE, dict(FAST, stack="dr-one", scenario="az_loss", az="us-east-1a", order_url=orders.url))
+    done = ansible.module(MODULE, dict(FAST, stack="dr-one", scenario="az_loss", az="us-east-1a", order_url=orders.url, audit=True))
     assert done["rc"] == 0 and done["report"]["state"] == "completed", done.get("msg")
+    audit = done["report"]["audit"]  # stack_audit's checks on the stack the drill left: the group spread over AZs again needs no fix
+    assert audit["passed"] and audit["summary"]["fail"] == 0 and audit["summary"]["pass"] > 0 and audit["failed"] == [], audit
+    assert "| HA audit after the drill | passed: " in done["markdown"]
     assert done["report"]["plan"]["az"] == "us-east-1a"
     assert zones(fresh_moto, name) == ["us-east-1b", "us-east-1b"]
     assert group(fresh_moto, name)["VPCZoneIdentifier"] == subnets_before

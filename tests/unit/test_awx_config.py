@@ -7,6 +7,7 @@ and the survey's type must convert to that option's type.
 """
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -53,7 +54,15 @@ def module_options(name):
     assert paths, "module %s not found" % name
     for node in ast.parse(paths[0].read_text()).body:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "DOCUMENTATION":
-            return yaml.safe_load(node.value.value).get("options") or {}
+            doc = yaml.safe_load(node.value.value)
+            options = {}
+            # the collection's own doc fragments document options too (stack, state, tags), as ansible-doc shows them
+            for fragment in doc.get("extends_documentation_fragment") or []:
+                if fragment.startswith("hatrading.aws."):
+                    found = importlib.import_module("ansible_collections.hatrading.aws.plugins.doc_fragments." + fragment.split(".")[2])
+                    options.update(yaml.safe_load(found.ModuleDocFragment().DOCUMENTATION).get("options") or {})
+            options.update(doc.get("options") or {})
+            return options
     return {}
 
 

@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import signal
 
 try:
     from botocore.exceptions import ClientError
@@ -31,6 +32,8 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
+
 # Throttling codes AWSRetry does not know: JSON-protocol services answer ThrottlingException, S3 SlowDown.
 THROTTLING = ("ThrottlingException", "SlowDown", "RequestThrottled", "RequestThrottledException", "EC2ThrottledException", "PriorRequestNotComplete")
 # Brief server errors AWSRetry does not know by code: JSON services' forms, and an answer with no code (its HTTP status).
@@ -39,6 +42,61 @@ RETRIES = 8
 RAISE = object()  # ``missing=RAISE``: "not found" is an error for this call
 # An undeclared call of these kinds answers None for something already gone: what a delete wants.
 GONE_IS_DONE = ("delete_", "deregister_", "detach_", "disassociate_", "remove_", "release_")
+
+
+READS = ("Describe", "Get", "List", "Head", "Search", "Lookup", "BatchGet", "Check")
+
+
+class Interrupted(TierError):
+    """A signal asked the module to stop: raised instead of the next AWS call, naming what the run did."""
+
+
+class Interruption:
+    """SIGTERM (or SIGINT) sets a flag; the next AWS call of any Service, a waiter's poll included, raises Interrupted.
+
+    Ansible passes a SIGTERM or Ctrl-C of ansible-playbook to the module's process group, and a module killed at
+    once could leave a request half-done without a word; stopped between calls, it fails saying which changes it made.
+    """
+
+    def __init__(self):
+        self.signal = None
+        self.reads = 0
+        self.changes = []  # "service Operation" of each change AWS accepted, in order
+
+    def listen(self):
+        """Called by a module's main before its first AWS call (a signal handler is the process's, one per run)."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self.ask)
+
+    def ask(self, signum, frame=None):
+        self.signal = signum
+
+    def before_call(self, event_name, **kwargs):
+        if self.signal is not None:
+            raise Interrupted(self.report(" ".join(event_name.split(".")[1:3])))
+
+    def after_call(self, event_name, http_response=None, **kwargs):
+        if http_response is None or http_response.status_code >= 300:
+            return  # refused: it changed nothing
+        service, operation = event_name.split(".")[1:3]
+        if operation.startswith(READS):
+            self.reads += 1
+        else:
+            self.changes.append("%s %s" % (service, operation))
+
+    def report(self, next_call):
+        name = signal.Signals(self.signal).name
+        changes = ", ".join(self.changes) if self.changes else "none"
+        return "stopped by %s before %s; the run had made %d reads and %d changes: %s. Run again to finish (a rerun adopts what exists)" % (
+            name,
+            next_call,
+            self.reads,
+            len(self.changes),
+            changes,
+        )
+
+
+INTERRUPTION = Interruption()  # one per module process
 
 
 def error_code(error):
@@ -103,6 +161,10 @@ class Service:
     def __init__(self, client, retries=RETRIES, **backoff):
         """``backoff``: AWSRetry.jittered_backoff's delay, backoff and max_delay, for a caller with its own policy (the inventory)."""
         self.client = client
+        events = getattr(getattr(client, "meta", None), "events", None)
+        if events is not None:  # every call, waiter polls and pages included, passes the stop check and the journal
+            events.register_first("before-call.*.*", INTERRUPTION.before_call, unique_id="hatrading-stop")
+            events.register("after-call.*.*", INTERRUPTION.after_call, unique_id="hatrading-journal")
         self.retry = self.RETRY_CLASS.jittered_backoff(
             retries=retries, catch_extra_error_codes=list(THROTTLING + SERVER_ERRORS + tuple(self.RETRY_CODES)), **backoff
         )

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.application_autoscaling import ApplicationAutoScaling
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.autoscaling import AutoScaling
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.cloudfront import CloudFront
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.cloudwatch import CloudWatch
@@ -20,7 +21,9 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.codecommit impo
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.codedeploy import CodeDeploy
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.codepipeline import CodePipeline
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ec2 import EC2
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.dynamodb import DynamoDB
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ecr import ECR
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.eks import EKS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.elbv2 import ELBv2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.fis import FIS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.events import Events
@@ -33,10 +36,12 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.secretsmanager 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.sns import SNS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ssm import SSM
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.sts import STS
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.tagging import Tagging
 
 SERVICES = dict(
     (service.NAME, service)
     for service in (
+        ApplicationAutoScaling,
         AutoScaling,
         CloudFront,
         CloudWatch,
@@ -44,8 +49,10 @@ SERVICES = dict(
         CodeCommit,
         CodeDeploy,
         CodePipeline,
+        DynamoDB,
         EC2,
         ECR,
+        EKS,
         ELBv2,
         Events,
         FIS,
@@ -58,6 +65,7 @@ SERVICES = dict(
         SNS,
         SSM,
         STS,
+        Tagging,
     )
 )
 # A silent endpoint fails within a minute, not after botocore's default 60 s x 5 attempts per call.

@@ -6,15 +6,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RoleUsingService
 
 
-class CodePipeline(Service):
+class CodePipeline(RoleUsingService):
     NAME = "codepipeline"
     NOT_FOUND = (
         "PipelineNotFoundException",
         "ResourceNotFoundException",
     )
-    RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
-    RETRY_CODES = ("RolePropagation",)

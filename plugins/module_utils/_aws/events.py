@@ -6,12 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RolePropagationRetry
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import RoleUsingService
 
 
-class Events(Service):
+class Events(RoleUsingService):
     NAME = "events"
-    NOT_FOUND = ("ResourceNotFoundException",)
-    RETRY_CLASS = RolePropagationRetry  # a create naming a role IAM made a moment ago
-    RETRY_CODES = ("RolePropagation",)

@@ -30,3 +30,11 @@ class RolePropagationRetry(StackRetry):
         if found in ("InvalidInputException", "InvalidRoleException", "InvalidStructureException") and ("assume" in message or "not authorized" in message):
             return "RolePropagation"
         return found
+
+
+class RoleUsingService(Service):
+    """A service whose creates name a role IAM may have made a moment ago: that answer is retried (RolePropagationRetry)."""
+
+    NOT_FOUND = ("ResourceNotFoundException",)
+    RETRY_CLASS = RolePropagationRetry
+    RETRY_CODES = ("RolePropagation",)

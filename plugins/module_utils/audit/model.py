@@ -208,6 +208,64 @@ def _audit_targets(group, health, instance_az, min_instances):
     )
 
 
+def audit_eks(snapshot, min_azs):
+    """The EKS tier: the cluster's subnets and the node groups span the AZs; secrets encrypted; the audit log on."""
+    cluster = snapshot.get("eks_cluster")
+    if not cluster:
+        return [finding("eks.cluster", "eks", snapshot["stack"], SKIP, "no EKS cluster of this stack")]
+    name = cluster["name"]
+    subnets_by_id = dict((s["SubnetId"], s) for s in snapshot["subnets"])
+    cluster_azs = _azs_of((cluster.get("resourcesVpcConfig") or {}).get("subnetIds") or [], subnets_by_id)
+    serving = [g for g in snapshot.get("eks_nodegroups") or [] if g.get("status") == "ACTIVE" and (g.get("scalingConfig") or {}).get("maxSize", 0) > 0]
+    node_azs = sorted(set(az for group in serving for az in _azs_of(group.get("subnets") or [], subnets_by_id)))
+    encrypted = any("secrets" in (c.get("resources") or []) for c in cluster.get("encryptionConfig") or [])
+    logged = [t for setup in (cluster.get("logging") or {}).get("clusterLogging") or [] if setup.get("enabled") for t in setup.get("types") or []]
+    vpc = cluster.get("resourcesVpcConfig") or {}
+    open_to_all = vpc.get("endpointPublicAccess") and "0.0.0.0/0" in (vpc.get("publicAccessCidrs") or ["0.0.0.0/0"])
+    return [
+        finding(
+            "eks.cluster_spans_azs",
+            "eks",
+            name,
+            PASS if len(cluster_azs) >= min_azs else FAIL,
+            "control plane in %d AZs (%s)" % (len(cluster_azs), ", ".join(cluster_azs) or "none"),
+            "give the network's app layer subnets in %d AZs" % min_azs,
+        ),
+        finding(
+            "eks.nodes_span_azs",
+            "eks",
+            name,
+            PASS if len(node_azs) >= min_azs else FAIL,
+            "%d active node groups over %d AZs (%s)" % (len(serving), len(node_azs), ", ".join(node_azs) or "none"),
+            "one node group per AZ: rerun the eks tier (eks_node_max_size above 0)",
+        ),
+        finding(
+            "eks.secrets_encrypted",
+            "eks",
+            name,
+            PASS if encrypted else WARN,
+            "secrets encrypted with KMS" if encrypted else "secrets not envelope-encrypted",
+            "recreate the cluster with eks_kms_key_arn or the stack key",
+        ),
+        finding(
+            "eks.audit_log",
+            "eks",
+            name,
+            PASS if "audit" in logged else WARN,
+            "control-plane logs: %s" % (", ".join(sorted(logged)) or "none"),
+            "add audit to eks_log_types",
+        ),
+        finding(
+            "eks.private_endpoint",
+            "eks",
+            name,
+            WARN if open_to_all else PASS,
+            "API endpoint public to 0.0.0.0/0" if open_to_all else "API endpoint private or limited",
+            "eks_public_access_cidrs, or eks_endpoint_public_access: false",
+        ),
+    ]
+
+
 def audit_database(snapshot, min_backup_days):
     stack = snapshot["stack"]
     instances, clusters = snapshot["db_instances"], snapshot["db_clusters"]
@@ -227,6 +285,17 @@ def audit_database(snapshot, min_backup_days):
                 PASS if readers and len(azs) >= 2 else FAIL,
                 "%d reader(s), members in %s" % (len(readers), ", ".join(azs) or "no AZ reported"),
                 "database_aurora_readers: 1 or more, in another AZ than the writer",
+            )
+        )
+        zones = sorted(cluster.get("AvailabilityZones") or [])
+        found.append(
+            finding(
+                "database.reader_azs",
+                "database",
+                name,
+                PASS if len(zones) >= 2 else FAIL,
+                "readers (the tier's and those auto scaling adds) can be placed in %s" % (", ".join(zones) or "no AZ reported"),
+                "give the data subnets (network_az_count) two AZs or more",
             )
         )
         found += _backups_and_protection(name, cluster, min_backup_days)
@@ -273,6 +342,51 @@ def _backups_and_protection(name, record, min_backup_days):
             "database_deletion_protection: true",
         ),
     ]
+
+
+def audit_nosql(snapshot):
+    """Each table of the nosql tier: where its data lives, its point-in-time recovery and deletion protection."""
+    tables = snapshot.get("dynamodb_tables") or []
+    if not tables:
+        return [finding("nosql.present", "nosql", snapshot["stack"], SKIP, "no DynamoDB table of this stack")]
+    found = []
+    for table in tables:
+        name = table["TableName"]
+        replicas = sorted(r["RegionName"] for r in table.get("Replicas") or [])
+        active = table.get("TableStatus") == "ACTIVE"
+        # DynamoDB keeps every table in three AZs of its region by itself: the check is that it serves
+        found.append(
+            finding(
+                "nosql.az_spread",
+                "nosql",
+                name,
+                PASS if active else WARN,
+                "%s; stored in 3 AZs of the region by DynamoDB%s" % (table.get("TableStatus"), ", replicas in " + ", ".join(replicas) if replicas else ""),
+                "wait for the table to be ACTIVE",
+            )
+        )
+        pitr = ((table.get("ContinuousBackups") or {}).get("PointInTimeRecoveryDescription") or {}).get("PointInTimeRecoveryStatus")
+        found.append(
+            finding(
+                "nosql.point_in_time_recovery",
+                "nosql",
+                name,
+                PASS if pitr == "ENABLED" else WARN,
+                "point-in-time recovery %s" % (pitr or "unknown").lower(),
+                "nosql_point_in_time_recovery: true",
+            )
+        )
+        found.append(
+            finding(
+                "nosql.deletion_protection",
+                "nosql",
+                name,
+                PASS if table.get("DeletionProtectionEnabled") else WARN,
+                "deletion protection %s" % ("on" if table.get("DeletionProtectionEnabled") else "off"),
+                "nosql_deletion_protection: true",
+            )
+        )
+    return found
 
 
 def _admits(group, port, source_id):
@@ -326,6 +440,10 @@ def audit(snapshot, min_azs=2, min_instances=2, min_backup_days=7, tiers=("netwo
         found += audit_compute(snapshot, min_azs, min_instances)
     if "database" in tiers:
         found += audit_database(snapshot, min_backup_days)
+    if "nosql" in tiers:
+        found += audit_nosql(snapshot)
+    if "eks" in tiers:
+        found += audit_eks(snapshot, min_azs)
     if "network" in tiers:
         found += audit_chain(snapshot)
     return found

@@ -22,4 +22,7 @@ def read_snapshot(clients, stack, tiers, view=None):
         snapshot["target_health"] = dict((group["TargetGroupArn"], view.target_health(group["TargetGroupArn"])) for group in snapshot["target_groups"])
     if "database" in tiers:
         snapshot.update(db_clusters=view.db_clusters(), db_instances=view.db_instances())
+    snapshot["dynamodb_tables"] = view.dynamodb_tables_with_backups() if "nosql" in tiers else []
+    if "eks" in tiers:
+        snapshot.update(eks_cluster=view.eks_cluster(), eks_nodegroups=view.eks_nodegroups())
     return snapshot

@@ -16,6 +16,7 @@ import os
 import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.buckets import private_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
@@ -172,17 +173,8 @@ def validate_cdn(settings, prefix=""):
 
 
 def desired_bucket(cfg, name):
-    if cfg.get("encryption", "sse-s3") == "sse-kms":
-        encryption = {"algorithm": "aws:kms", "kms_key": cfg["kms_key_arn"], "bucket_key": True}
-    else:
-        encryption = {"algorithm": "AES256", "kms_key": None, "bucket_key": False}
-    return {
-        "public_access_block": {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True},
-        "ownership": "BucketOwnerEnforced",
-        "encryption": encryption,
-        "versioning": "Enabled",
-        "tags": stack_tags(cfg["stack"], TIER, name, cfg.get("tags")),
-    }
+    kms_key = cfg["kms_key_arn"] if cfg.get("encryption", "sse-s3") == "sse-kms" else None
+    return private_bucket(kms_key, stack_tags(cfg["stack"], TIER, name, cfg.get("tags")))
 
 
 def actual_bucket(raw):

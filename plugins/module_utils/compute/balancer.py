@@ -45,10 +45,21 @@ def desired_target_group(spec, vpc_id):
     }
 
 
-def actual_target_group(group, attributes, tags):
-    if not group:
-        return None
-    attrs = dict((a["Key"], a["Value"]) for a in attributes or [])
+def _found(read):
+    """An actual_* reader: None when there is no such resource; ``read(resource, attributes as a dict)`` plus its tags."""
+
+    def actual(resource, attributes, tags):
+        if not resource:
+            return None
+        found = read(resource, dict((a["Key"], a["Value"]) for a in attributes or []))
+        found["tags"] = tags
+        return found
+
+    return actual
+
+
+@_found
+def actual_target_group(group, attrs):
     return {
         "protocol": group.get("Protocol"),
         "port": group.get("Port"),
@@ -60,7 +71,6 @@ def actual_target_group(group, attributes, tags):
         "unhealthy_threshold": group.get("UnhealthyThresholdCount"),
         "matcher": (group.get("Matcher") or {}).get("HttpCode"),
         "deregistration_delay": int(attrs["deregistration_delay.timeout_seconds"]) if "deregistration_delay.timeout_seconds" in attrs else None,
-        "tags": tags,
         "arn": group["TargetGroupArn"],
         "load_balancers": group.get("LoadBalancerArns") or [],
     }
@@ -77,17 +87,14 @@ def desired_load_balancer(spec, subnet_ids, security_group_id):
     }
 
 
-def actual_load_balancer(lb, attributes, tags):
-    if not lb:
-        return None
-    attrs = dict((a["Key"], a["Value"]) for a in attributes or [])
+@_found
+def actual_load_balancer(lb, attrs):
     return {
         "scheme": lb.get("Scheme"),
         "subnets": sorted(z["SubnetId"] for z in lb.get("AvailabilityZones") or []),
         "security_groups": sorted(lb.get("SecurityGroups") or []),
         "drop_invalid_header_fields": attrs.get("routing.http.drop_invalid_header_fields.enabled"),
         "idle_timeout": attrs.get("idle_timeout.timeout_seconds"),
-        "tags": tags,
         "arn": lb["LoadBalancerArn"],
         "dns_name": lb.get("DNSName"),
         "vpc_id": lb.get("VpcId"),

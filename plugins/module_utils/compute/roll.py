@@ -31,6 +31,8 @@ __metaclass__ = type
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import INTERRUPTION
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Interrupted
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
 from ansible_collections.hatrading.aws.plugins.module_utils.compute.template import launch_template
@@ -281,8 +283,12 @@ def run_roll(argument_spec):
     if guarded(params) and params.get("order_url") and not module.check_mode:
         outcome.flow = OrderFlow(params["order_url"], "ROLL", params["order_rate"], max_seconds=params["wait_timeout"] * 4)
         outcome.flow.start()
+    INTERRUPTION.listen()  # SIGTERM: stop between AWS calls and say what was done
     try:
         reconcile(Clients(module), params, Run(module.check_mode, module.region), outcome)
+    except Interrupted as error:
+        extra = {"requests": stop_flow(outcome.flow)} if outcome.flow else {}
+        module.fail_json(msg=str(error), plan=outcome.plan.as_list(), tiers=outcome.result.get("tiers", {}), **extra)
     except ShortGroup as error:
         module.fail_json(msg=str(error), plan=outcome.plan.as_list())
     except model.ComputeError as error:

@@ -13,6 +13,11 @@ __metaclass__ = type
 import ipaddress
 import re
 
+try:
+    from botocore.session import get_session
+except ImportError:
+    get_session = None  # no botocore: the region's form is still checked
+
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import RESERVED_TAG_PREFIXES
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import STACK_NAME_PATTERN
 
@@ -33,6 +38,35 @@ def ipv4_network(value):
         return ipaddress.IPv4Network(value, strict=True)
     except (ValueError, TypeError):
         return None
+
+
+REGION_FORM = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
+
+
+_KNOWN_REGIONS = []  # read once per process: botocore's endpoint data is a large file
+
+
+def known_regions():
+    """Every region of every partition botocore knows (its endpoint data, no call); empty without botocore."""
+    if get_session is None:
+        return set()
+    if not _KNOWN_REGIONS:
+        session = get_session()
+        _KNOWN_REGIONS.append(set(region for partition in session.get_available_partitions() for region in session.get_available_regions("ec2", partition)))
+    return _KNOWN_REGIONS[0]
+
+
+def validate_region(region, name="region"):
+    """A region AWS has: its form first, then botocore's list (a region newer than the installed botocore needs a newer botocore)."""
+    if region in (None, ""):
+        return []
+    if not isinstance(region, str) or not REGION_FORM.match(region):
+        return ["%s: %r is not an AWS region name (for example us-east-1 or eu-west-3)" % (name, region)]
+    known = known_regions()
+    if known and region not in known:
+        examples = ", ".join(sorted(known)[:6])
+        return ["%s: %s is not an AWS region botocore knows (a new region needs a newer botocore); for example %s" % (name, region, examples)]
+    return []
 
 
 def validate_stack_name(stack, name="stack"):

@@ -44,6 +44,7 @@ def database(stack):
         "kms_alias": "alias/%s" % base,
         "secret": "%s/database/master" % stack,
         "final_snapshot": lambda stamp: "%s-final-%s" % (base, stamp),
+        "reader_scaling_policy": "%s-readers-target" % base,  # Aurora reader auto scaling (Application Auto Scaling)
     }
 
 
@@ -126,3 +127,40 @@ def pipeline(stack, region, repositories=None, bucket_name=None):
 def flow_log(stack):
     """The names of the VPC flow log's delivery role and log group (hatrading.aws.vpc_flow_log's defaults)."""
     return {"role": network(stack)["flow_log_role"], "log_group": "/hatrading/%s/vpc-flow-logs" % stack}
+
+
+def nosql(stack):
+    """Every name the nosql (DynamoDB) tier uses: its tables, their scaling policies and final backups."""
+    tables = {"sessions": "%s-sessions" % stack, "market": "%s-market" % stack}
+    return {
+        "tables": tables,
+        "scaling_policy": lambda table, dimension: "%s-%s-target" % (table, dimension),
+        "final_backup": lambda table, stamp: "%s-final-%s" % (table, stamp),
+        "kms_alias": database(stack)["kms_alias"],  # the stack's key, made by the database tier
+    }
+
+
+def eks(stack):
+    """Every name the EKS tier uses; the control plane's log group name is fixed by EKS."""
+    cluster = "%s-eks" % stack
+    return {
+        "cluster": cluster,
+        "cluster_role": "%s-eks-cluster" % stack,
+        "node_role": "%s-eks-node" % stack,
+        "nodegroup": lambda az: "%s-%s" % (stack, az),
+        "log_group": "/aws/eks/%s/cluster" % cluster,
+        "service_account_role": lambda tier: "%s-eks-%s" % (stack, tier),
+        "policy": "least-privilege",
+        "kms_alias": database(stack)["kms_alias"],  # the stack's key, made by the database tier
+        "database_secret": database(stack)["secret"],
+        "repositories": pipeline(stack, "")["repositories"],
+        "log_group_prefix": "/hatrading/%s/eks/" % stack,
+        "target_group": "%s-tg-eks" % stack,  # the front-end pods behind the public ALB, during a migration
+        "load_balancer": compute(stack, "frontend")["load_balancer"],
+        "asg_target_group": compute(stack, "frontend")["target_group"],
+        # the monitoring tier's alarms on what a migration moves: the public ALB's answers, the cluster
+        "watched_alarms": [monitoring(stack)["alarm_prefix"] + suffix for suffix in WATCHED_BY_MIGRATION],
+    }
+
+
+WATCHED_BY_MIGRATION = ("frontend-alb-5xx", "frontend-target-5xx", "frontend-latency-p99", "eks-api-5xx", "eks-pending-pods")

@@ -4,6 +4,10 @@
 
 One line per tier. The validate play, site.yml and teardown.yml (their order is tested against
 this list), the audit, the report and the bench all read it. A new tier adds its line here.
+
+An optional tier (``optional=True``: the growth tiers) is off unless its switch ``<tier>_enabled``
+is true: its lines in site.yml and teardown.yml carry ``when: <tier>_enabled | default(false) | bool``
+(tested too), playbooks/vars/demo.yml leaves it off and playbooks/vars/growth.yml turns it on.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,18 +18,32 @@ from collections import namedtuple
 
 APP_TIERS = ("frontend", "backend")
 
-Tier = namedtuple("Tier", "name role module reads")
+Tier = namedtuple("Tier", "name role module reads optional")
+Tier.__new__.__defaults__ = (False,)  # ``optional``: off unless <tier>_enabled
 # ``reads``: the tiers whose resources this one looks up (by tag, through the stack view); they deploy before it.
 TIERS = (
     Tier("network", "hatrading.aws.network", "hatrading.aws.stack_network", ()),
     Tier("database", "hatrading.aws.database", "hatrading.aws.database_instance", ("network",)),
+    Tier("nosql", "hatrading.aws.nosql", "hatrading.aws.stack_nosql", ("database",), optional=True),
     Tier("compute", "hatrading.aws.compute", "hatrading.aws.stack_compute", ("network",)),
     Tier("cdn", "hatrading.aws.cdn", "hatrading.aws.stack_cdn", ("compute",)),
-    Tier("monitoring", "hatrading.aws.monitoring", "hatrading.aws.stack_monitoring", ("network", "compute", "database")),
+    Tier("eks", "hatrading.aws.eks", "hatrading.aws.stack_eks", ("network", "database"), optional=True),
+    Tier("monitoring", "hatrading.aws.monitoring", "hatrading.aws.stack_monitoring", ("network", "compute", "database", "nosql", "eks")),
     Tier("pipeline", "hatrading.aws.pipeline", "hatrading.aws.stack_pipeline", ("compute",)),
 )
 NAMES = tuple(tier.name for tier in TIERS)
 BY_NAME = dict((tier.name, tier) for tier in TIERS)
+
+
+def switch(name):
+    """The variable that turns an optional tier on (``nosql_enabled``), or None for a tier always deployed."""
+    return "%s_enabled" % name if BY_NAME[name].optional else None
+
+
+def enabled(name, variables):
+    """Whether a run with these variables deploys the tier."""
+    flag = switch(name)
+    return flag is None or str(variables.get(flag, False)).lower() in ("true", "yes", "on", "1")
 
 
 def deploy_order(names=None):

@@ -29,6 +29,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import INTERRUPTION
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
@@ -62,6 +63,7 @@ def run_tier(tier, argument_spec, validate, reconcile, **module_options):
     if errors:  # before any AWS call
         module.fail_json(msg="Invalid %s settings: %s" % (tier, "; ".join(errors)), errors=errors)
     outcome = Outcome(mask=module.no_log_values.add)
+    INTERRUPTION.listen()  # SIGTERM: stop between AWS calls and say what was done (TierError below)
     try:
         reconcile(Clients(module), params, Run(module.check_mode, module.region), outcome)
     except TierError as error:

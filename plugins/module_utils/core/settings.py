@@ -34,9 +34,15 @@ def spec_options(options):
 
 
 def convert(options, values):
-    """(values converted to their declared types, errors naming the variable)."""
+    """(values converted to their declared types, errors each starting with the variable it is about)."""
     checked = ArgumentSpecValidator(options).validate(dict(values))
-    return checked.validated_parameters, list(checked.error_messages)
+    return checked.validated_parameters, [_named_first(message, options) for message in checked.error_messages]
+
+
+def _named_first(message, names):
+    """``name: message`` where ansible-core's message names the variable somewhere inside ("value of x must be one of...")."""
+    found = sorted((name for name in names if re.search(r"\b%s\b" % re.escape(name), message)), key=len, reverse=True)
+    return "%s: %s" % (found[0], message) if found and not message.startswith(found[0] + ":") else message
 
 
 def unknown(names, known, prefixes):

@@ -89,25 +89,19 @@ class StackView:
         return self._once("auto_scaling_groups", read)
 
     def auto_scaling_group(self, tier):
-        name = names.compute(self.stack, tier)["auto_scaling_group"]
-        found = [g for g in self.auto_scaling_groups() if g["AutoScalingGroupName"] == name]
-        return found[0] if found else None
+        return _named(self.auto_scaling_groups(), "AutoScalingGroupName", names.compute(self.stack, tier)["auto_scaling_group"])
 
     def load_balancers(self):
         return self._once("load_balancers", lambda: self.clients.elbv2.load_balancers_named(sorted(names.app_tiers(self.stack, "load_balancer").values())))
 
     def load_balancer(self, tier):
-        name = names.compute(self.stack, tier)["load_balancer"]
-        found = [lb for lb in self.load_balancers() if lb["LoadBalancerName"] == name]
-        return found[0] if found else None
+        return _named(self.load_balancers(), "LoadBalancerName", names.compute(self.stack, tier)["load_balancer"])
 
     def target_groups(self):
         return self._once("target_groups", lambda: self.clients.elbv2.target_groups_named(sorted(names.app_tiers(self.stack, "target_group").values())))
 
     def target_group(self, tier):
-        name = names.compute(self.stack, tier)["target_group"]
-        found = [tg for tg in self.target_groups() if tg["TargetGroupName"] == name]
-        return found[0] if found else None
+        return _named(self.target_groups(), "TargetGroupName", names.compute(self.stack, tier)["target_group"])
 
     def target_health(self, target_group_arn):
         return self._once(
@@ -137,3 +131,60 @@ class StackView:
             return self.clients.rds.db_instances_named(members or [names.database(self.stack)["instance"]])
 
         return self._once("db_instances", read)
+
+    # ------------------------------------------------------------ nosql
+
+    def dynamodb_tables(self):
+        """The nosql tier's tables that exist (DescribeTable answers, found by name: DynamoDB has no tag filter)."""
+
+        def read():
+            described = [self.clients.dynamodb.describe_table(TableName=table) for table in names.nosql(self.stack)["tables"].values()]
+            return [table for table in described if table]
+
+        return self._once("dynamodb_tables", read)
+
+    def dynamodb_tables_with_backups(self):
+        """:meth:`dynamodb_tables`, each with its ``ContinuousBackups`` (point-in-time recovery), for the audit and the report."""
+
+        def read():
+            backups = dict((t["TableName"], self.clients.dynamodb.describe_continuous_backups(TableName=t["TableName"]) or {}) for t in self.dynamodb_tables())
+            return [dict(table, ContinuousBackups=backups[table["TableName"]]) for table in self.dynamodb_tables()]
+
+        return self._once("dynamodb_tables_with_backups", read)
+
+    # ------------------------------------------------------------ keys
+
+    def stack_kms_key(self):
+        """The stack's KMS key (the database tier makes it, under the alias core.names gives): its metadata, or None."""
+
+        def read():
+            answer = self.clients.kms.describe_key(KeyId=names.database(self.stack)["kms_alias"], missing=None)
+            return answer["KeyMetadata"] if answer else None
+
+        return self._once("stack_kms_key", read)
+
+    # ------------------------------------------------------------ eks
+
+    def eks_cluster(self):
+        """The EKS tier's cluster record, or None (read only for an audit or report that asks for the eks tier)."""
+        return self._once("eks_cluster", lambda: self.clients.eks.describe_cluster(name=names.eks(self.stack)["cluster"]))
+
+    def eks_nodegroups(self):
+        """The cluster's node group records ([] without a cluster)."""
+
+        def read():
+            cluster = self.eks_cluster()
+            if not cluster:
+                return []
+            found = [
+                self.clients.eks.describe_nodegroup(clusterName=cluster["name"], nodegroupName=name)
+                for name in self.clients.eks.list_nodegroups(clusterName=cluster["name"])
+            ]
+            return [group for group in found if group]
+
+        return self._once("eks_nodegroups", read)
+
+
+def _named(resources, key, name):
+    """The resource whose ``key`` is ``name``, or None."""
+    return next((resource for resource in resources if resource[key] == name), None)

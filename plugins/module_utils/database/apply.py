@@ -14,10 +14,14 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CRE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_NAME
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_STACK
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_TIER
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
 from ansible_collections.hatrading.aws.plugins.module_utils.database import model
 from ansible_collections.hatrading.aws.plugins.module_utils.database import read
+from ansible_collections.hatrading.aws.plugins.module_utils.database import scaling
 
 NO_SECRET = "secret_name: secret %s not found; create it first with hatrading.aws.database_credentials"
 
@@ -28,13 +32,15 @@ def reconcile(clients, params, run, outcome):
     stack, present = cfg["stack"], cfg["state"] == "present"
     raw = read.read_database(clients.rds, stack, cfg["aurora_readers"])
     kms_arn, final_snapshot, reboots = None, None, []
+    scaled = _reader_scaling(clients, cfg, raw)
     if present:
         kms_arn, have, plan = _plan_present(clients, cfg, raw, run, outcome)
+        plan.extend(scaling.plan_scaling(scaling.desired_scaling(cfg), scaled))
         reboots = model.downtime(plan, cfg["apply_immediately"], cfg["maintenance_window"])
     else:
         have = model.actual_database(raw)
         final_snapshot = names.database(stack)["final_snapshot"](datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d-%H%M%S"))
-        plan = outcome.plan = model.plan_teardown(have, final_snapshot)
+        plan = outcome.plan = model.Plan(scaling.plan_teardown(scaled)).extend(model.plan_teardown(have, final_snapshot).changes)
     applier = DatabaseApplier(clients, cfg, kms_arn, mask=outcome.mask)
     plan.apply(applier.handlers(), applier.finishers(), check_mode=run.check_mode)
     if plan.changed and not run.check_mode and present:
@@ -49,6 +55,13 @@ def reconcile(clients, params, run, outcome):
         outcome.result["final_snapshot"] = final_snapshot
 
 
+def _reader_scaling(clients, cfg, raw):
+    """What Application Auto Scaling holds for the Aurora cluster; an RDS instance (or no cluster) costs no call."""
+    if cfg.get("engine") != "aurora" and not raw["clusters"]:
+        return scaling.actual_scaling([], [])
+    return scaling.actual_scaling(*read.read_reader_scaling(clients, cfg["stack"]))
+
+
 def _plan_present(clients, cfg, raw, run, outcome):
     """(the key's ARN, what exists, the plan) of a database to build or update; refuses what cannot be done."""
     subnets, group_id = _network(StackView(clients, cfg["stack"]), cfg, run, outcome)
@@ -57,6 +70,8 @@ def _plan_present(clients, cfg, raw, run, outcome):
     check_restore(clients.rds, cfg, have)
     want = model.desired_database(cfg, subnets, group_id, kms_arn or names.database(cfg["stack"])["kms_alias"])
     plan = outcome.plan = model.plan_database(want, have)
+    for change in plan.of(kind="kms_key", action=CREATE):
+        change.ref = adoptable_kms_key(clients, cfg["stack"], change.name, outcome)
     creates = [c for c in plan.of(action=CREATE) if c.kind in ("db_cluster", "db_instance")]
     needs_password = any(c.kind == "db_cluster" or not c.after.get("cluster") for c in creates)
     if needs_password and not run.check_mode and clients.secretsmanager.describe_secret(SecretId=cfg["secret_name"], missing=None) is None:
@@ -92,6 +107,26 @@ def resolve_kms_key(kms, cfg):
         return key["Arn"], None
     key = _key(kms, names.database(cfg["stack"])["kms_alias"])
     return (key["Arn"] if key else None), key
+
+
+def adoptable_kms_key(clients, stack, alias, outcome):
+    """The stack's key a stopped run created but did not name (CreateKey done, CreateAlias not): found by its tags.
+
+    Asked only when the alias is missing (a first deploy, or after an interruption). None when there is none.
+    """
+    tags = {TAG_STACK: stack, TAG_TIER: model.TIER, TAG_NAME: alias}
+    found = clients.resourcegroupstaggingapi.get_resources(
+        ResourceTypeFilters=["kms:key"], TagFilters=[{"Key": key, "Values": [value]} for key, value in sorted(tags.items())]
+    )
+    keys = [key for key in (_key(clients.kms, mapping["ResourceARN"]) for mapping in found) if key and key.get("KeyState") == "Enabled"]
+    if not keys:
+        return None
+    keys.sort(key=lambda key: (key.get("CreationDate") or 0, key["Arn"]))
+    outcome.warnings.append(
+        "kms key %s carries the tags of %s but no alias (a run stopped between CreateKey and CreateAlias): adopted, not created again%s"
+        % (keys[0]["Arn"], alias, "; also tagged so, left as they are: %s" % ", ".join(key["Arn"] for key in keys[1:]) if keys[1:] else "")
+    )
+    return {"adopt": {"KeyId": keys[0]["KeyId"], "Arn": keys[0]["Arn"]}}
 
 
 def _key(kms, key_id):
@@ -147,8 +182,23 @@ CLUSTER_FIELDS = {
     "backup_window": "PreferredBackupWindow",
     "maintenance_window": "PreferredMaintenanceWindow",
     "deletion_protection": "DeletionProtection",
+    "serverless_v2": "ServerlessV2ScalingConfiguration",
 }
 PARAMETERS_PER_CALL = 20
+
+
+# (CreateDBInstance / RestoreDBInstanceFromDBSnapshot argument, key of the wanted instance) given alike to both
+PLACEMENT_ARGUMENTS = (
+    ("DBInstanceClass", "instance_class"),
+    ("StorageType", "storage_type"),
+    ("MultiAZ", "multi_az"),
+    ("DBSubnetGroupName", "subnet_group"),
+    ("DBParameterGroupName", "parameter_group"),
+    ("VpcSecurityGroupIds", "security_groups"),
+    ("Port", "port"),
+    ("DeletionProtection", "deletion_protection"),
+    ("EnableCloudwatchLogsExports", "log_exports"),
+)
 
 
 class DatabaseApplier(Applier):
@@ -156,6 +206,7 @@ class DatabaseApplier(Applier):
 
     def __init__(self, clients, cfg, kms_arn, mask=None):
         self.rds, self.kms, self.secrets = clients.rds, clients.kms, clients.secretsmanager
+        self.scaling = clients("application-autoscaling")
         self.cfg = cfg
         self.kms_arn = kms_arn
         self.timeout = cfg["wait_timeout"]
@@ -193,8 +244,11 @@ class DatabaseApplier(Applier):
 
     # -- KMS key of the stack
     def create_kms_key(self, change):
-        tags = [{"TagKey": key, "TagValue": value} for key, value in sorted(change.after["tags"].items())]
-        key = self.kms.create_key(Description=change.after["description"], KeyUsage="ENCRYPT_DECRYPT", Tags=tags)["KeyMetadata"]
+        # tagged at creation, so that a run stopped before CreateAlias leaves a key the next run finds and adopts
+        key = (change.ref or {}).get("adopt")
+        if not key:
+            tags = [{"TagKey": key, "TagValue": value} for key, value in sorted(change.after["tags"].items())]
+            key = self.kms.create_key(Description=change.after["description"], KeyUsage="ENCRYPT_DECRYPT", Tags=tags)["KeyMetadata"]
         self.kms.enable_key_rotation(KeyId=key["KeyId"])
         self.kms.create_alias(AliasName=change.name, TargetKeyId=key["KeyId"])
         self.kms_arn = key["Arn"]
@@ -303,6 +357,8 @@ class DatabaseApplier(Applier):
             Tags=tag_list(spec["tags"]),
             CopyTagsToSnapshot=True,
         )
+        if spec.get("serverless_v2"):
+            common["ServerlessV2ScalingConfiguration"] = spec["serverless_v2"]
         snapshot = self.cfg.get("restore_from_snapshot")
         if snapshot:
             self.rds.restore_db_cluster_from_snapshot(SnapshotIdentifier=snapshot, **common)
@@ -328,6 +384,43 @@ class DatabaseApplier(Applier):
         self._lift_protection(change, self.rds.modify_db_cluster, "DBClusterIdentifier")
         self.rds.delete_db_cluster(DBClusterIdentifier=change.name, FinalDBSnapshotIdentifier=change.ref["final_snapshot"])
         self._wait("db_cluster_deleted", DBClusterIdentifier=change.name)
+
+    # -- Aurora reader auto scaling (Application Auto Scaling)
+    def create_scalable_target(self, change):
+        self.scaling.register_scalable_target(
+            ServiceNamespace="rds",
+            ResourceId="cluster:%s" % change.name,
+            ScalableDimension=scaling.DIMENSION,
+            MinCapacity=change.after["min"],
+            MaxCapacity=change.after["max"],
+        )
+
+    update_scalable_target = create_scalable_target  # RegisterScalableTarget updates a registered target
+
+    def delete_scalable_target(self, change):
+        self.scaling.deregister_scalable_target(ServiceNamespace="rds", ResourceId="cluster:%s" % change.name, ScalableDimension=scaling.DIMENSION)
+
+    def create_scaling_policy(self, change):
+        spec = change.after
+        self.scaling.put_scaling_policy(
+            PolicyName=change.name,
+            ServiceNamespace="rds",
+            ResourceId="cluster:%s" % spec["cluster"],
+            ScalableDimension=scaling.DIMENSION,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": spec["target_value"],
+                "PredefinedMetricSpecification": {"PredefinedMetricType": spec["metric"]},
+            },
+        )
+
+    update_scaling_policy = create_scaling_policy
+
+    def delete_scaling_policy(self, change):
+        cluster = change.before["cluster"]
+        self.scaling.delete_scaling_policy(
+            PolicyName=change.name, ServiceNamespace="rds", ResourceId="cluster:%s" % cluster, ScalableDimension=scaling.DIMENSION
+        )
 
     # -- instances (RDS, or members of the Aurora cluster)
     def _monitoring(self, spec):
@@ -380,22 +473,9 @@ class DatabaseApplier(Applier):
     @staticmethod
     def _instance_placement(name, spec):
         """What a new RDS instance and a restored one are given alike: class, placement, network, safety, tags."""
-        return dict(
-            DBInstanceIdentifier=name,
-            DBInstanceClass=spec["instance_class"],
-            StorageType=spec["storage_type"],
-            MultiAZ=spec["multi_az"],
-            DBSubnetGroupName=spec["subnet_group"],
-            DBParameterGroupName=spec["parameter_group"],
-            VpcSecurityGroupIds=spec["security_groups"],
-            Port=spec["port"],
-            DeletionProtection=spec["deletion_protection"],
-            EnableCloudwatchLogsExports=spec["log_exports"],
-            PubliclyAccessible=False,
-            CopyTagsToSnapshot=True,
-            AutoMinorVersionUpgrade=True,
-            Tags=tag_list(spec["tags"]),
-        )
+        given = dict((argument, spec[key]) for argument, key in PLACEMENT_ARGUMENTS)
+        fixed = dict(PubliclyAccessible=False, CopyTagsToSnapshot=True, AutoMinorVersionUpgrade=True)
+        return dict(given, DBInstanceIdentifier=name, Tags=tag_list(spec["tags"]), **fixed)
 
     def _restore_instance(self, change):
         """Restore, then set what a restore does not take: password, backups, windows, monitoring."""

@@ -17,6 +17,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.database import scaling
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
@@ -84,6 +85,7 @@ DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
 MAINTENANCE_WINDOW_FORM = re.compile(r"^%s:([01]\d|2[0-3]):[0-5]\d-%s:([01]\d|2[0-3]):[0-5]\d$" % (DAY, DAY))
 IDENTIFIER_FORM = re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,254}(?<!-)$")
 USERNAME_FORM = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$")
+ROLE_ARN_FORM = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 RESERVED_USERNAMES = ("postgres", "rdsadmin", "root", "mysql", "admin_rds")
 # Changes that restart the database: applied in the maintenance window unless apply_immediately.
 DOWNTIME_FIELDS = ("instance_class", "engine_version")
@@ -141,8 +143,8 @@ def engine_spec(settings):
 def validate_database(settings, prefix=""):
     """Check the database tier's settings; returns the problems found, each naming the variable."""
 
-    def v(option):  # the variable's name as the user wrote it
-        return prefix + option
+    def v(option):  # the variable's name as the user wrote it (database_name is itself a database_ variable)
+        return option if prefix and option.startswith(prefix) else prefix + option
 
     errors = validate_stack_name(settings.get("stack"), v("stack"))
     errors += validate_tags(settings.get("tags"), v("tags"))
@@ -155,6 +157,7 @@ def validate_database(settings, prefix=""):
         return errors
     for check in (_validate_passwords, _validate_engine, _validate_storage, _validate_backups, _validate_observability, _validate_access):
         errors += check(settings, v)
+    errors += scaling.validate_scaling(settings, v)
     return errors
 
 
@@ -180,7 +183,7 @@ def _validate_engine(settings, v):
     if resilience not in ("ha", "cost"):
         errors.append("%s: %r is not a resilience level; use ha or cost" % (v("resilience"), resilience))
     spec = engine_spec(settings)
-    version = settings.get("engine_version")
+    version = settings.get("engine_version") or None  # empty takes the current default
     if spec and version is not None and not re.match(spec["version_form"], str(version)):
         errors.append("%s: %r is not a %s version (for example %s)" % (v("engine_version"), version, spec["engine"], spec["version"]))
     instance_class = settings.get("instance_class", "db.t3.medium")
@@ -234,9 +237,13 @@ def _validate_backups(settings, v):
     backup_window = settings.get("backup_window", "03:00-04:00")
     if not isinstance(backup_window, str) or not BACKUP_WINDOW_FORM.match(backup_window):
         errors.append("%s: %r is not a window hh24:mi-hh24:mi in UTC (for example 03:00-04:00)" % (v("backup_window"), backup_window))
+    elif _length(*(_minutes(clock) for clock in backup_window.split("-")), period=1440) < 30:
+        errors.append("%s: %r is shorter than the 30 minutes RDS asks of a backup window" % (v("backup_window"), backup_window))
     maintenance_window = settings.get("maintenance_window", "sun:05:00-sun:06:00")
     if not isinstance(maintenance_window, str) or not MAINTENANCE_WINDOW_FORM.match(maintenance_window):
         errors.append("%s: %r is not a window ddd:hh24:mi-ddd:hh24:mi in UTC (for example sun:05:00-sun:06:00)" % (v("maintenance_window"), maintenance_window))
+    elif _length(*(_week_minute(end) for end in maintenance_window.lower().split("-")), period=WEEK_MINUTES) < 30:
+        errors.append("%s: %r is shorter than the 30 minutes RDS asks of a maintenance window" % (v("maintenance_window"), maintenance_window))
     elif not errors and windows_overlap(backup_window, maintenance_window):
         errors.append(
             "%s: %s overlaps %s %s; RDS refuses a backup window inside the maintenance window, so move one of them"
@@ -254,6 +261,16 @@ def _minutes(clock):
     return int(hours) * 60 + int(minutes)
 
 
+def _week_minute(moment):
+    """'sun:05:00' -> minutes since Monday 00:00."""
+    return DAYS.index(moment[:3]) * 1440 + _minutes(moment[4:])
+
+
+def _length(start, end, period):
+    """Minutes from ``start`` to ``end``, wrapping at ``period``."""
+    return (end - start) % period
+
+
 def _spans(start, end, period):
     """[start, end) minute spans of one window within ``period``, split where it wraps."""
     if end > start:
@@ -265,7 +282,7 @@ def windows_overlap(backup_window, maintenance_window):
     """Whether the daily backup window (hh:mi-hh:mi) meets the weekly maintenance window (ddd:hh:mi-ddd:hh:mi) on any day."""
     first, last = backup_window.split("-")
     begin, finish = maintenance_window.lower().split("-")
-    maintenance = _spans(DAYS.index(begin[:3]) * 1440 + _minutes(begin[4:]), DAYS.index(finish[:3]) * 1440 + _minutes(finish[4:]), WEEK_MINUTES)
+    maintenance = _spans(_week_minute(begin), _week_minute(finish), WEEK_MINUTES)
     for day in range(7):
         for low, high in _spans(_minutes(first), _minutes(last), 1440):
             backup = (day * 1440 + low, day * 1440 + high)
@@ -292,6 +309,9 @@ def _validate_observability(settings, v):
             "%s: enhanced monitoring every %ss needs %s (a role trusted by monitoring.rds.amazonaws.com)"
             % (v("monitoring_role_arn"), interval, v("monitoring_role_arn"))
         )
+    role_arn = settings.get("monitoring_role_arn")
+    if role_arn and (not isinstance(role_arn, str) or not ROLE_ARN_FORM.match(role_arn)):
+        errors.append("%s: %r is not an IAM role ARN (arn:aws:iam::123456789012:role/rds-monitoring)" % (v("monitoring_role_arn"), role_arn))
     pi_retention = settings.get("performance_insights_retention_days", 7)
     if settings.get("performance_insights") and pi_retention not in PI_RETENTION_DAYS:
         errors.append(
@@ -311,9 +331,11 @@ def _validate_access(settings, v):
             "%s: %r is not a usable master user name; use 1-16 letters, digits or _, starting with a letter, not a reserved name"
             % (v("master_username"), username)
         )
-    database_name = settings.get("database_name", "trading")
+    # the module's option database_name is the role's variable database_name: prefix database_, key name
+    name_key = "database_name" if "database_name" in settings else "name"
+    database_name = settings.get(name_key, "trading")
     if database_name is not None and (not isinstance(database_name, str) or not USERNAME_FORM.match(database_name)):
-        errors.append("%s: %r is not a database name; use 1-16 letters, digits or _, starting with a letter" % (v("database_name"), database_name))
+        errors.append("%s: %r is not a database name; use 1-16 letters, digits or _, starting with a letter" % (v(name_key), database_name))
     snapshot = settings.get("restore_from_snapshot")
     if snapshot and (not isinstance(snapshot, str) or not IDENTIFIER_FORM.match(snapshot)):
         errors.append(
@@ -401,7 +423,9 @@ def desired_database(cfg, subnets, security_group_id, kms_key):
         want["db_instance"][n["instance"]] = spec_rds
         return want
 
-    want["db_cluster"][n["cluster"]] = dict(shared, tags=tags(n["cluster"]))
+    want["db_cluster"][n["cluster"]] = dict(shared, tags=tags(n["cluster"]), serverless_v2=scaling.serverless_capacity(cfg))
+    if cfg.get("aurora_serverless_v2"):
+        instance["instance_class"] = scaling.SERVERLESS_CLASS
     count = 1 + cfg.get("aurora_readers", 1)
     for index, az in enumerate(member_azs([az for _id, az in subnets], count)):
         role = "writer" if index == 0 else "reader"
@@ -483,8 +507,16 @@ def actual_cluster(cluster):
         "multi_az": cluster.get("MultiAZ"),
         "writers": sorted(m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")),
         "members": sorted(m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", [])),
+        "serverless_v2": _capacity(cluster.get("ServerlessV2ScalingConfiguration")),
     }
     return _pending(cluster, description)
+
+
+def _capacity(config):
+    """A cluster's Serverless v2 range, as desired_database states it (None: not serverless)."""
+    if not config:
+        return None
+    return {"MinCapacity": float(config.get("MinCapacity", 0)), "MaxCapacity": float(config.get("MaxCapacity", 0))}
 
 
 def actual_database(raw):
@@ -546,7 +578,8 @@ def compare(want, have, name=None, kind="resource"):
 
 def plan_database(want, have):
     """The ordered changes from ``have`` to ``want``: kms key, subnet group, parameter group, cluster, instances."""
-    extra = sorted(set(have["db_instance"]) - set(want["db_instance"]))
+    # readers Application Auto Scaling made are its own to remove
+    extra = sorted(name for name in set(have["db_instance"]) - set(want["db_instance"]) if not scaling.autoscaled(name))
     for name in extra:  # first: an engine switch would otherwise surface as some other field
         spec = have["db_instance"][name]
         if not spec.get("cluster") or spec.get("cluster") not in want["db_cluster"]:
@@ -617,44 +650,27 @@ def plan_notes(plan, reboots, restore_from=None):
     return notes
 
 
+# What summarize reports of a cluster and of an instance, in this order (kms_key_id is the found kms_key)
+CLUSTER_SUMMARY = ("engine", "engine_version", "endpoint", "reader_endpoint", "port", "multi_az", "instances", "storage_encrypted")
+INSTANCE_SUMMARY = ("engine", "engine_version", "instance_class", "endpoint", "port", "multi_az", "storage_encrypted")
+COMMON_SUMMARY = ("kms_key_id", "backup_retention_days", "deletion_protection")
+
+
 def summarize(have, engine):
     """What the back-end and the report need, as AWS reports it (never a credential)."""
     if engine == "aurora":
         clusters = list(have["db_cluster"].values())
         if not clusters:
             return {}
-        cluster = clusters[0]
-        return {
-            "engine": cluster["engine"],
-            "engine_version": cluster["engine_version"],
-            "endpoint": cluster["endpoint"],
-            "reader_endpoint": cluster["reader_endpoint"],
-            "port": cluster["port"],
-            "multi_az": len(set(spec.get("az") for spec in have["db_instance"].values())) > 1,
-            "instances": sorted(have["db_instance"]),
-            "storage_encrypted": cluster["storage_encrypted"],
-            "kms_key_id": cluster["kms_key"],
-            "backup_retention_days": cluster["backup_retention_days"],
-            "deletion_protection": cluster["deletion_protection"],
-            "arn": cluster["arn"],
-            "status": cluster["status"],
-        }
+        azs = set(spec.get("az") for spec in have["db_instance"].values())
+        fields = CLUSTER_SUMMARY + COMMON_SUMMARY + ("arn", "status")
+        return _summary(clusters[0], fields, multi_az=len(azs) > 1, instances=sorted(have["db_instance"]))
     instances = list(have["db_instance"].values())
     if not instances:
         return {}
-    db = instances[0]
-    return {
-        "engine": db["engine"],
-        "engine_version": db["engine_version"],
-        "instance_class": db["instance_class"],
-        "endpoint": db["endpoint"],
-        "port": db["port"],
-        "multi_az": db["multi_az"],
-        "storage_encrypted": db["storage_encrypted"],
-        "kms_key_id": db["kms_key"],
-        "backup_retention_days": db["backup_retention_days"],
-        "deletion_protection": db["deletion_protection"],
-        "pending": db["pending"],
-        "arn": db["arn"],
-        "status": db["status"],
-    }
+    return _summary(instances[0], INSTANCE_SUMMARY + COMMON_SUMMARY + ("pending", "arn", "status"))
+
+
+def _summary(found, fields, **derived):
+    source = dict(found, kms_key_id=found.get("kms_key"), **derived)
+    return dict((field, source[field]) for field in fields)

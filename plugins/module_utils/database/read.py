@@ -24,6 +24,15 @@ def read_database(rds, stack, aurora_readers):
     return raw
 
 
+def read_reader_scaling(clients, stack):
+    """The Aurora cluster's reader scaling target and policy (Application Auto Scaling): two reads."""
+    n = names.database(stack)
+    service = clients("application-autoscaling")
+    targets = service.describe_scalable_targets(ServiceNamespace="rds", ResourceIds=["cluster:%s" % n["cluster"]])
+    policies = service.describe_scaling_policies(ServiceNamespace="rds", PolicyNames=[n["reader_scaling_policy"]])
+    return targets, [p for p in policies if p["ResourceId"] == "cluster:%s" % n["cluster"]]
+
+
 def find_network(view):
     """[(subnet ID, AZ)] of the stack's data subnets and the ID of its database security group (the network tier's)."""
     subnets = sorted((subnet["SubnetId"], subnet["AvailabilityZone"]) for subnet in view.subnets_of("data"))

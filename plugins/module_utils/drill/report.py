@@ -34,6 +34,15 @@ def as_markdown(report):
         "| invariant check | %s |" % _value(report.get("invariants")),
         "| capacity after | %s |" % _value(report.get("capacity_after")),
         "| stop condition fired | %s |" % (report.get("stop_condition") or "no"),
+    ]
+    audit = report.get("audit")
+    if audit:
+        counts = audit["summary"]
+        verdict = "passed" if audit["passed"] else "FAILED"
+        tally = ", ".join("%s %s" % (counts[status], status) for status in ("pass", "warn", "fail", "skip"))
+        lines.append("| HA audit after the drill | %s: %s |" % (verdict, tally))
+        lines += ["| audit failed: %s | %s: %s |" % (f["check"], f["resource"], f["detail"]) for f in audit["failed"]]
+    lines += [
         "",
         "## Timeline",
         "",

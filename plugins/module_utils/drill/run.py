@@ -234,7 +234,9 @@ class Drill:
             else:
                 current = self.group()
                 members = set(i["InstanceId"] for i in current.get("Instances", []))
-                if detected is None and (killed - members or members - set(i["InstanceId"] for i in group["Instances"])):
+                # a bad release is detected by its stop condition, not by the replacement the drill itself caused
+                loss_seen = self.scenario != "bad_release" and (killed - members or members - set(i["InstanceId"] for i in group["Instances"]))
+                if detected is None and loss_seen:
                     detected = self.clock()
                     self.note("loss seen by the group", "replacements: %s" % ", ".join(sorted(members - set(i["InstanceId"] for i in group["Instances"]))))
                 bad = self.bad_release_version if self.scenario == "bad_release" else None

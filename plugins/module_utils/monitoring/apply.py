@@ -104,24 +104,30 @@ class MonitoringApplier(Applier):
         self.clients.cloudwatch.delete_dashboards(DashboardNames=[change.name])
 
 
+# (PutMetricAlarm argument, key of the wanted alarm) passed as they are
+ALARM_ARGUMENTS = (
+    ("AlarmDescription", "description"),
+    ("ActionsEnabled", "actions_enabled"),
+    ("InsufficientDataActions", "insufficient_data_actions"),
+    ("Namespace", "namespace"),
+    ("MetricName", "metric"),
+    ("Period", "period"),
+    ("EvaluationPeriods", "evaluation_periods"),
+    ("DatapointsToAlarm", "datapoints_to_alarm"),
+    ("Threshold", "threshold"),
+    ("ComparisonOperator", "comparison"),
+    ("TreatMissingData", "treat_missing_data"),
+)
+
+
 def alarm_params(name, spec, topic_arn):
     """PutMetricAlarm arguments of one wanted alarm."""
-    params = dict(
+    params = dict((argument, spec[key]) for argument, key in ALARM_ARGUMENTS)
+    params.update(
         AlarmName=name,
-        AlarmDescription=spec["description"],
-        ActionsEnabled=spec["actions_enabled"],
         AlarmActions=model.resolve(spec["alarm_actions"], topic_arn),
         OKActions=model.resolve(spec["ok_actions"], topic_arn),
-        InsufficientDataActions=spec["insufficient_data_actions"],
-        Namespace=spec["namespace"],
-        MetricName=spec["metric"],
         Dimensions=[{"Name": key, "Value": value} for key, value in spec["dimensions"]],
-        Period=spec["period"],
-        EvaluationPeriods=spec["evaluation_periods"],
-        DatapointsToAlarm=spec["datapoints_to_alarm"],
-        Threshold=spec["threshold"],
-        ComparisonOperator=spec["comparison"],
-        TreatMissingData=spec["treat_missing_data"],
         Tags=tag_list(spec["tags"]),
     )
     if spec.get("extended_statistic"):

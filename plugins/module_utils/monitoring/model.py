@@ -66,6 +66,9 @@ THRESHOLDS = {
     "db_connections": (200, 1, None),
     "db_replica_lag_ms": (1000, 1, None),  # AuroraReplicaLag of each Aurora reader
     "nat_port_allocation_errors": (0, 0, None),  # alarm on any ErrorPortAllocation
+    "nosql_throttled_requests": (0, 0, None),  # Read/WriteThrottleEvents per period of each nosql table
+    "eks_api_5xx_count": (10, 0, None),  # 5XX the EKS API server answered per period
+    "eks_pending_pods": (0, 0, None),  # pods the scheduler could not place (no room in any AZ)
 }
 SETTING_DEFAULTS = {
     "kms_key": DEFAULT_KMS_KEY,
@@ -147,11 +150,7 @@ def validate_monitoring(settings, prefix=""):
             errors.append("%s: %s %s is listed twice" % (where, protocol, endpoint))
         seen.add((protocol, endpoint))
 
-    thresholds = settings.get("thresholds") or {}
-    if not isinstance(thresholds, dict):
-        errors.append("%s: must be a dict" % v("thresholds"))
-        thresholds = {}
-    errors += _check_thresholds(thresholds, v("thresholds"), allow_tiers=True)
+    errors += _check_given_thresholds(settings, v)
 
     period = settings.get("period", 60)
     if not isinstance(period, int) or isinstance(period, bool) or period < 60 or period % 60:
@@ -171,6 +170,31 @@ def validate_monitoring(settings, prefix=""):
     return errors
 
 
+def _check_given_thresholds(settings, v):
+    """The module's ``thresholds`` map, or the role's variables: one per threshold, then ``tier_thresholds`` over them."""
+    if "tier_thresholds" not in settings:
+        thresholds = settings.get("thresholds") or {}
+        if not isinstance(thresholds, dict):
+            return ["%s: must be a dict" % v("thresholds")]
+        return _check_thresholds(thresholds, v("thresholds"), allow_tiers=True)
+    errors = []
+    for key in sorted(THRESHOLDS):
+        if key in settings:
+            errors += _check_threshold(key, settings[key], v(key))
+    overrides = settings.get("tier_thresholds") or {}
+    if not isinstance(overrides, dict):
+        return errors + ["%s: must be a dict" % v("tier_thresholds")]
+    return errors + _check_thresholds(overrides, v("tier_thresholds"), allow_tiers=True)
+
+
+def _check_threshold(key, value, where):
+    _default, low, high = THRESHOLDS[key]
+    if not _number(value) or value < low or (high is not None and value > high):
+        bounds = "from %s" % low + (" to %s" % high if high is not None else "")
+        return ["%s: %r must be a number %s" % (where, value, bounds)]
+    return []
+
+
 def _check_thresholds(thresholds, where, allow_tiers):
     errors = []
     for key, value in sorted(thresholds.items(), key=lambda item: str(item[0])):
@@ -184,10 +208,7 @@ def _check_thresholds(thresholds, where, allow_tiers):
             known = sorted(THRESHOLDS) + (list(APP_TIERS) if allow_tiers else [])
             errors.append("%s.%s: unknown threshold; known: %s" % (where, key, ", ".join(known)))
             continue
-        _default, low, high = THRESHOLDS[key]
-        if not _number(value) or value < low or (high is not None and value > high):
-            bounds = "from %s" % low + (" to %s" % high if high is not None else "")
-            errors.append("%s.%s: %r must be a number %s" % (where, key, value, bounds))
+        errors += _check_threshold(key, value, "%s.%s" % (where, key))
     return errors
 
 
@@ -260,6 +281,10 @@ def watched_resources(stack, raw):
             name = dict((t["Key"], t.get("Value")) for t in nat.get("Tags", [])).get("Name") or nat["NatGatewayId"]
             found["nat_gateways"].append((name, nat["NatGatewayId"]))
     found["nat_gateways"].sort()
+    tables = set(stack_names.nosql(stack)["tables"].values())
+    found["dynamodb_tables"] = sorted(t["TableName"] for t in raw.get("dynamodb_tables", []) if t["TableName"] in tables and t.get("TableStatus") != "DELETING")
+    cluster = raw.get("eks_cluster")
+    found["eks_cluster"] = cluster["name"] if cluster and belongs_to(cluster.get("tags") or {}, stack) and cluster.get("status") != "DELETING" else None
     return found
 
 
@@ -292,7 +317,7 @@ def _alarm(cfg, tier, metric, description, namespace, metric_name, dimensions, s
 
 
 GT, GE, LT = "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold"
-ELB, RDS = "AWS/ApplicationELB", "AWS/RDS"
+ELB, RDS, DDB = "AWS/ApplicationELB", "AWS/RDS", "AWS/DynamoDB"
 AGENT = "<agent>"  # the stack's CloudWatch agent namespace, hatrading/<stack>
 # (watches, name, description, namespace, metric, statistic, comparison, threshold key, unit factor, missing data)
 # Error counts: no data is no errors (notBreaching). Healthy hosts: no data is no host (breaching).
@@ -311,6 +336,8 @@ ALARMS = (
     ("db", "connections-high", "Database connections", RDS, "DatabaseConnections", "Maximum", GT, "db_connections", 1, "missing"),
     ("rds", "free-storage-low", "Database free storage (bytes)", RDS, "FreeStorageSpace", "Minimum", LT, "db_free_storage_gib", GIB, "missing"),
     ("reader", "replica-lag", "Replica lag of Aurora reader %s (ms)", RDS, "AuroraReplicaLag", "Maximum", GT, "db_replica_lag_ms", 1, "missing"),
+    ("table", "read-throttles", "Throttled reads of DynamoDB table %s", DDB, "ReadThrottleEvents", "Sum", GT, "nosql_throttled_requests", 1, "notBreaching"),
+    ("table", "write-throttles", "Throttled writes of DynamoDB table %s", DDB, "WriteThrottleEvents", "Sum", GT, "nosql_throttled_requests", 1, "notBreaching"),
     (
         "nat",
         "nat-port-allocation",
@@ -323,6 +350,8 @@ ALARMS = (
         1,
         "notBreaching",
     ),
+    ("eks", "api-5xx", "5XX answered by the API server of %s", "AWS/EKS", "apiserver_request_total_5XX", "Sum", GE, "eks_api_5xx_count", 1, "notBreaching"),
+    ("eks", "pending-pods", "Pods the scheduler of %s cannot place", "AWS/EKS", "scheduler_pending_pods", "Maximum", GT, "eks_pending_pods", 1, "notBreaching"),
 )
 
 
@@ -377,6 +406,10 @@ def desired_alarms(cfg, found, topic_arn):
     for name, nat_id in found.get("nat_gateways", []):
         short = name[len(stack) + 5 :] if name.startswith(stack + "-nat-") else nat_id
         add("nat", "network", name, {"NatGatewayId": nat_id}, t, "-" + short)
+    for table in found.get("dynamodb_tables", []):  # the optional nosql tier: no note when it is not deployed
+        add("table", "nosql", table, {"TableName": table}, t, "-" + table[len(stack) + 1 :])
+    if found.get("eks_cluster"):  # the optional EKS tier, when deployed
+        add("eks", "eks", found["eks_cluster"], {"ClusterName": found["eks_cluster"]}, t)
     return alarms, notes
 
 

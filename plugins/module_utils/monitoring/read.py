@@ -24,6 +24,8 @@ def read_watched(clients, stack):
     # a cluster's members are in its answer: the instance is asked only for a single RDS instance
     raw["db_instances"] = [] if raw["db_clusters"] else view.db_instances()
     raw["nat_gateways"] = view.nat_gateways()
+    raw["dynamodb_tables"] = view.dynamodb_tables()
+    raw["eks_cluster"] = view.eks_cluster()
     return raw
 
 

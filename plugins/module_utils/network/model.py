@@ -21,6 +21,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import i
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_cidr
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_log_retention
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_region
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
@@ -96,6 +97,7 @@ def validate_network(settings, prefix=""):
         return prefix + option
 
     errors = validate_stack_name(settings.get("stack"), v("stack"))
+    errors += validate_region(settings.get("region"), v("region"))
     errors += validate_tags(settings.get("tags"), v("tags"))
     errors += _validate_resilience(settings, v)
     az_count, az_errors = _validate_azs(settings, v)

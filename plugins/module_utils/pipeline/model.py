@@ -18,6 +18,7 @@ import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import compare_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.buckets import private_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import SECRET_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
@@ -603,15 +604,7 @@ def compare_repository(want, have):
 
 
 def desired_bucket(cfg, name):
-    kms = cfg.get("kms_key_arn")
-    encryption = {"algorithm": "aws:kms", "kms_key": kms, "bucket_key": True} if kms else {"algorithm": "AES256", "kms_key": None, "bucket_key": False}
-    return {
-        "public_access_block": {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True},
-        "ownership": "BucketOwnerEnforced",
-        "encryption": encryption,
-        "versioning": "Enabled",
-        "tags": stack_tags(cfg["stack"], TIER, name, cfg.get("tags")),
-    }
+    return private_bucket(cfg.get("kms_key_arn"), stack_tags(cfg["stack"], TIER, name, cfg.get("tags")))
 
 
 def desired_log_group(cfg, name):

@@ -89,6 +89,7 @@ class Drawing:
     def svg(self):
         y = self.edge(16)
         y = self.vpc(y + 30)
+        y = self.nosql(y)
         y = self.pipeline(y + 30)
         self.legend(y + 14)
         height = y + 50
@@ -184,6 +185,21 @@ class Drawing:
                 self.col_x(az) + 8, y + 30, 200, BOX_H + 6, "standby" if standby else "db", title, "%s, %s" % (db["engine"], member["class"]), standby
             )
 
+    def nosql(self, y):
+        """The regional DynamoDB tables under the VPC, when the optional tier is deployed."""
+        tables = (self.report.get("nosql") or {}).get("tables") or []
+        if not tables:
+            return y
+        y += 30
+        self.out.append(_text(12, y + 26, "nosql", "h"))
+        self.out.append(_text(LABEL_W + 20, y - 6, "DynamoDB, regional (3 AZs)", "s"))
+        x = LABEL_W + 20
+        for table in tables:
+            detail = "%s, PITR %s" % (table["billing"].lower().replace("_", " "), "on" if table["point_in_time_recovery"] else "off")
+            self.out += _box(x, y, 260, BOX_H, "edge", "table " + table["name"], detail, light=True)
+            x += 290
+        return y + BOX_H
+
     def pipeline(self, y):
         part = self.report["pipeline"]
         steps = [
@@ -213,7 +229,9 @@ def render(report, audit_lines=None, cost_lines=None):
     """The whole page."""
     sections = []
     for tier, lines_of in text.SECTIONS:
-        sections.append("<h2>%s</h2><pre>%s</pre>" % (tier, escape("\n".join(lines_of(report[tier])))))
+        lines = lines_of(report[tier])
+        if lines:  # an optional tier not deployed has no section
+            sections.append("<h2>%s</h2><pre>%s</pre>" % (tier, escape("\n".join(lines))))
     if cost_lines:
         sections.append("<h2>cost</h2><pre>%s</pre>" % escape("\n".join(cost_lines)))
     if audit_lines:

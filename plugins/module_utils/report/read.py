@@ -38,7 +38,58 @@ def read_report(clients, stack, region, view=None):
         "cdn": cdn_part(clients, stack, region),
         "monitoring": monitoring_part(clients, stack),
         "pipeline": pipeline_part(clients, stack, region),
+        "nosql": nosql_part(view),
+        "eks": eks_part(view),
     }
+
+
+def eks_part(view):
+    """The EKS tier's cluster and node groups (none when the optional tier is not deployed)."""
+    cluster = view.eks_cluster()
+    if not cluster:
+        return {"cluster": None, "nodegroups": []}
+    vpc = cluster.get("resourcesVpcConfig") or {}
+    groups = []
+    for group in view.eks_nodegroups():
+        scaling = group.get("scalingConfig") or {}
+        groups.append(
+            {
+                "name": group["nodegroupName"],
+                "status": group.get("status"),
+                "zone": (group.get("labels") or {}).get("topology.kubernetes.io/zone", "-"),
+                "sizes": "%s..%s, %s now" % (scaling.get("minSize"), scaling.get("maxSize"), scaling.get("desiredSize")),
+            }
+        )
+    return {
+        "cluster": cluster["name"],
+        "version": cluster.get("version"),
+        "status": cluster.get("status"),
+        "endpoint": "public and private"
+        if vpc.get("endpointPublicAccess") and vpc.get("endpointPrivateAccess")
+        else ("public" if vpc.get("endpointPublicAccess") else "private"),
+        "subnets": len(vpc.get("subnetIds") or []),
+        "secrets_encrypted": any("secrets" in (c.get("resources") or []) for c in cluster.get("encryptionConfig") or []),
+        "nodegroups": sorted(groups, key=lambda g: g["name"]),
+    }
+
+
+def nosql_part(view):
+    """The nosql tier's tables: billing, status, backups, protection, replicas (none when the tier is not deployed)."""
+    tables = []
+    for table in view.dynamodb_tables_with_backups():
+        pitr = ((table.get("ContinuousBackups") or {}).get("PointInTimeRecoveryDescription") or {}).get("PointInTimeRecoveryStatus")
+        tables.append(
+            {
+                "name": table["TableName"],
+                "status": table.get("TableStatus"),
+                "billing": (table.get("BillingModeSummary") or {}).get("BillingMode") or "PROVISIONED",
+                "point_in_time_recovery": pitr == "ENABLED",
+                "deletion_protection": bool(table.get("DeletionProtectionEnabled")),
+                "encrypted_with": (table.get("SSEDescription") or {}).get("KMSMasterKeyArn") or "AWS owned key",
+                "replicas": sorted(r["RegionName"] for r in table.get("Replicas") or []),
+            }
+        )
+    return {"tables": tables}
 
 
 def _rules(permissions, group_names):

@@ -91,19 +91,46 @@ def pipeline_lines(part):
     return lines + ["  stages: %s" % (" -> ".join(part["stages"]) or "-")]
 
 
+def nosql_lines(part):
+    """Nothing when the optional tier is not deployed."""
+    lines = ["DynamoDB: %d tables (regional, each kept in 3 AZs by DynamoDB)" % len(part["tables"])] if part["tables"] else []
+    for table in part["tables"]:
+        facts = (
+            table["name"],
+            table["status"],
+            table["billing"],
+            "on" if table["point_in_time_recovery"] else "off",
+            "on" if table["deletion_protection"] else "off",
+        )
+        line = "  table %s %s, %s, point-in-time recovery %s, deletion protection %s" % facts
+        lines.append(line + (", replicas in %s" % ", ".join(table["replicas"]) if table["replicas"] else ""))
+    return lines
+
+
+def eks_lines(part):
+    """Nothing when the optional tier is not deployed."""
+    if not part["cluster"]:
+        return []
+    facts = (part["cluster"], part["version"], part["status"], part["endpoint"], part["subnets"], "encrypted" if part["secrets_encrypted"] else "NOT encrypted")
+    lines = ["EKS cluster %s %s %s, %s endpoint, %d app subnets, secrets %s" % facts]
+    return lines + ["  node group %s in %s: %s, %s" % (g["name"], g["zone"], g["status"], g["sizes"]) for g in part["nodegroups"]]
+
+
 SECTIONS = (
     ("network", network_lines),
     ("database", database_lines),
+    ("nosql", nosql_lines),
     ("compute", compute_lines),
     ("cdn", cdn_lines),
     ("monitoring", monitoring_lines),
     ("pipeline", pipeline_lines),
+    ("eks", eks_lines),
 )
 
 
 def render(report):
     lines = ["== stack %s (%s) ==" % (report["stack"], report["region"])]
     for tier, lines_of in SECTIONS:
-        lines.append("")
-        lines += lines_of(report[tier])
+        part = lines_of(report[tier])
+        lines += [""] + part if part else []
     return lines

@@ -155,3 +155,29 @@ def test_render_puts_the_fix_under_each_problem():
     lines = audit.render(audit.audit(snapshot))
     index = [i for i, line in enumerate(lines) if line.startswith("WARN")][0]
     assert lines[index + 1].strip().startswith("fix: deploy the network role")
+
+
+def nosql_table(name, pitr="ENABLED", protected=True, status="ACTIVE", replicas=()):
+    return {
+        "TableName": name,
+        "TableStatus": status,
+        "DeletionProtectionEnabled": protected,
+        "Replicas": [{"RegionName": region} for region in replicas],
+        "ContinuousBackups": {"PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": pitr}},
+    }
+
+
+def test_nosql_tables_are_checked_for_pitr_protection_and_service():
+    snapshot = {"stack": "s", "dynamodb_tables": [nosql_table("s-sessions", replicas=["us-west-2"]), nosql_table("s-market", pitr="DISABLED", protected=False)]}
+    found = dict(((f["check"], f["resource"]), f) for f in audit.audit(snapshot, tiers=("nosql",)))
+    assert found[("nosql.az_spread", "s-sessions")]["status"] == audit.PASS
+    assert "replicas in us-west-2" in found[("nosql.az_spread", "s-sessions")]["detail"]
+    assert found[("nosql.point_in_time_recovery", "s-sessions")]["status"] == audit.PASS
+    assert found[("nosql.point_in_time_recovery", "s-market")]["status"] == audit.WARN
+    assert found[("nosql.point_in_time_recovery", "s-market")]["fix"] == "nosql_point_in_time_recovery: true"
+    assert found[("nosql.deletion_protection", "s-market")]["status"] == audit.WARN
+
+
+def test_nosql_without_tables_is_skipped_and_not_audited_unless_asked():
+    assert [f["status"] for f in audit.audit({"stack": "s", "dynamodb_tables": []}, tiers=("nosql",))] == [audit.SKIP]
+    assert audit.audit({"stack": "s"}, tiers=()) == []

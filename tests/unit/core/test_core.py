@@ -73,4 +73,36 @@ def test_the_stack_view_reads_each_family_once():
 def test_every_tier_of_the_registry_has_its_checks():
     assert set(validators.VALIDATORS) == set(registry.NAMES) | {"stack"}
     message, errors = validators.check("nosuchtier", {})
-    assert errors == ["tier: 'nosuchtier' is not a tier; use one of cdn, compute, database, monitoring, network, pipeline, stack"]
+    assert errors == ["tier: 'nosuchtier' is not a tier; use one of cdn, compute, database, eks, monitoring, network, nosql, pipeline, stack"]
+
+
+def _when(entry):
+    return entry.get("when")
+
+
+def test_optional_tiers_run_only_when_switched_on():
+    site = yaml.safe_load((REPO / "playbooks" / "site.yml").read_text())
+    teardown = yaml.safe_load((REPO / "playbooks" / "teardown.yml").read_text())
+    deploy = dict((e["role"].split(".")[-1], e) for e in [p for p in site if p.get("roles")][0]["roles"])
+    validate = dict((t["ansible.builtin.include_role"]["name"].split(".")[-1], t) for t in site[0]["tasks"] if "ansible.builtin.include_role" in t)
+    delete = dict((e["role"].split(".")[-1], e) for e in [p for p in teardown if p.get("roles")][0]["roles"])
+    for tier in registry.TIERS:
+        want = "%s | default(false) | bool" % registry.switch(tier.name) if tier.optional else None
+        assert _when(deploy[tier.name]) == _when(validate[tier.name]) == _when(delete[tier.name]) == want, tier.name
+
+
+GROWTH_OVERRIDES = {"database_engine"}  # the demo settings growth.yml changes: the database grows into Aurora
+
+
+def test_growth_vars_are_the_demo_plus_the_optional_tiers_on():
+    demo = yaml.safe_load((REPO / "playbooks" / "vars" / "demo.yml").read_text())
+    growth = yaml.safe_load((REPO / "playbooks" / "vars" / "growth.yml").read_text())
+    optional = [tier.name for tier in registry.TIERS if tier.optional]
+    switches = set(registry.switch(name) for name in optional)
+    assert optional
+    kept = switches | GROWTH_OVERRIDES
+    assert dict((k, v) for k, v in growth.items() if k in demo and k not in kept) == dict((k, v) for k, v in demo.items() if k not in kept)
+    assert growth["database_engine"] == "aurora" and growth["database_aurora_reader_scaling"] is True
+    for name in optional:
+        assert not registry.enabled(name, demo) and registry.enabled(name, growth), name
+    assert registry.enabled("network", demo) and registry.switch("network") is None

@@ -5,6 +5,7 @@ from pathlib import Path
 import yaml
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import settings
+from ansible_collections.hatrading.aws.plugins.module_utils.validators import failure_message
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -29,7 +30,18 @@ def test_values_are_converted_to_their_declared_types():
 
 def test_a_value_that_cannot_be_converted_names_the_variable():
     _converted, errors = settings.convert(network_options(), {"network_stack": "demo", "network_az_count": "three"})
-    assert len(errors) == 1 and "network_az_count" in errors[0]
+    assert len(errors) == 1 and errors[0].startswith("network_az_count: ") and "three" in errors[0]
+
+
+def test_a_wrong_choice_starts_with_the_variable():
+    _converted, errors = settings.convert(network_options(), {"network_stack": "demo", "network_nat_mode": "both"})
+    assert errors == ["network_nat_mode: value of network_nat_mode must be one of: per_az, single, none, got: both"]
+
+
+def test_a_failure_puts_its_first_problem_on_the_first_line():
+    message = failure_message("database", ["database_engine: 'oracle' is not an engine", "database_port: 70000 is not a port"])
+    assert message.splitlines() == ["Invalid database settings: database_engine: 'oracle' is not an engine", "- database_port: 70000 is not a port"]
+    assert failure_message("database", []) is None
 
 
 def test_a_misspelt_variable_fails_with_the_closest_known_name():

@@ -98,6 +98,7 @@ def test_defaults_are_valid():
         ({"log_exports": ["slowquery"]}, "database_log_exports"),
         ({"master_username": "postgres"}, "database_master_username"),
         ({"restore_from_snapshot": "bad--name"}, "database_restore_from_snapshot"),
+        ({"name": "1st"}, "database_name"),  # the role's database_name, its prefix stripped
         ({"state": "absent"}, "database_confirm_delete"),
         ({"state": "absent", "confirm_delete": "other"}, "database_confirm_delete"),
         ({"stack": "Bad_Stack"}, "database_stack"),
@@ -107,6 +108,15 @@ def test_defaults_are_valid():
 def test_bad_settings_name_the_variable(settings, variable):
     errors = model.validate_database(dict({"stack": "demo"}, **settings), "database_")
     assert errors and any(error.startswith(variable + ":") for error in errors), errors
+
+
+def test_empty_engine_version_takes_the_default():
+    assert model.validate_database({"stack": "demo", "engine_version": ""}, "database_") == []
+
+
+def test_module_database_name_is_named_as_the_option():
+    errors = model.validate_database({"stack": "demo", "database_name": "1st"})
+    assert errors and errors[0].startswith("database_name:"), errors
 
 
 def test_password_value_is_never_repeated():
@@ -123,7 +133,12 @@ def test_password_value_is_never_repeated():
         {"flavor": "mysql", "engine_version": "8.0.39", "log_exports": ["error", "slowquery", "audit"]},
         {"engine_version": "16"},
         {"state": "absent", "confirm_delete": "demo", "multi_az": False},  # absent ignores the build settings
-        {"monitoring_interval": 60, "monitoring_role_arn": "arn:aws:iam::1:role/m", "performance_insights": True, "performance_insights_retention_days": 93},
+        {
+            "monitoring_interval": 60,
+            "monitoring_role_arn": "arn:aws:iam::123456789012:role/m",
+            "performance_insights": True,
+            "performance_insights_retention_days": 93,
+        },
     ],
 )
 def test_sound_settings_pass(settings):

@@ -105,3 +105,14 @@ def test_markdown_report():
         }
     )
     assert "| time to recover | n/a |" in text and "| 10 / 1 (10.0 %) |" in text and "| 0.0 | drill started | x |" in text
+
+
+def test_markdown_shows_the_audit_after_the_drill():
+    base = {"scenario": "az_loss", "stack": "s", "state": "completed", "timeline": []}
+    assert "HA audit" not in report.as_markdown(base)  # no audit asked
+    counts = {"pass": 20, "warn": 3, "fail": 0, "skip": 0}
+    passed = report.as_markdown(dict(base, audit={"summary": counts, "passed": True, "failed": []}))
+    assert "| HA audit after the drill | passed: 20 pass, 3 warn, 0 fail, 0 skip |" in passed
+    failed = {"check": "compute.group_min_size", "resource": "s-frontend", "detail": "min_size 1", "fix": "..."}
+    text = report.as_markdown(dict(base, audit={"summary": dict(counts, fail=1), "passed": False, "failed": [failed]}))
+    assert "FAILED: 20 pass, 3 warn, 1 fail" in text and "| audit failed: compute.group_min_size | s-frontend: min_size 1 |" in text

@@ -54,6 +54,10 @@ def test_defaults_are_valid():
         ({"thresholds": {"latency_p99_seconds": "fast"}}, "monitoring_thresholds.latency_p99_seconds"),
         ({"thresholds": {"frontend": {"nope": 1}}}, "monitoring_thresholds.frontend.nope"),
         ({"thresholds": {"frontend": 3}}, "monitoring_thresholds.frontend"),
+        # the role's variables (validate reads its argument spec): one per threshold, then tier_thresholds
+        ({"tier_thresholds": {}, "cpu_percent": 150.0}, "monitoring_cpu_percent"),
+        ({"tier_thresholds": {"backend": {"disk_percent": 0}}}, "monitoring_tier_thresholds.backend.disk_percent"),
+        ({"tier_thresholds": {"nope": 1}}, "monitoring_tier_thresholds.nope"),
         ({"period": 45}, "monitoring_period"),
         ({"period": 30}, "monitoring_period"),
         ({"evaluation_periods": 0}, "monitoring_evaluation_periods"),
@@ -66,6 +70,11 @@ def test_defaults_are_valid():
 def test_bad_settings_name_the_variable(settings, variable):
     errors = model.validate_monitoring(dict(cfg(), **settings), "monitoring_")
     assert errors and any(error.startswith(variable) for error in errors), errors
+
+
+def test_role_thresholds_at_their_defaults_are_valid():
+    defaults = dict((key, float(spec[0])) for key, spec in model.THRESHOLDS.items())
+    assert model.validate_monitoring(dict(cfg(tier_thresholds={"frontend": {"latency_p99_seconds": 0.3}}), **defaults), "monitoring_") == []
 
 
 def test_absent_with_confirmation_is_valid_whatever_else():
@@ -367,3 +376,15 @@ def test_someone_elses_topic_and_dashboard_are_never_taken_over_or_deleted():
         model.plan_monitoring(STACK, want, foreign_dashboard)
     assert [c.kind for c in model.plan_teardown(STACK, foreign_dashboard, {}).changes if c.kind == "dashboard"] == []
     assert [c.kind for c in model.plan_teardown(STACK, as_described(want), {}).changes if c.kind == "dashboard"] == ["dashboard"]
+
+
+def test_nosql_tables_get_throttle_alarms_only_when_they_exist():
+    raw = {"dynamodb_tables": [{"TableName": "demo-sessions", "TableStatus": "ACTIVE"}, {"TableName": "other-sessions", "TableStatus": "ACTIVE"}]}
+    assert model.watched_resources(STACK, raw)["dynamodb_tables"] == ["demo-sessions"]
+    without, notes = model.desired_alarms(cfg(), found(), TOPIC)
+    assert not any("throttles" in name for name in without) and not any("nosql" in note for note in notes)
+    alarms, _notes = model.desired_alarms(cfg(thresholds={"nosql_throttled_requests": 5}), dict(found(), dynamodb_tables=["demo-sessions"]), TOPIC)
+    reads = alarms["demo-nosql-read-throttles-sessions"]
+    assert reads["namespace"] == "AWS/DynamoDB" and reads["metric"] == "ReadThrottleEvents" and reads["dimensions"] == [["TableName", "demo-sessions"]]
+    assert reads["threshold"] == 5.0 and reads["treat_missing_data"] == "notBreaching" and reads["tags"]["hatrading:component"] == "nosql"
+    assert alarms["demo-nosql-write-throttles-sessions"]["metric"] == "WriteThrottleEvents"

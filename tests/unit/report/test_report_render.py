@@ -75,6 +75,8 @@ def report():
             "deployment_groups": [],
             "stages": [],
         },
+        "nosql": {"tables": []},
+        "eks": {"cluster": None, "nodegroups": []},
     }
 
 
@@ -100,3 +102,15 @@ def test_the_drawing_has_a_column_per_az_and_colours_instances_by_health():
 def test_names_are_escaped():
     page = html.render(report())
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_the_nosql_tables_have_lines_and_boxes_only_when_deployed():
+    assert not any("DynamoDB" in line for line in text.render(report())) and "table demo-" not in html.render(report())
+    with_tables = report()
+    table = {"name": "demo-market", "status": "ACTIVE", "billing": "PROVISIONED", "point_in_time_recovery": True, "deletion_protection": True}
+    with_tables["nosql"] = {"tables": [dict(table, encrypted_with="arn:k", replicas=["us-west-2"])]}
+    lines = text.render(with_tables)
+    assert "DynamoDB: 1 tables (regional, each kept in 3 AZs by DynamoDB)" in lines
+    assert "  table demo-market ACTIVE, PROVISIONED, point-in-time recovery on, deletion protection on, replicas in us-west-2" in lines
+    page = html.render(with_tables)
+    assert "table demo-market" in page[page.index("<svg") : page.index("</svg>")] and "<h2>nosql</h2>" in page

@@ -1,0 +1,14 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Application Auto Scaling: what the collection asks of it beyond a plain retried call (see base.py: any other operation is one)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
+
+
+class ApplicationAutoScaling(Service):
+    NAME = "application-autoscaling"
+    NOT_FOUND = ("ObjectNotFoundException",)

@@ -1,0 +1,33 @@
+"""The demo stack plus the growth tiers, as issue 16 asks: site.yml with playbooks/vars/growth.yml against moto,
+then a second run that changes nothing and makes no mutating call."""
+
+GROWTH = ("-e", "@playbooks/vars/growth.yml", "-e", "hatrading_report=false")
+
+
+def failures(result):
+    return {name: task.get("msg") for name, task in result["tasks"].items() if task.get("failed") and not task.get("rescued")}
+
+
+def test_the_growth_stack_deploys_then_reruns_without_a_change(fresh_moto, ansible):
+    first = ansible.playbook("playbooks/site.yml", extra_args=GROWTH)
+    assert first["rc"] == 0, (failures(first), first["stderr"][-2000:])
+    dynamodb = fresh_moto.client("dynamodb")
+    assert sorted(dynamodb.list_tables()["TableNames"]) == ["demo-market", "demo-sessions"]
+    cluster = fresh_moto.client("rds").describe_db_clusters(DBClusterIdentifier="demo-database")["DBClusters"][0]
+    assert len(cluster["DBClusterMembers"]) == 2
+    scaling = fresh_moto.client("application-autoscaling")
+    assert [t["ResourceId"] for t in scaling.describe_scalable_targets(ServiceNamespace="rds")["ScalableTargets"]] == ["cluster:demo-database"]
+    assert len(scaling.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]) == 4
+    alarms = [a["AlarmName"] for a in fresh_moto.client("cloudwatch").describe_alarms(AlarmNamePrefix="demo-nosql-")["MetricAlarms"]]
+    assert len(alarms) == 4
+
+    fresh_moto.forget_calls()
+    again = ansible.playbook("playbooks/site.yml", extra_args=GROWTH)
+    assert again["rc"] == 0, failures(again)
+    assert again["stats"]["localhost"]["changed"] == 0, [name for name, task in again["tasks"].items() if task.get("changed")]
+    assert fresh_moto.mutating_calls() == []
+
+    audit = ansible.playbook("playbooks/audit.yml", extra_args=GROWTH[:2] + ("-e", "hatrading_audit_fail_on=never"))
+    findings = audit["tasks"]["Read the stack and check what one AZ or instance failure would do"]["findings"]
+    checks = {(f["check"], f["status"]) for f in findings}
+    assert ("database.reader_azs", "pass") in checks and ("nosql.point_in_time_recovery", "pass") in checks
