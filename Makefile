@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export MOTO_PORT ?= 5000
 
-.PHONY: help install system-packages demo down report env test unit app-test integration ansible-test-units compat molecule lab-test lint sanity galaxy ee ee-test bench bench-book drill clean
+.PHONY: help install system-packages demo down report env test unit app-test integration ansible-test-units compat molecule lab-test lint sanity galaxy ee ee-test bench bench-book drill faults clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -106,6 +106,10 @@ bench: install  ## API calls and seconds, ours beside stock modules, on a fresh 
 
 drill: install  ## failover drills under load in the lab at full scale: instance loss, AZ loss, bad release, database failover, then the audit; and a bad release rolled back by itself; prints the reports and figures (root, Docker; ~10 min)
 	HATRADING_DRILL_SCALE=full $(BIN)/pytest -q -s tests/lab/test_failover_drills.py tests/lab/test_rollback.py
+
+faults: install  ## the whole stack under faults from a proxy on loopback: 10 seeded deploys (20 % throttling, 5 % 500/503), then a lost answer for each network call (docs/faults.md; about an hour)
+	$(BIN)/python tests/faults/run.py throttle --runs 10 --seed 1 --throttle 0.2 --errors 0.05
+	$(BIN)/python tests/faults/run.py lost --tier network
 
 bench-book: install  ## the order book: per-instance vs shared, two back-ends on one PostgreSQL (loopback, bounded)
 	$(BIN)/python bench/orderbook_bench.py

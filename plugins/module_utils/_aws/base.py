@@ -22,8 +22,11 @@ import signal
 
 try:
     from botocore.exceptions import ClientError
+    from botocore.waiter import NormalizedOperationMethod
+    from botocore.waiter import Waiter
     from botocore.waiter import WaiterModel
     from botocore.waiter import create_waiter_with_client
+    from botocore import xform_name
 except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
@@ -33,6 +36,8 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import T
 
 # Throttling codes AWSRetry does not know: JSON-protocol services answer ThrottlingException, S3 SlowDown.
 THROTTLING = ("ThrottlingException", "SlowDown", "RequestThrottled", "RequestThrottledException", "EC2ThrottledException", "PriorRequestNotComplete")
+# Brief server errors AWSRetry does not know by code: JSON services' forms, and an answer with no code (its HTTP status).
+SERVER_ERRORS = ("InternalFailure", "InternalServerError", "ServiceUnavailableException", "500", "502", "503", "504")
 RETRIES = 8
 RAISE = object()  # ``missing=RAISE``: "not found" is an error for this call
 # An undeclared call of these kinds answers None for something already gone: what a delete wants.
@@ -160,9 +165,13 @@ class Service:
         if events is not None:  # every call, waiter polls and pages included, passes the stop check and the journal
             events.register_first("before-call.*.*", INTERRUPTION.before_call, unique_id="hatrading-stop")
             events.register("after-call.*.*", INTERRUPTION.after_call, unique_id="hatrading-journal")
-        self.retry = self.RETRY_CLASS.jittered_backoff(retries=retries, catch_extra_error_codes=list(THROTTLING + tuple(self.RETRY_CODES)), **backoff)
+        self.retry = self.RETRY_CLASS.jittered_backoff(
+            retries=retries, catch_extra_error_codes=list(THROTTLING + SERVER_ERRORS + tuple(self.RETRY_CODES)), **backoff
+        )
         settled = tuple(code for code in self.RETRY_CODES if code not in self.NOT_FOUND)
-        self.retry_settled = self.RETRY_CLASS.jittered_backoff(retries=retries, catch_extra_error_codes=list(THROTTLING + settled), **backoff)
+        self.retry_settled = self.RETRY_CLASS.jittered_backoff(retries=retries, catch_extra_error_codes=list(THROTTLING + SERVER_ERRORS + settled), **backoff)
+        # a waiter's poll: throttling and 5xx only, as "not found" may be what the waiter's acceptors wait for
+        self.poll_retry = self.RETRY_CLASS.jittered_backoff(retries=retries, catch_extra_error_codes=list(THROTTLING + SERVER_ERRORS), **backoff)
 
     def __getattr__(self, operation):
         """Any operation of the service's API not declared in the class: retried, and paginated when botocore can.
@@ -198,11 +207,14 @@ class Service:
     def wait(self, waiter_name, timeout, delay=5, **params):
         """Wait up to ``timeout`` seconds (at least one attempt) on botocore's waiter or one of ``WAITERS``.
 
-        The client's standard retry mode absorbs throttling during the wait, so a waiter does not
-        give up on the first throttled poll.
+        A botocore waiter fails on any error answer its model has no acceptor for, throttling included,
+        even after the client's own retries. Each poll here is retried on throttling and 5xx answers
+        (``poll_retry``) before the waiter sees it, so a long wait (NAT, RDS) survives a throttled poll.
         """
         if self.WAITERS and waiter_name in self.WAITERS["waiters"]:
-            waiter = create_waiter_with_client(waiter_name, WaiterModel(self.WAITERS), self.client)
+            model = create_waiter_with_client(waiter_name, WaiterModel(self.WAITERS), self.client)
         else:
-            waiter = self.client.get_waiter(waiter_name)
+            model = self.client.get_waiter(waiter_name)
+        poll = self.poll_retry(getattr(self.client, xform_name(model.config.operation)))
+        waiter = Waiter(model.name, model.config, NormalizedOperationMethod(poll))
         waiter.wait(WaiterConfig={"Delay": delay, "MaxAttempts": max(1, int(timeout) // delay)}, **params)

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import RETRIES
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import SERVER_ERRORS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import THROTTLING
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
 
@@ -37,5 +38,5 @@ class EC2(Service):
 
     def create_flow_logs_when_role_ready(self, **params):
         """create_flow_logs that also retries InvalidParameter: EC2 may not yet accept a just-made delivery role."""
-        retry = self.RETRY_CLASS.jittered_backoff(retries=RETRIES, catch_extra_error_codes=list(THROTTLING) + ["InvalidParameter"])
+        retry = self.RETRY_CLASS.jittered_backoff(retries=RETRIES, catch_extra_error_codes=list(THROTTLING + SERVER_ERRORS) + ["InvalidParameter"])
         return retry(self.client.create_flow_logs)(**params)

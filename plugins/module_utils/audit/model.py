@@ -90,7 +90,16 @@ def audit_network(snapshot, min_azs):
                 "network_nat_mode: per_az",
             )
         )
+    if len(snapshot["vpcs"]) > 1:  # an answer lost after CreateVpc took effect; the network tier names and removes an empty one
+        ids = ", ".join(vpc["VpcId"] for vpc in snapshot["vpcs"])
+        found.append(
+            finding(
+                "network.one_vpc", "network", "VPC", FAIL, "%d VPCs carry the stack's tags: %s" % (len(snapshot["vpcs"]), ids), "deploy the network role again"
+            )
+        )
     flow = snapshot["flow_logs"]
+    if len(snapshot["vpcs"]) > 1 and any(not any(f.get("ResourceId") == vpc["VpcId"] for f in flow) for vpc in snapshot["vpcs"]):
+        flow = []  # one VPC logged is not enough when two carry the stack's tags
     found.append(
         finding(
             "network.flow_logs",

@@ -14,6 +14,7 @@ __metaclass__ = type
 import base64
 import hashlib
 import json
+import uuid
 
 try:
     from shlex import quote as shell_quote
@@ -532,6 +533,7 @@ class TemplateApplier(Applier):
             VersionDescription=FINGERPRINT_PREFIX + want["fingerprint"],
             LaunchTemplateData=data,
             TagSpecifications=tag_specifications("launch-template", self.spec["tags"]),
+            ClientToken=str(uuid.uuid4()),  # a retry after a lost answer creates nothing more
         )["LaunchTemplate"]
 
     def update_launch_template_version(self, change):
@@ -540,6 +542,7 @@ class TemplateApplier(Applier):
             LaunchTemplateId=change.ref["id"],
             VersionDescription=FINGERPRINT_PREFIX + want["fingerprint"],
             LaunchTemplateData=data,
+            ClientToken=str(uuid.uuid4()),
         )["LaunchTemplateVersion"]
         number = version["VersionNumber"]
         self.ec2.modify_launch_template(LaunchTemplateId=change.ref["id"], DefaultVersion=str(number))

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import uuid
 import secrets as random_source
 import string
 
@@ -96,6 +97,7 @@ def _apply(secretsmanager, change, params, want_tags, mask):
             {"engine": params["engine"], "username": params["username"], "password": password, "dbname": params["database_name"], "port": params["port"]}
         )
         create = dict(Name=change.name, Description="Master credentials of the %s database" % params["stack"], SecretString=value, Tags=tag_list(want_tags))
+        create["ClientRequestToken"] = str(uuid.uuid4())  # the same on every retry: a lost answer creates no second version
         if params["kms_key_id"]:
             create["KmsKeyId"] = params["kms_key_id"]
         return secretsmanager.create_secret(**create)["ARN"]

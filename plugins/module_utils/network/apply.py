@@ -28,8 +28,12 @@ def reconcile(clients, params, run, outcome):
         outcome.plan = model.plan_network(model.desired_network(model.settings_of(params), azs), have)
     else:
         outcome.plan = model.plan_teardown(have)
+    outcome.warnings.extend(model.duplicate_warnings(have))
     applier = NetworkApplier(clients, stack, have, params["wait_timeout"], wait=params.get("wait", True))
-    outcome.plan.apply(applier.handlers(), applier.finishers(), check_mode=run.check_mode)
+    try:
+        outcome.plan.apply(applier.handlers(), applier.finishers(), check_mode=run.check_mode)
+    finally:
+        outcome.warnings.extend(applier.warnings)
     gone = not present and not run.check_mode
     outcome.result["network"] = model.summarize_ids({} if gone else applier.ids)
     outcome.result["nat_gateways_pending"] = applier.pending_nats
@@ -59,7 +63,9 @@ class NetworkApplier(Applier):
         self.ids = dict((kind, dict((name, spec.get("id")) for name, spec in specs.items())) for kind, specs in have.items() if isinstance(specs, dict))
         self.have = have
         self._nacl_associations = None
-        self._spare_addresses = None
+        self._nat_addresses = set()  # allocated in this run for new NATs
+        self._deleted_nats = set()
+        self.warnings = []
 
     def finishers(self):
         return {("nat_gateway", CREATE): self.wait_nat_available, ("nat_gateway", DELETE): self.release_after_nat_deleted}
@@ -162,40 +168,57 @@ class NetworkApplier(Applier):
         self.ids["nat_gateway"][change.name] = nat["NatGatewayId"]
 
     def _address_for(self, name, tags):
-        """An Elastic IP for a NAT: the stack's unused one of that Name (left by a failed run), else a new one."""
-        if self._spare_addresses is None:  # read once, only when a NAT is to be created
-            found = read.unused_addresses(self.ec2, self.stack)
-            self._spare_addresses = dict((tag_dict(a.get("Tags")).get("Name"), a["AllocationId"]) for a in found)
-        if name in self._spare_addresses:
-            return self._spare_addresses.pop(name)
+        """A new Elastic IP for a NAT (idle ones of the stack are released once the NATs are up)."""
         address = self.ec2.allocate_address(Domain="vpc", TagSpecifications=tag_specifications("elastic-ip", tags))
+        self._nat_addresses.add(address["AllocationId"])
         return address["AllocationId"]
 
     def wait_nat_available(self, changes):
         nat_ids = [self._id("nat_gateway", change.name) for change in changes]
-        if not self.wait:
+        if self.wait:
+            self.ec2.wait("nat_gateway_available", self.timeout, NatGatewayIds=nat_ids)
+        else:
             self.pending_nats.extend(nat_ids)
-            return
-        self.ec2.wait("nat_gateway_available", self.timeout, NatGatewayIds=nat_ids)
+        # the addresses of NATs still pending are held too (allocated in this run): only strays go
+        self._release_idle_addresses()
+
+    def _release_idle_addresses(self):
+        """Release the stack's Elastic IPs no NAT holds: left by a failed run, or allocated twice when an answer was lost."""
+        held = self._held_addresses()
+        for address in read.unused_addresses(self.ec2, self.stack):
+            if address["AllocationId"] not in held:
+                self.ec2.release_address(AllocationId=address["AllocationId"])
+                name = tag_dict(address.get("Tags")).get("Name")
+                self.warnings.append("elastic_ip %s: %s carried the stack's tags but no NAT held it; released" % (name, address["AllocationId"]))
 
     def update_nat_gateway(self, change):
         self._tag("nat_gateway", change)
 
     def delete_nat_gateway(self, change):
         self.ec2.delete_nat_gateway(NatGatewayId=change.ref["id"])
+        self._deleted_nats.add(change.ref["id"])
 
     def release_after_nat_deleted(self, changes):
         self.ec2.wait("nat_gateway_deleted", self.timeout, NatGatewayIds=[change.ref["id"] for change in changes])
+        kept = self._held_addresses()  # a duplicate NAT may share its address with the NAT kept
         for change in changes:
             for allocation_id in change.ref.get("allocation_ids", []):
-                self.ec2.release_address(AllocationId=allocation_id)
+                if allocation_id not in kept:
+                    self.ec2.release_address(AllocationId=allocation_id)
+
+    def _held_addresses(self):
+        """The allocation IDs of the NATs kept (not deleted) or created in this run."""
+        kept = [nat for nat in self.have["nat_gateway"].values() if nat.get("id") not in self._deleted_nats]
+        return self._nat_addresses | set(a for nat in kept for a in nat.get("allocation_ids", []))
 
     def delete_elastic_ip(self, change):
         self.ec2.release_address(AllocationId=change.ref["id"])
 
     # -- route tables
     def create_route_table(self, change):
-        table = self.ec2.create_route_table(VpcId=self._vpc_id(), TagSpecifications=tag_specifications("route-table", change.after["tags"]))["RouteTable"]
+        table = self.ec2.create_route_table(
+            VpcId=self._vpc_id(), TagSpecifications=tag_specifications("route-table", change.after["tags"]), ClientToken=str(uuid.uuid4())
+        )["RouteTable"]
         self.ids["route_table"][change.name] = table["RouteTableId"]
         self._set_routes(table["RouteTableId"], change.after["routes"], {})
 
@@ -226,7 +249,9 @@ class NetworkApplier(Applier):
 
     # -- network ACLs
     def create_network_acl(self, change):
-        acl = self.ec2.create_network_acl(VpcId=self._vpc_id(), TagSpecifications=tag_specifications("network-acl", change.after["tags"]))["NetworkAcl"]
+        acl = self.ec2.create_network_acl(
+            VpcId=self._vpc_id(), TagSpecifications=tag_specifications("network-acl", change.after["tags"]), ClientToken=str(uuid.uuid4())
+        )["NetworkAcl"]
         self.ids["network_acl"][change.name] = acl["NetworkAclId"]
         self._set_entries(acl["NetworkAclId"], change.after["entries"], [])
 

@@ -351,14 +351,86 @@ def desired_network(cfg, azs):
 # ---------------------------------------------------------------- actual state
 
 
-def _named(resources, stack, id_key):
-    """{Name: (resource, tags)} of the stack's network resources; the first wins on a duplicate Name."""
-    found = {}
+def _named(resources, stack, id_key, kind=None, duplicates=None, dependents=None):
+    """{Name: (resource, tags)} of the stack's network resources.
+
+    Two carrying the same Name (an answer lost after the create took effect, then a retry) are never
+    resolved silently: the one holding the most ``dependents(resource)`` is adopted (the first found among
+    equals) and each other one is added to ``duplicates`` with its own count of dependents.
+    """
+    candidates = {}
     for resource in resources:
         tags = tag_dict(resource.get("Tags"))
-        if belongs_to(tags, stack, TIER) and tags.get(TAG_NAME) and tags[TAG_NAME] not in found:
-            found[tags[TAG_NAME]] = (resource, tags)
+        if belongs_to(tags, stack, TIER) and tags.get(TAG_NAME):
+            candidates.setdefault(tags[TAG_NAME], []).append((resource, tags))
+    found = {}
+    for name, same_name in candidates.items():
+        ranked = sorted(same_name, key=lambda candidate: -dependents(candidate[0])) if dependents else same_name  # stable: first among equals
+        found[name] = ranked[0]
+        for resource, _tags in ranked[1:]:
+            if duplicates is not None:
+                held = dependents(resource) if dependents else 0
+                duplicates.append({"kind": kind, "name": name, "id": resource[id_key], "kept": ranked[0][0][id_key], "dependents": held, "resource": resource})
     return found
+
+
+def _dependents(raw):
+    """fn(resource) -> how many of the stack's other resources use it, by kind: what makes a duplicate the one to keep."""
+    subnets_by_vpc, nats_by_subnet, subnet_tables = {}, {}, {}
+    for subnet in raw.get("subnets", []):
+        subnets_by_vpc[subnet.get("VpcId")] = subnets_by_vpc.get(subnet.get("VpcId"), 0) + 1
+    for nat in raw.get("nat_gateways", []):
+        nats_by_subnet[nat.get("SubnetId")] = nats_by_subnet.get(nat.get("SubnetId"), 0) + 1
+    for table in raw.get("route_tables", []):
+        for association in table.get("Associations", []):
+            if association.get("SubnetId"):
+                subnet_tables[association["SubnetId"]] = subnet_tables.get(association["SubnetId"], 0) + 1
+
+    def associations(resource):
+        return sum(1 for association in resource.get("Associations", []) if association.get("SubnetId"))
+
+    return {
+        "vpc": lambda vpc: subnets_by_vpc.get(vpc["VpcId"], 0),
+        "internet_gateway": lambda igw: len(igw.get("Attachments", [])),
+        "subnet": lambda subnet: nats_by_subnet.get(subnet["SubnetId"], 0) + subnet_tables.get(subnet["SubnetId"], 0),
+        "nat_gateway": lambda nat: sum(
+            1 for table in raw.get("route_tables", []) for route in table.get("Routes", []) if route.get("NatGatewayId") == nat["NatGatewayId"]
+        ),
+        "route_table": lambda table: associations(table) + sum(1 for route in table.get("Routes", []) if route.get("GatewayId") != "local"),
+        "network_acl": associations,
+        "security_group": lambda group: 0,
+        "elastic_ip": lambda address: 1 if address.get("AssociationId") else 0,
+    }
+
+
+def _duplicate_spec(duplicate):
+    """What the delete handler of the duplicate's kind needs: its ID, and what must go before it."""
+    resource = duplicate["resource"]
+    spec = {"id": duplicate["id"], "duplicate_of": duplicate["kept"], "dependents": duplicate["dependents"]}
+    if duplicate["kind"] == "internet_gateway":
+        spec["vpc_ids"] = [a["VpcId"] for a in resource.get("Attachments", [])]
+    if duplicate["kind"] in ("route_table", "network_acl"):
+        spec["association_ids"] = [
+            a.get("RouteTableAssociationId") or a.get("NetworkAclAssociationId") for a in resource.get("Associations", []) if not a.get("Main")
+        ]
+    if duplicate["kind"] == "nat_gateway":
+        spec["allocation_ids"] = [a["AllocationId"] for a in resource.get("NatGatewayAddresses", []) if a.get("AllocationId")]
+    return spec
+
+
+def duplicate_warnings(have):
+    """One line per duplicate found: which was kept, and whether the other is deleted or left (and why)."""
+    lines = []
+    for kind, name, spec in have.get("duplicates", []):
+        fate = (
+            "deleting the empty one"
+            if not spec["dependents"]
+            else "leaving it, as %d of the stack's resources use it: move them and run again" % spec["dependents"]
+        )
+        lines.append(
+            "%s %s: two carry the stack's tags, %s (kept, it holds the stack's resources) and %s; %s" % (kind, name, spec["duplicate_of"], spec["id"], fate)
+        )
+    return lines
 
 
 def _permission_rules(permissions, group_names):
@@ -395,15 +467,20 @@ def _nacl_entry(entry):
 def actual_network(raw, stack):
     """Describe answers -> {kind: {Name: description + ids}}, the same shape as desired_network."""
     have = dict((kind, {}) for kind in KINDS + ("elastic_ip",))
+    duplicates, dependents = [], _dependents(raw)
+
+    def named(kind, key, id_key):
+        return _named(raw.get(key, []), stack, id_key, kind, duplicates, dependents[kind])
+
     ids = {}  # resource ID -> "kind/Name", to name route targets and rule peers
-    for name, (vpc, tags) in _named(raw.get("vpcs", []), stack, "VpcId").items():
+    for name, (vpc, tags) in named("vpc", "vpcs", "VpcId").items():
         have["vpc"][name] = {"cidr": vpc["CidrBlock"], "tags": tags, "id": vpc["VpcId"]}
-    for name, (igw, tags) in _named(raw.get("internet_gateways", []), stack, "InternetGatewayId").items():
+    for name, (igw, tags) in named("internet_gateway", "internet_gateways", "InternetGatewayId").items():
         attached = [a["VpcId"] for a in igw.get("Attachments", []) if a.get("State") in ("available", "attached", "attaching")]
         have["internet_gateway"][name] = {"attached": bool(attached), "tags": tags, "id": igw["InternetGatewayId"], "vpc_ids": attached}
         ids[igw["InternetGatewayId"]] = "internet_gateway/" + name
     subnet_names = {}
-    for name, (subnet, tags) in _named(raw.get("subnets", []), stack, "SubnetId").items():
+    for name, (subnet, tags) in named("subnet", "subnets", "SubnetId").items():
         have["subnet"][name] = {
             "cidr": subnet["CidrBlock"],
             "az": subnet["AvailabilityZone"],
@@ -413,7 +490,7 @@ def actual_network(raw, stack):
         }
         subnet_names[subnet["SubnetId"]] = name
     live_nats = [nat for nat in raw.get("nat_gateways", []) if nat.get("State") in ("pending", "available")]
-    for name, (nat, tags) in _named(live_nats, stack, "NatGatewayId").items():
+    for name, (nat, tags) in _named(live_nats, stack, "NatGatewayId", "nat_gateway", duplicates, dependents["nat_gateway"]).items():
         allocations = [a["AllocationId"] for a in nat.get("NatGatewayAddresses", []) if a.get("AllocationId")]
         have["nat_gateway"][name] = {
             "subnet": subnet_names.get(nat["SubnetId"], nat["SubnetId"]),
@@ -423,13 +500,13 @@ def actual_network(raw, stack):
             "allocation_ids": allocations,
         }
         ids[nat["NatGatewayId"]] = "nat_gateway/" + name
-    _actual_route_tables(have, raw, stack, ids, subnet_names)
+    _actual_route_tables(have, raw, stack, ids, subnet_names, named)
     in_use = set(a for nat in have["nat_gateway"].values() for a in nat["allocation_ids"])
-    for name, (address, tags) in _named(raw.get("addresses", []), stack, "AllocationId").items():
+    for name, (address, tags) in named("elastic_ip", "addresses", "AllocationId").items():
         if address["AllocationId"] not in in_use:  # left over from a NAT that failed or was deleted
             have["elastic_ip"][name] = {"tags": tags, "id": address["AllocationId"], "public_ip": address.get("PublicIp")}
-    _actual_network_acls(have, raw, stack, subnet_names)
-    groups = _named(raw.get("security_groups", []), stack, "GroupId")
+    _actual_network_acls(have, raw, stack, subnet_names, named)
+    groups = named("security_group", "security_groups", "GroupId")
     group_names = dict((group["GroupId"], name) for name, (group, _tags) in groups.items())
     group_names.update((group["GroupId"], DEFAULT_SG) for group in raw.get("security_groups", []) if group.get("GroupName") == "default")
     for name, (group, tags) in groups.items():
@@ -439,12 +516,13 @@ def actual_network(raw, stack):
         if group.get("GroupName") == "default":
             have["security_group_rules"][DEFAULT_SG] = _group_rules(group, group_names)
             have["security_group"].setdefault(DEFAULT_SG, {"id": group["GroupId"], "builtin": True})
+    have["duplicates"] = [(duplicate["kind"], duplicate["name"], _duplicate_spec(duplicate)) for duplicate in duplicates]
     return have
 
 
-def _actual_route_tables(have, raw, stack, ids, subnet_names):
+def _actual_route_tables(have, raw, stack, ids, subnet_names, named):
     """The stack's route tables, their routes (targets named by ``ids``) and which subnet uses which."""
-    for name, (table, tags) in _named(raw.get("route_tables", []), stack, "RouteTableId").items():
+    for name, (table, tags) in named("route_table", "route_tables", "RouteTableId").items():
         routes = {}
         for route in table.get("Routes", []):
             if route.get("GatewayId") == "local" or not route.get("DestinationCidrBlock") or route.get("Origin") == "CreateRouteTable":
@@ -468,10 +546,10 @@ def _actual_route_tables(have, raw, stack, ids, subnet_names):
                 }
 
 
-def _actual_network_acls(have, raw, stack, subnet_names):
+def _actual_network_acls(have, raw, stack, subnet_names, named):
     """The stack's network ACLs, their entries, which subnet uses which, and the VPC's default ACL."""
     nacl_names = {}
-    for name, (nacl, tags) in _named(raw.get("network_acls", []), stack, "NetworkAclId").items():
+    for name, (nacl, tags) in named("network_acl", "network_acls", "NetworkAclId").items():
         entries = [_nacl_entry(e) for e in nacl.get("Entries", []) if e["RuleNumber"] < 32767]
         associations = [a["NetworkAclAssociationId"] for a in nacl.get("Associations", [])]
         have["network_acl"][name] = {"entries": sorted(entries), "tags": tags, "id": nacl["NetworkAclId"], "association_ids": associations}
@@ -563,6 +641,9 @@ def plan_network(want, have):
             found = dict((name, spec) for name, spec in found.items() if not spec.get("builtin"))
         for change in _diff(kind, wanted, found, delete_extra):
             (deletes.setdefault(kind, []) if change.action == DELETE else forward).append(change)
+    for kind, name, spec in have.get("duplicates", []):
+        if not spec["dependents"]:  # an empty duplicate goes; one in use stays (duplicate_warnings names it)
+            deletes.setdefault(kind, []).append(_duplicate_delete(kind, name, spec))
     plan = Plan(forward)
     for kind in TEARDOWN_ORDER:
         plan.extend(deletes.get(kind, []))
@@ -583,12 +664,20 @@ def plan_teardown(have):
     ]
     for name in referencing:  # groups referring to each other cannot be deleted until the references go
         plan.extend([Change(DELETE, "security_group_references", name, before=have["security_group_rules"][name], ref=have["security_group_rules"][name])])
+    duplicates = {}
+    for kind, name, spec in have.get("duplicates", []):
+        duplicates.setdefault(kind, []).append(_duplicate_delete(kind, name, spec))
     for kind in TEARDOWN_ORDER[1:]:
         for name, spec in have[kind].items():
             if spec.get("builtin"):
                 continue
             plan.extend([Change(DELETE, kind, name, before=spec, ref=spec)])
+        plan.extend(duplicates.get(kind, []))
     return plan
+
+
+def _duplicate_delete(kind, name, spec):
+    return Change(DELETE, kind, "%s (duplicate %s)" % (name, spec["id"]), before=spec, ref=spec)
 
 
 def summarize_ids(ids):

@@ -106,8 +106,8 @@ def network_part(clients, view):
     vpcs = view.vpcs()
     if not vpcs:
         return {"vpc": None}
-    vpc = vpcs[0]
     subnets = view.subnets()
+    vpc = max(vpcs, key=lambda v: sum(1 for s in subnets if s.get("VpcId") == v["VpcId"]))  # the one holding the stack, if two carry its tags
     subnet_names = dict((s["SubnetId"], name_of(s)) for s in subnets)
     subnet_azs = dict((s["SubnetId"], s["AvailabilityZone"]) for s in subnets)
     groups = view.security_groups()

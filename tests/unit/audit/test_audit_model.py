@@ -81,6 +81,14 @@ def test_no_nat_and_no_flow_log_warn():
     assert {f["check"]: f["status"] for f in found if f["status"] != audit.PASS} == {"network.nat_per_az": "warn", "network.flow_logs": "warn"}
 
 
+def test_two_vpcs_of_the_stack_fail_and_each_needs_its_flow_log():
+    """A lost CreateVpc answer left a second VPC: the audit does not pass it, even with the other VPC logged."""
+    snapshot = healthy_stack()
+    snapshot.update(vpcs=[{"VpcId": "vpc-1"}, {"VpcId": "vpc-2"}], flow_logs=[{"FlowLogId": "fl-1", "ResourceId": "vpc-2"}])
+    found = audit.audit_network(snapshot, 2)
+    assert {f["check"]: f["status"] for f in found if f["status"] != audit.PASS} == {"network.one_vpc": "fail", "network.flow_logs": "warn"}
+
+
 def test_group_with_one_instance_in_one_az_fails_and_warns():
     snapshot = healthy_stack()
     group = snapshot["auto_scaling_groups"][0]

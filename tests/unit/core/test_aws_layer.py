@@ -3,6 +3,7 @@
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.exceptions import WaiterError
 from botocore.stub import Stubber
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws import base
@@ -75,17 +76,38 @@ def test_an_answer_without_an_error_code_is_an_error_not_a_key_error():
     assert base.StackRetry.status_code_from_exception(error) == ""
 
 
-def test_wait_uses_a_bounded_waiter(monkeypatch):
+def test_wait_is_bounded_by_its_timeout():
     ec2 = EC2(client("ec2"))
-    seen = {}
+    with Stubber(ec2.client) as stub:
+        for _poll in range(12):  # 60 s / 5 s: twelve polls, then the waiter gives up
+            stub.add_response("describe_vpcs", {"Vpcs": [{"VpcId": "vpc-1", "State": "pending"}]}, {"VpcIds": ["vpc-1"]})
+        with pytest.raises(WaiterError):
+            ec2.wait("vpc_available", timeout=60, delay=5, VpcIds=["vpc-1"])
+        stub.assert_no_pending_responses()
 
-    class Waiter:
-        def wait(self, **params):
-            seen.update(params)
 
-    monkeypatch.setattr(ec2.client, "get_waiter", lambda name: Waiter())
-    ec2.wait("vpc_available", timeout=60, delay=5, VpcIds=["vpc-1"])
-    assert seen == {"WaiterConfig": {"Delay": 5, "MaxAttempts": 12}, "VpcIds": ["vpc-1"]}
+ACTIVE = {"Code": "active"}
+AVAILABLE_DB = {"DBInstanceStatus": "available"}
+
+
+@pytest.mark.parametrize(
+    "service, waiter, params, operation, code, status, answer",
+    [
+        ("ec2", "vpc_available", {"VpcIds": ["v"]}, "describe_vpcs", "RequestLimitExceeded", 503, {"Vpcs": [{"VpcId": "v", "State": "available"}]}),
+        ("ec2", "nat_gateway_available", {"NatGatewayIds": ["n"]}, "describe_nat_gateways", "InternalError", 500, {"NatGateways": [{"State": "available"}]}),
+        ("elbv2", "load_balancer_available", {"Names": ["lb"]}, "describe_load_balancers", "Throttling", 400, {"LoadBalancers": [{"State": ACTIVE}]}),
+        ("rds", "db_instance_available", {"DBInstanceIdentifier": "d"}, "describe_db_instances", "Throttling", 400, {"DBInstances": [AVAILABLE_DB]}),
+    ],
+)
+def test_a_waiter_survives_throttled_and_failed_polls(service, waiter, params, operation, code, status, answer):
+    """botocore's waiters fail on an error answer they have no acceptor for; Service.wait retries such a poll first."""
+    wrapped = SERVICES[service](client(service))
+    with Stubber(wrapped.client) as stub:
+        for _attempt in range(5):  # more than the client's own retries (5 attempts in CLIENT_CONFIG)
+            stub.add_client_error(operation, service_error_code=code, http_status_code=status)
+        stub.add_response(operation, answer)
+        wrapped.wait(waiter, timeout=10, delay=5, **params)
+        stub.assert_no_pending_responses()
 
 
 def test_clients_makes_one_client_per_service():

@@ -36,6 +36,7 @@ def test_a_missing_secret_is_created_with_a_masked_password():
     clients, stub = stubbed()
     stub.add_client_error("describe_secret", "ResourceNotFoundException", expected_params={"SecretId": "demo/database/master"})
     expected = {"Name": "demo/database/master", "Description": "Master credentials of the demo database", "SecretString": ANY, "Tags": ANY}
+    expected["ClientRequestToken"] = ANY  # one per create: a retry after a lost answer sends the same
     stub.add_response("create_secret", {"ARN": ARN, "Name": "demo/database/master"}, expected)
     masked = set()
     outcome = Outcome(mask=masked.add)

@@ -184,3 +184,53 @@ def test_actual_network_reads_describe_answers():
     assert have["route_table"]["demo-app-us-east-1a"]["routes"] == {"0.0.0.0/0": "other/nat-gone"}
     assert have["route_table_association"]["demo-app-us-east-1a"] == {"route_table": "demo-app-us-east-1a", "id": "rtbassoc-1"}
     assert have["security_group_rules"]["default"]["ingress"] == [["all", -1, -1, "sg:default"]]
+
+
+def duplicated_vpc_raw(empty_first=True):
+    """A lost CreateVpc answer: two VPCs carry the stack's Name; only one holds the subnets."""
+    empty = {"VpcId": "vpc-empty", "CidrBlock": "10.20.0.0/16", "Tags": tags("demo-vpc")}
+    used = {"VpcId": "vpc-used", "CidrBlock": "10.20.0.0/16", "Tags": tags("demo-vpc")}
+    subnet = {"SubnetId": "subnet-1", "VpcId": "vpc-used", "CidrBlock": "10.20.64.0/21", "AvailabilityZone": "us-east-1a", "Tags": tags("demo-app-us-east-1a")}
+    return {"vpcs": [empty, used] if empty_first else [used, empty], "subnets": [subnet]}
+
+
+@pytest.mark.parametrize("empty_first", [True, False])
+def test_a_duplicate_vpc_is_never_taken_for_the_one_in_use(empty_first):
+    have = model.actual_network(duplicated_vpc_raw(empty_first), "demo")
+    assert have["vpc"]["demo-vpc"]["id"] == "vpc-used"
+    assert [(kind, name, spec["id"], spec["duplicate_of"], spec["dependents"]) for kind, name, spec in have["duplicates"]] == [
+        ("vpc", "demo-vpc", "vpc-empty", "vpc-used", 0)
+    ]
+    warnings = model.duplicate_warnings(have)
+    assert len(warnings) == 1 and "vpc-used" in warnings[0] and "vpc-empty" in warnings[0] and "deleting" in warnings[0]
+
+
+def test_an_empty_duplicate_is_deleted_and_one_in_use_left_and_named():
+    raw = duplicated_vpc_raw()
+    raw["route_tables"] = [
+        {"RouteTableId": "rtb-used", "Tags": tags("demo-data"), "Routes": [], "Associations": [{"SubnetId": "subnet-1", "RouteTableAssociationId": "a-1"}]},
+        {"RouteTableId": "rtb-empty", "Tags": tags("demo-data"), "Routes": [], "Associations": []},
+    ]
+    raw["subnets"].append(dict(raw["subnets"][0], SubnetId="subnet-2", VpcId="vpc-empty"))  # the other VPC now holds a subnet too
+    have = model.actual_network(raw, "demo")
+    plan = model.plan_network(as_found_but(have), have)
+    deletes = [(c.kind, c.ref["id"]) for c in plan.changes if c.action == "delete"]
+    assert ("route_table", "rtb-empty") in deletes
+    assert ("route_table", "rtb-used") not in deletes
+    assert not [kind for kind, _id in deletes if kind == "vpc"]  # a VPC holding a subnet is not deleted, it is named
+    assert any("leaving it" in line and "vpc-" in line for line in model.duplicate_warnings(have))
+
+
+def as_found_but(have):
+    """A desired state equal to what was found (IDs aside): only duplicates are left to plan."""
+    want = dict((kind, {}) for kind in model.KINDS)
+    for kind in ("vpc", "subnet", "route_table"):
+        want[kind] = dict((name, dict((k, v) for k, v in spec.items() if k not in ("id", "association_ids"))) for name, spec in have[kind].items())
+    want["route_table_association"] = dict((name, {"route_table": spec["route_table"]}) for name, spec in have["route_table_association"].items())
+    return want
+
+
+def test_teardown_deletes_duplicates_too():
+    have = model.actual_network(duplicated_vpc_raw(), "demo")
+    plan = model.plan_teardown(have)
+    assert sorted(c.ref["id"] for c in plan.changes if c.kind == "vpc") == ["vpc-empty", "vpc-used"]

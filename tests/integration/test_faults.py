@@ -1,0 +1,92 @@
+"""The whole stack under faults (issue 15, sections 4 and 5): throttling, 5xx and lost answers from a proxy on loopback.
+
+The proxy (tests/faults/proxy.py) sits between botocore and moto. A seeded run throttles 20 % of the calls,
+fails 5 % with 500/503, and loses the answers of chosen mutating calls after they took effect. That deploy
+must complete, the next (no faults) converge with no duplicate and no orphan, and the one after change nothing.
+The 10-run figure and the sweep over every mutating call: ``python tests/faults/run.py`` (docs/faults.md).
+"""
+
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))
+from proxy import FaultPlan  # noqa: E402
+from proxy import start_proxy  # noqa: E402
+from state import duplicates  # noqa: E402
+from state import stack_state  # noqa: E402
+
+DEMO = ("-e", "@playbooks/vars/demo.yml")
+# Lost answers the first deploy must absorb: creates with no client token that moto honours, whose retry succeeds.
+LOST = {"CreateVpc": [1], "CreateRouteTable": [2], "AllocateAddress": [1], "CreateNetworkAcl": [1]}
+
+
+@pytest.fixture
+def proxy(fresh_moto):
+    running = start_proxy(fresh_moto.url)
+    yield running
+    running.stop()
+
+
+def one_shot(service, url):
+    """A client that tries once: the proxy's answer reaches the test as botocore parsed it."""
+    config = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing", config=config)
+
+
+@pytest.mark.parametrize(
+    "service, call, params, code",
+    [
+        ("ec2", "describe_vpcs", {}, "RequestLimitExceeded"),
+        ("iam", "list_roles", {}, "Throttling"),
+        ("logs", "describe_log_groups", {}, "ThrottlingException"),
+        ("s3", "list_buckets", {}, "SlowDown"),
+        ("cloudfront", "list_distributions", {}, "Throttling"),
+        ("rds", "describe_db_instances", {}, "Throttling"),
+    ],
+)
+def test_the_proxy_throttles_in_each_protocols_form(proxy, service, call, params, code):
+    proxy.configure(FaultPlan(throttle=1.0, max_faults=1))
+    with pytest.raises(ClientError) as raised:
+        getattr(one_shot(service, proxy.url), call)(**params)
+    assert raised.value.response["Error"]["Code"] == code
+    getattr(one_shot(service, proxy.url), call)(**params)  # bounded: the second call passes
+    assert proxy.counts()["injected"] == {"throttle": 1}
+
+
+def test_a_lost_answer_took_effect(proxy, fresh_moto):
+    proxy.configure(FaultPlan(lose={"CreateVpc": [1]}))
+    with pytest.raises(ClientError) as raised:
+        one_shot("ec2", proxy.url).create_vpc(CidrBlock="10.9.0.0/16")
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert [vpc["CidrBlock"] for vpc in fresh_moto.client("ec2").describe_vpcs()["Vpcs"]].count("10.9.0.0/16") == 1
+    assert proxy.counts()["injected"] == {"lost": 1}
+
+
+def test_the_stack_deploys_under_throttling_errors_and_lost_answers(proxy, fresh_moto, ansible):
+    def deploy(plan):
+        proxy.configure(plan)
+        result = ansible.playbook("playbooks/site.yml", extra_args=DEMO, env={"AWS_ENDPOINT_URL": proxy.url})
+        failed = {name: task.get("msg") for name, task in result["tasks"].items() if task.get("failed") and not task.get("rescued")}
+        return result, failed, proxy.counts()
+
+    first, failed, counts = deploy(FaultPlan(seed=1, throttle=0.2, errors=0.05, lose=LOST))
+    assert first["rc"] == 0, (failed, counts)
+    assert counts["injected"]["lost"] == len(LOST) and counts["injected"]["throttle"] > 50, counts
+
+    # the next run (no faults) converges: no duplicate, no idle address, every subnet in the one VPC, logged
+    second, failed, _counts = deploy(FaultPlan())
+    assert second["rc"] == 0, failed
+    state = stack_state(fresh_moto.url, "demo")
+    assert duplicates(state) == []
+    assert [key for key in state if key.startswith("eip ") and key.endswith("in-use=False")] == []
+    assert state["vpc demo-vpc subnets"] == 6 and state["vpc demo-vpc flow-logs"] == 1
+
+    third, failed, _counts = deploy(FaultPlan())
+    assert third["rc"] == 0, failed
+    assert third["stats"]["localhost"]["changed"] == 0, [name for name, task in third["tasks"].items() if task.get("changed")]
+    assert stack_state(fresh_moto.url, "demo") == state
