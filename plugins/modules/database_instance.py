@@ -71,7 +71,9 @@ options:
     default: 1
   aurora_reader_scaling:
     description:
-      - "Application Auto Scaling adds and removes Aurora readers (C(rds:cluster:ReadReplicaCount)) by target tracking, between O(aurora_min_readers) and O(aurora_max_readers); Aurora places them in the AZs of the data subnets. Readers it made are never deleted by this module."
+      - >-
+        Application Auto Scaling adds and removes Aurora readers (C(rds:cluster:ReadReplicaCount)) by target tracking, between O(aurora_min_readers)
+        and O(aurora_max_readers); Aurora places them in the AZs of the data subnets. Readers it made are never deleted by this module.
     type: bool
     default: false
   aurora_min_readers:
@@ -97,7 +99,9 @@ options:
     default: 60
   aurora_serverless_v2:
     description:
-      - "Aurora Serverless v2: every member of class C(db.serverless), the cluster's capacity between O(aurora_serverless_min_acu) and O(aurora_serverless_max_acu)."
+      - >-
+        Aurora Serverless v2: every member of class C(db.serverless), the cluster's capacity between O(aurora_serverless_min_acu) and
+        O(aurora_serverless_max_acu).
     type: bool
     default: false
   aurora_serverless_min_acu:

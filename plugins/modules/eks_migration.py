@@ -23,6 +23,10 @@ description:
 author:
   - hatrading.aws maintainers (@hatrading)
 options:
+  tags:
+    description: Extra tags on the target group C(<stack>-tg-eks) it creates, beside C(hatrading:stack), C(hatrading:tier) and C(Name).
+    type: dict
+    default: {}
   steps:
     description: The EKS shares (percent), rising.
     type: list
@@ -54,10 +58,7 @@ options:
     type: str
     default: /health
 extends_documentation_fragment:
-  - hatrading.aws.stack
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.stack_name
 """
 
 EXAMPLES = r"""

@@ -95,9 +95,9 @@ options:
     default: [vpc-cni, coredns, kube-proxy]
   access_entries:
     description:
-      - Principals given access, each C({principal_arn, policy, namespaces}); O(access_entries[].policy) is one of
+      - Principals given access, each C({principal_arn, policy, namespaces}); C(policy) is one of
         C(AmazonEKSClusterAdminPolicy), C(AmazonEKSAdminPolicy), C(AmazonEKSEditPolicy), C(AmazonEKSViewPolicy)
-        (default); with O(access_entries[].namespaces) the policy applies to those namespaces only.
+        (default); with C(namespaces) the policy applies to those namespaces only.
     type: list
     elements: dict
     default: []
@@ -164,9 +164,6 @@ options:
     default: false
 extends_documentation_fragment:
   - hatrading.aws.stack
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""

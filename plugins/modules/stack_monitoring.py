@@ -13,7 +13,8 @@ version_added: 0.1.0
 description:
   - Finds what the other tiers built by their names and stack tags (ALBs C(<stack>-alb-pub) and C(<stack>-alb-int),
     target groups C(<stack>-tg-fe) and C(<stack>-tg-be), Auto Scaling groups C(<stack>-frontend) and C(<stack>-backend),
-    the RDS instance or Aurora cluster C(<stack>-database), the network tier's NAT gateways, the nosql tier's DynamoDB tables when it is deployed) and watches them.
+    the RDS instance or Aurora cluster C(<stack>-database), the network tier's NAT gateways, the nosql tier's DynamoDB tables when it is deployed) and
+    watches them.
   - Owns the SNS topic C(<stack>-alarms) (unencrypted unless O(kms_key) names a customer managed key) and its e-mail/https subscriptions, the CloudWatch alarms
     C(<stack>-<tier>-<metric>) (each with alarm and OK actions to the topic), the dashboard C(hatrading-<stack>), and the retention
     and tags of the app log groups C(/hatrading/<stack>/<tier>/host) and C(/hatrading/<stack>/<tier>/container).

@@ -65,9 +65,7 @@ options:
     type: int
     default: 5
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - hatrading.aws.connection
 notes:
   - Supports check mode; it never changes anything.
 """

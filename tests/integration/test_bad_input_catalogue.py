@@ -189,5 +189,5 @@ def test_teardown_refuses_bad_input_before_any_change(fresh_moto, ansible, extra
 def test_the_catalogue_covers_sixty_cases_and_every_tier():
     cases = SITE_CASES + TEARDOWN_CASES
     assert len(cases) >= 60
-    named = {variable.split("_", 1)[0] for _, variable in cases}
+    named = {variable.split("_", 1)[0] for _setting, variable in cases}
     assert named >= {"hatrading", "network", "database", "compute", "cdn", "monitoring", "pipeline"}

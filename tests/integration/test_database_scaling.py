@@ -65,7 +65,7 @@ def test_reader_scaling_and_serverless_v2_then_a_quiet_rerun(network, moto, ansi
         DBInstanceIdentifier="application-autoscaling-0a1b", DBClusterIdentifier=CLUSTER, Engine="aurora-postgresql", DBInstanceClass="db.serverless"
     )
     moto.forget_calls()
-    changed = database(ansible, **dict(SCALED, aurora_max_readers=5, aurora_serverless_max_acu=16))
+    changed = database(ansible, **{**SCALED, "aurora_max_readers": 5, "aurora_serverless_max_acu": 16})
     assert changed["rc"] == 0, changed
     assert sorted((s["action"], s["kind"]) for s in changed["plan"]) == [("update", "db_cluster"), ("update", "scalable_target")]
     assert sorted(c["operation"] for c in moto.mutating_calls()) == ["ModifyDBCluster", "RegisterScalableTarget"]
