@@ -12,7 +12,7 @@ from pathlib import Path
 from test_database import STACK
 from test_database import credentials
 from test_database import database
-from test_database import network  # noqa: F401  pylint: disable=unused-import  (a fixture)
+from test_database import network  # noqa: F401  # pylint: disable=unused-import
 
 ALIAS = "alias/%s-database" % STACK
 COLLECTIONS = Path(__file__).resolve().parents[2] / ".venv" / "collections"  # the collection, linked by `make install`

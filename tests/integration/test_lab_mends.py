@@ -127,10 +127,10 @@ def test_a_load_balancer_and_a_listener_created_twice_are_one_as_on_aws(fresh_mo
     """A retry after a lost answer (tests/faults) must not duplicate them in the lab (lab/moto_create_mend.py)."""
     _vpc, subnets = _network(fresh_moto)
     elbv2 = fresh_moto.client("elbv2")
-    arns = [elbv2.create_load_balancer(Name="twice", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"] for _ in range(2)]
+    arns = [elbv2.create_load_balancer(Name="twice", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"] for _attempt in range(2)]
     assert arns[0] == arns[1] and len(elbv2.describe_load_balancers()["LoadBalancers"]) == 1
     action = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]
-    listeners = [elbv2.create_listener(LoadBalancerArn=arns[0], Protocol="HTTP", Port=80, DefaultActions=action)["Listeners"][0] for _ in range(2)]
+    listeners = [elbv2.create_listener(LoadBalancerArn=arns[0], Protocol="HTTP", Port=80, DefaultActions=action)["Listeners"][0] for _attempt in range(2)]
     assert listeners[0]["ListenerArn"] == listeners[1]["ListenerArn"]
     assert len(elbv2.describe_listeners(LoadBalancerArn=arns[0])["Listeners"]) == 1
     with pytest.raises(botocore.exceptions.ClientError, match="DuplicateListener"):
