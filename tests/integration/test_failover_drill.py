@@ -175,7 +175,9 @@ def test_bad_release_trips_the_error_rate_and_is_restored(fresh_moto, ansible):
 
     service = OrderService(failing)
     try:
-        done = ansible.module(MODULE, dict(FAST, stack="dr-bad", scenario="bad_release", bad_release_version="2", order_url=service.url, max_error_rate=0.1))
+        # the drill ends when the stop condition fires (13 s on a quiet machine): the bound only spares a loaded CI machine
+        bad_release = dict(FAST, stack="dr-bad", scenario="bad_release", bad_release_version="2", order_url=service.url, max_error_rate=0.1, duration=120)
+        done = ansible.module(MODULE, bad_release)
     finally:
         service.close()
     report = done["report"]
