@@ -23,6 +23,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Cha
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_fields
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.core.scaling import target_tracking_of
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 
@@ -219,12 +220,8 @@ def actual_nosql(stack, raw):
             have["scalable_target"][target_name(table, dimension)] = {"min": target["MinCapacity"], "max": target["MaxCapacity"]}
     for policy in raw["scaling_policies"]:
         table, dimension = _target_of(policy["ResourceId"], policy["ScalableDimension"])
-        config = policy.get("TargetTrackingScalingPolicyConfiguration") or {}
-        have["scaling_policy"][policy["PolicyName"]] = {
-            "target": target_name(table, dimension),
-            "metric": (config.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType"),
-            "target_value": float(config.get("TargetValue", 0)),
-        }
+        metric, target_value = target_tracking_of(policy)
+        have["scaling_policy"][policy["PolicyName"]] = {"target": target_name(table, dimension), "metric": metric, "target_value": target_value}
     return have
 
 
