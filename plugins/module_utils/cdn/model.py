@@ -26,6 +26,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DEL
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import options_set
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_STACK
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_TIER
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
@@ -97,7 +98,7 @@ def content_type(path):
 
 def settings_of(params):
     """The tier's settings: the module's options that are set (the others take their defaults here), and the region."""
-    cfg = dict((key, value) for key, value in params.items() if value is not None)
+    cfg = options_set(params)
     cfg["region"] = params.get("region")
     return cfg
 

@@ -28,6 +28,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPD
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import options_set
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
@@ -127,7 +128,7 @@ class NotedPlan(Plan):
 
 def settings_of(params):
     """The module's options as the settings the model reads (unset ones left out), the secret's name filled in."""
-    cfg = dict((key, value) for key, value in params.items() if value is not None)
+    cfg = options_set(params)
     cfg["secret_name"] = params.get("secret_name") or stack_names.database(params["stack"])["secret"]
     return cfg
 

@@ -24,6 +24,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import T
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import canonical_json
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import regional_options
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 
 TIER = "eks"
@@ -59,9 +60,7 @@ class EksError(TierError):
 
 
 def settings_of(params):
-    cfg = dict((key, value) for key, value in params.items() if value is not None)
-    cfg["region"] = params.get("region") or DEFAULT_REGION
-    return cfg
+    return regional_options(params, DEFAULT_REGION)
 
 
 def validate_params(params):

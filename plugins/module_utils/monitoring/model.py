@@ -28,6 +28,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Cha
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_fields
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import options_set
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import belongs_to
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
@@ -96,7 +97,7 @@ def _number(value):
 
 def settings(params):
     """The tier's settings: the module's options that are set (the others take their defaults here)."""
-    return dict((key, value) for key, value in params.items() if value is not None)
+    return options_set(params)
 
 
 def validate_params(params):

@@ -32,6 +32,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Cha
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import canonical_json
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import regional_options
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 
 TIER = "pipeline"
@@ -62,9 +63,7 @@ class PipelinePlanError(TierError):
 
 def settings_of(params):
     """The module's parameters that are set, with the region (us-east-1 when none is given)."""
-    cfg = dict((key, value) for key, value in params.items() if value is not None)
-    cfg["region"] = params.get("region") or DEFAULT_REGION
-    return cfg
+    return regional_options(params, DEFAULT_REGION)
 
 
 def validate_params(params):
