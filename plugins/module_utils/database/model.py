@@ -18,6 +18,7 @@ import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.database import scaling
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
@@ -150,11 +151,7 @@ def validate_database(settings, prefix=""):
     errors = validate_stack_name(settings.get("stack"), v("stack"))
     errors += validate_tags(settings.get("tags"), v("tags"))
     if settings.get("state", "present") == "absent":
-        if settings.get("confirm_delete") != settings.get("stack"):
-            errors.append(
-                "%s: deleting the database of stack %s needs %s=%s (a final snapshot is taken first)"
-                % (v("confirm_delete"), settings.get("stack"), v("confirm_delete"), settings.get("stack"))
-            )
+        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the database", "a final snapshot is taken first")
         return errors
     for check in (_validate_passwords, _validate_engine, _validate_storage, _validate_backups, _validate_observability, _validate_access):
         errors += check(settings, v)

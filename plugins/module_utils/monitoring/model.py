@@ -20,6 +20,7 @@ import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import LOG_RETENTION_DAYS
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
@@ -111,14 +112,12 @@ def validate_monitoring(settings, prefix=""):
     def v(option):
         return prefix + option
 
-    stack = settings.get("stack")
     errors = validate_stack_settings(settings, prefix)
     state = settings.get("state", "present")
     if state not in ("present", "absent"):
         errors.append("%s: %r is not a state; use present or absent" % (v("state"), state))
     if state == "absent":
-        if settings.get("confirm_delete") != stack:
-            errors.append("%s: deleting the alarms, dashboard and topic of stack %s needs %s=%s" % (v("confirm_delete"), stack, v("confirm_delete"), stack))
+        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the alarms, dashboard and topic")
         return errors
 
     kms_key = settings.get("kms_key", DEFAULT_KMS_KEY)

@@ -14,6 +14,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
@@ -73,14 +74,9 @@ def validate_nosql(settings, prefix=""):
     def v(option):
         return prefix + option
 
-    stack = settings.get("stack")
     errors = validate_stack_settings(settings, prefix)
     if settings.get("state", "present") == "absent":
-        if settings.get("confirm_delete") != stack:
-            errors.append(
-                "%s: deleting the nosql tier of stack %s needs %s=%s (the tables are kept unless %s=true)"
-                % (v("confirm_delete"), stack, v("confirm_delete"), stack, v("delete_tables"))
-            )
+        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the nosql tier", "the tables are kept unless %s=true" % v("delete_tables"))
         return errors
     billing = settings.get("billing_mode", "on_demand")
     if billing not in BILLING_MODES:
