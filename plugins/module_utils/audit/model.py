@@ -333,15 +333,20 @@ def _backups_and_protection(name, record, min_backup_days):
             "automated backups kept %d days" % days,
             "database_backup_retention_days: %d or more" % min_backup_days,
         ),
-        finding(
-            "database.deletion_protection",
-            "database",
-            name,
-            PASS if record.get("DeletionProtection") else WARN,
-            "deletion protection %s" % ("on" if record.get("DeletionProtection") else "off"),
-            "database_deletion_protection: true",
-        ),
+        _deletion_protection("database", name, record.get("DeletionProtection")),
     ]
+
+
+def _deletion_protection(tier, name, enabled):
+    """The <tier>.deletion_protection finding of one database or table: a warning while it is off."""
+    return finding(
+        "%s.deletion_protection" % tier,
+        tier,
+        name,
+        PASS if enabled else WARN,
+        "deletion protection %s" % ("on" if enabled else "off"),
+        "%s_deletion_protection: true" % tier,
+    )
 
 
 def audit_nosql(snapshot):
@@ -376,16 +381,7 @@ def audit_nosql(snapshot):
                 "nosql_point_in_time_recovery: true",
             )
         )
-        found.append(
-            finding(
-                "nosql.deletion_protection",
-                "nosql",
-                name,
-                PASS if table.get("DeletionProtectionEnabled") else WARN,
-                "deletion protection %s" % ("on" if table.get("DeletionProtectionEnabled") else "off"),
-                "nosql_deletion_protection: true",
-            )
-        )
+        found.append(_deletion_protection("nosql", name, table.get("DeletionProtectionEnabled")))
     return found
 
 

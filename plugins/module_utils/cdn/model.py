@@ -19,6 +19,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core import names as
 from ansible_collections.hatrading.aws.plugins.module_utils.core.buckets import private_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
@@ -26,6 +27,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DEL
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import options_set
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_STACK
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_TIER
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
@@ -97,7 +99,7 @@ def content_type(path):
 
 def settings_of(params):
     """The tier's settings: the module's options that are set (the others take their defaults here), and the region."""
-    cfg = dict((key, value) for key, value in params.items() if value is not None)
+    cfg = options_set(params)
     cfg["region"] = params.get("region")
     return cfg
 
@@ -122,11 +124,7 @@ def validate_cdn(settings, prefix=""):
     if bucket:
         errors += validate_bucket_name(bucket, v("bucket_name") if settings.get("bucket_name") else v("bucket_name (derived from the stack and region)"))
     if settings.get("state", "present") == "absent":
-        if settings.get("confirm_delete") != stack:
-            errors.append(
-                "%s: deleting the CDN of stack %s needs %s=%s (the bucket is kept unless %s=true)"
-                % (v("confirm_delete"), stack, v("confirm_delete"), stack, v("delete_bucket"))
-            )
+        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the CDN", "the bucket is kept unless %s=true" % v("delete_bucket"))
         if settings.get("empty_bucket") and not settings.get("delete_bucket"):
             errors.append("%s: only means something with %s=true (the bucket is kept otherwise)" % (v("empty_bucket"), v("delete_bucket")))
         return errors

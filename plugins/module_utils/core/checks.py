@@ -123,3 +123,11 @@ def validate_arn(value, pattern, name, what):
 def validate_stack_settings(settings, prefix=""):
     """The settings every tier has: its stack name and its tags (``prefix``: the role's variable prefix)."""
     return validate_stack_name(settings.get("stack"), prefix + "stack") + validate_tags(settings.get("tags"), prefix + "tags")
+
+
+def validate_delete_confirmed(settings, name, what, note=""):
+    """A teardown needs ``name`` (the confirm_delete variable) set to the stack's name: the guard against deleting the wrong stack."""
+    stack = settings.get("stack")
+    if settings.get("confirm_delete") == stack:
+        return []
+    return ["%s: deleting %s of stack %s needs %s=%s%s" % (name, what, stack, name, stack, " (%s)" % note if note else "")]

@@ -76,6 +76,18 @@ def settings_of(values, prefix, secret_names=()):
     return settings
 
 
+def options_set(params):
+    """A module's options that are set: an unset one (None) is left out, so the tier's default applies where it is read."""
+    return dict((key, value) for key, value in params.items() if value is not None)
+
+
+def regional_options(params, default_region):
+    """:func:`options_set` with the region: the one given, else ``default_region``."""
+    options = options_set(params)
+    options["region"] = params.get("region") or default_region
+    return options
+
+
 CHECKED_FACT = "__hatrading_settings_%s"  # where each tier's validate step leaves its checked settings
 
 

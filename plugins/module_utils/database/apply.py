@@ -13,6 +13,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
+from ansible_collections.hatrading.aws.plugins.module_utils.core.scaling import put_target_tracking_policy
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_NAME
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_STACK
@@ -402,17 +403,7 @@ class DatabaseApplier(Applier):
 
     def create_scaling_policy(self, change):
         spec = change.after
-        self.scaling.put_scaling_policy(
-            PolicyName=change.name,
-            ServiceNamespace="rds",
-            ResourceId="cluster:%s" % spec["cluster"],
-            ScalableDimension=scaling.DIMENSION,
-            PolicyType="TargetTrackingScaling",
-            TargetTrackingScalingPolicyConfiguration={
-                "TargetValue": spec["target_value"],
-                "PredefinedMetricSpecification": {"PredefinedMetricType": spec["metric"]},
-            },
-        )
+        put_target_tracking_policy(self.scaling, change.name, "rds", "cluster:%s" % spec["cluster"], scaling.DIMENSION, spec["target_value"], spec["metric"])
 
     update_scaling_policy = create_scaling_policy
 

@@ -18,6 +18,7 @@ import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.database import scaling
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
@@ -28,6 +29,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPD
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import options_set
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
@@ -127,7 +129,7 @@ class NotedPlan(Plan):
 
 def settings_of(params):
     """The module's options as the settings the model reads (unset ones left out), the secret's name filled in."""
-    cfg = dict((key, value) for key, value in params.items() if value is not None)
+    cfg = options_set(params)
     cfg["secret_name"] = params.get("secret_name") or stack_names.database(params["stack"])["secret"]
     return cfg
 
@@ -149,11 +151,7 @@ def validate_database(settings, prefix=""):
     errors = validate_stack_name(settings.get("stack"), v("stack"))
     errors += validate_tags(settings.get("tags"), v("tags"))
     if settings.get("state", "present") == "absent":
-        if settings.get("confirm_delete") != settings.get("stack"):
-            errors.append(
-                "%s: deleting the database of stack %s needs %s=%s (a final snapshot is taken first)"
-                % (v("confirm_delete"), settings.get("stack"), v("confirm_delete"), settings.get("stack"))
-            )
+        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the database", "a final snapshot is taken first")
         return errors
     for check in (_validate_passwords, _validate_engine, _validate_storage, _validate_backups, _validate_observability, _validate_access):
         errors += check(settings, v)

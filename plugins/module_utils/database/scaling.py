@@ -15,6 +15,7 @@ __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.core.scaling import target_tracking_of
 
 DIMENSION = "rds:cluster:ReadReplicaCount"
 METRICS = {"cpu": "RDSReaderAverageCPUUtilization", "connections": "RDSReaderAverageDatabaseConnections"}
@@ -88,12 +89,8 @@ def actual_scaling(targets, policies):
     for target in targets:
         have["scalable_target"][target["ResourceId"].split(":", 1)[1]] = {"min": target["MinCapacity"], "max": target["MaxCapacity"]}
     for policy in policies:
-        config = policy.get("TargetTrackingScalingPolicyConfiguration") or {}
-        have["scaling_policy"][policy["PolicyName"]] = {
-            "cluster": policy["ResourceId"].split(":", 1)[1],
-            "metric": (config.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType"),
-            "target_value": float(config.get("TargetValue", 0)),
-        }
+        metric, target_value = target_tracking_of(policy)
+        have["scaling_policy"][policy["PolicyName"]] = {"cluster": policy["ResourceId"].split(":", 1)[1], "metric": metric, "target_value": target_value}
     return have
 
 

@@ -17,6 +17,7 @@ import re
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_cidr
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_log_retention
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
@@ -24,6 +25,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import T
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import canonical_json
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import regional_options
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 
 TIER = "eks"
@@ -59,9 +61,7 @@ class EksError(TierError):
 
 
 def settings_of(params):
-    cfg = dict((key, value) for key, value in params.items() if value is not None)
-    cfg["region"] = params.get("region") or DEFAULT_REGION
-    return cfg
+    return regional_options(params, DEFAULT_REGION)
 
 
 def validate_params(params):
@@ -76,11 +76,7 @@ def validate_eks(settings, prefix=""):
 
     errors = validate_stack_settings(settings, prefix)
     if settings.get("state", "present") == "absent":
-        if settings.get("confirm_delete") != settings.get("stack"):
-            errors.append(
-                "%s: deleting the EKS cluster of stack %s needs %s=%s (its log group is kept unless %s)"
-                % (v("confirm_delete"), settings.get("stack"), v("confirm_delete"), settings.get("stack"), v("delete_log_group"))
-            )
+        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the EKS cluster", "its log group is kept unless %s" % v("delete_log_group"))
         return errors
     return errors + _validate_cluster(settings, v) + _validate_nodes(settings, v) + _validate_access(settings, v) + _validate_apps(settings, v)
 

@@ -20,6 +20,7 @@ import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import LOG_RETENTION_DAYS
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
@@ -28,6 +29,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Cha
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_fields
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import options_set
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import belongs_to
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
@@ -96,7 +98,7 @@ def _number(value):
 
 def settings(params):
     """The tier's settings: the module's options that are set (the others take their defaults here)."""
-    return dict((key, value) for key, value in params.items() if value is not None)
+    return options_set(params)
 
 
 def validate_params(params):
@@ -110,14 +112,12 @@ def validate_monitoring(settings, prefix=""):
     def v(option):
         return prefix + option
 
-    stack = settings.get("stack")
     errors = validate_stack_settings(settings, prefix)
     state = settings.get("state", "present")
     if state not in ("present", "absent"):
         errors.append("%s: %r is not a state; use present or absent" % (v("state"), state))
     if state == "absent":
-        if settings.get("confirm_delete") != stack:
-            errors.append("%s: deleting the alarms, dashboard and topic of stack %s needs %s=%s" % (v("confirm_delete"), stack, v("confirm_delete"), stack))
+        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the alarms, dashboard and topic")
         return errors
 
     kms_key = settings.get("kms_key", DEFAULT_KMS_KEY)

@@ -29,6 +29,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Pla
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import options_set
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_LAYER
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_NAME
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import belongs_to
@@ -80,7 +81,7 @@ class NetworkPlanError(TierError):
 
 def settings_of(params):
     """The module's options as the settings the model reads (unset ones left out), with the region."""
-    settings = dict((key, value) for key, value in params.items() if value is not None)
+    settings = options_set(params)
     settings["region"] = params.get("region")
     return settings
 

@@ -12,6 +12,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core import names as
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
+from ansible_collections.hatrading.aws.plugins.module_utils.core.scaling import put_target_tracking_policy
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_list
 from ansible_collections.hatrading.aws.plugins.module_utils.nosql import model
@@ -143,16 +144,8 @@ class NosqlApplier(Applier):
     def create_scaling_policy(self, change):
         spec = change.after
         table, dimension = spec["target"].rsplit("/", 1)
-        self.scaling.put_scaling_policy(
-            PolicyName=change.name,
-            ServiceNamespace="dynamodb",
-            ResourceId="table/%s" % table,
-            ScalableDimension=model.scalable_dimension(dimension),
-            PolicyType="TargetTrackingScaling",
-            TargetTrackingScalingPolicyConfiguration={
-                "TargetValue": spec["target_value"],
-                "PredefinedMetricSpecification": {"PredefinedMetricType": spec["metric"]},
-            },
+        put_target_tracking_policy(
+            self.scaling, change.name, "dynamodb", "table/%s" % table, model.scalable_dimension(dimension), spec["target_value"], spec["metric"]
         )
 
     update_scaling_policy = create_scaling_policy

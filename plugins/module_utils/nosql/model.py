@@ -14,6 +14,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
@@ -23,6 +24,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Cha
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_fields
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.core.scaling import target_tracking_of
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 
@@ -72,14 +74,9 @@ def validate_nosql(settings, prefix=""):
     def v(option):
         return prefix + option
 
-    stack = settings.get("stack")
     errors = validate_stack_settings(settings, prefix)
     if settings.get("state", "present") == "absent":
-        if settings.get("confirm_delete") != stack:
-            errors.append(
-                "%s: deleting the nosql tier of stack %s needs %s=%s (the tables are kept unless %s=true)"
-                % (v("confirm_delete"), stack, v("confirm_delete"), stack, v("delete_tables"))
-            )
+        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the nosql tier", "the tables are kept unless %s=true" % v("delete_tables"))
         return errors
     billing = settings.get("billing_mode", "on_demand")
     if billing not in BILLING_MODES:
@@ -219,12 +216,8 @@ def actual_nosql(stack, raw):
             have["scalable_target"][target_name(table, dimension)] = {"min": target["MinCapacity"], "max": target["MaxCapacity"]}
     for policy in raw["scaling_policies"]:
         table, dimension = _target_of(policy["ResourceId"], policy["ScalableDimension"])
-        config = policy.get("TargetTrackingScalingPolicyConfiguration") or {}
-        have["scaling_policy"][policy["PolicyName"]] = {
-            "target": target_name(table, dimension),
-            "metric": (config.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType"),
-            "target_value": float(config.get("TargetValue", 0)),
-        }
+        metric, target_value = target_tracking_of(policy)
+        have["scaling_policy"][policy["PolicyName"]] = {"target": target_name(table, dimension), "metric": metric, "target_value": target_value}
     return have
 
 

@@ -22,6 +22,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.buckets import 
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import SECRET_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_log_retention
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
@@ -32,6 +33,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Cha
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import canonical_json
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import regional_options
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 
 TIER = "pipeline"
@@ -62,9 +64,7 @@ class PipelinePlanError(TierError):
 
 def settings_of(params):
     """The module's parameters that are set, with the region (us-east-1 when none is given)."""
-    cfg = dict((key, value) for key, value in params.items() if value is not None)
-    cfg["region"] = params.get("region") or DEFAULT_REGION
-    return cfg
+    return regional_options(params, DEFAULT_REGION)
 
 
 def validate_params(params):
@@ -139,12 +139,8 @@ def _validate_registry(settings, v):
 
 
 def _validate_teardown(settings, v):
-    stack, errors = settings.get("stack"), []
-    if settings.get("confirm_delete") != stack:
-        errors.append(
-            "%s: deleting the pipeline of stack %s needs %s=%s (repositories, code and bucket are kept unless %s / %s)"
-            % (v("confirm_delete"), stack, v("confirm_delete"), stack, v("delete_repositories"), v("delete_bucket"))
-        )
+    kept = "repositories, code and bucket are kept unless %s / %s" % (v("delete_repositories"), v("delete_bucket"))
+    errors = validate_delete_confirmed(settings, v("confirm_delete"), "the pipeline", kept)
     if settings.get("force") and not (settings.get("delete_repositories") or settings.get("delete_bucket")):
         errors.append("%s: only means something with %s=true or %s=true" % (v("force"), v("delete_repositories"), v("delete_bucket")))
     return errors
