@@ -51,6 +51,14 @@ def audit_network(snapshot, min_azs):
                 "give the %s layer a subnet in at least %d AZs (network_az_count)" % (layer, min_azs),
             )
         )
+    found += _egress_findings(snapshot, subnets, by_layer)
+    found += _vpc_findings(snapshot)
+    return found
+
+
+def _egress_findings(snapshot, subnets, by_layer):
+    """A NAT in each app subnet's AZ, and each app subnet's egress through the NAT of its own AZ."""
+    found = []
     app_azs = sorted(set(s["AvailabilityZone"] for s in by_layer.get("app", [])))
     nats = [n for n in snapshot["nat_gateways"] if n.get("State") in ("available", "pending")]
     subnets_by_id = dict((s["SubnetId"], s) for s in subnets)
@@ -90,6 +98,12 @@ def audit_network(snapshot, min_azs):
                 "network_nat_mode: per_az",
             )
         )
+    return found
+
+
+def _vpc_findings(snapshot):
+    """One VPC carries the stack's tags, and each such VPC has a flow log."""
+    found = []
     if len(snapshot["vpcs"]) > 1:  # an answer lost after CreateVpc took effect; the network tier names and removes an empty one
         ids = ", ".join(vpc["VpcId"] for vpc in snapshot["vpcs"])
         found.append(
