@@ -61,7 +61,7 @@ options:
     type: int
     default: 30
   delay:
-    description: Seconds between two reads within a look.
+    description: Seconds between two reads within a look (botocore's waiter for each kind polls at this pace).
     type: int
     default: 5
 extends_documentation_fragment:
@@ -96,8 +96,6 @@ ready:
   type: bool
 """
 
-import time
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
@@ -123,14 +121,10 @@ def main():
     params = module.params
     wanted = dict((kind, params[kind]) for kind in waits.KINDS)
     clients = Clients(module)
-    deadline = time.monotonic() + max(0, params["poll_window"])
+    window = 0 if module.check_mode else max(0, params["poll_window"])
     try:
-        while True:
-            entries = waits.look(clients, wanted)
-            done = all(entry["ready"] for entry in entries)
-            if done or waits.broken(entries) or module.check_mode or time.monotonic() + params["delay"] > deadline:
-                break
-            time.sleep(max(1, params["delay"]))
+        entries = waits.wait_one_look(clients, wanted, window, max(1, params["delay"]))
+        done = all(entry["ready"] for entry in entries)
     except aws_errors() as error:
         module.fail_json_aws(error, msg="Failed to read the creates to wait for")
     module.exit_json(changed=False, resources=entries, ready=done)

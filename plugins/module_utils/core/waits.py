@@ -10,6 +10,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
+try:
+    from botocore.exceptions import WaiterError
+except ImportError:  # handled by AnsibleAWSModule
+    WaiterError = Exception
+
 # Minutes AWS usually takes (low, high), as reported in issue 13 (docs/lab.md gives the sources).
 TYPICAL_MINUTES = {
     "nat_gateway": (1.5, 2),
@@ -53,6 +60,37 @@ def look(clients, wanted):
         distribution = clients.cloudfront._distribution(Id=identifier).get("Distribution") or {}
         found.append(_entry("distribution", identifier, distribution.get("Status"), "distribution", distribution.get("DomainName")))
     return found
+
+
+# botocore's waiter for each kind (service, waiter, parameter name, whether it takes a list): one look waits on them
+WAITERS = {
+    "db_instance": ("rds", "db_instance_available", "DBInstanceIdentifier", False),
+    "db_cluster": ("rds", "db_cluster_available", "DBClusterIdentifier", False),
+    "nat_gateway": ("ec2", "nat_gateway_available", "NatGatewayIds", True),
+    "distribution": ("cloudfront", "distribution_deployed", "Id", False),
+}
+
+
+def wait_one_look(clients, wanted, window, delay, now=time.monotonic):
+    """One look of ``window`` seconds: read; wait on botocore's waiters for what is not ready while the window lasts; read.
+
+    A waiter that runs out of the window (or sees a failure state) ends the look: the last read says which.
+    """
+    entries = look(clients, wanted)
+    deadline = now() + window
+    pending = [entry for entry in entries if not entry["ready"] and not broken([entry])]
+    if not pending or broken(entries):
+        return entries
+    for entry in pending:
+        left = deadline - now()
+        if left < delay:
+            break
+        service, waiter, key, as_list = WAITERS[entry["kind"]]
+        try:
+            getattr(clients, service).wait(waiter, left, delay, **{key: [entry["id"]] if as_list else entry["id"]})
+        except WaiterError:
+            break
+    return look(clients, wanted)
 
 
 def _entry(kind, identifier, state, typical_kind, endpoint=None):

@@ -39,3 +39,34 @@ def test_the_timeline_gives_each_step_from_its_mark_to_the_next_then_each_create
 
 def test_no_marks_no_timeline():
     assert waits.timeline_lines([], [], now=1.0) == []
+
+
+class FakeRDS:
+    """An RDS instance that turns available after ``polls`` waiter polls; records the waits asked for."""
+
+    def __init__(self, states):
+        self.states = list(states)
+        self.waits = []
+
+    def describe_db_instances(self, Filters):
+        return [{"DBInstanceIdentifier": "demo-database", "DBInstanceStatus": self.states[0], "MultiAZ": True}]
+
+    def wait(self, waiter, timeout, delay, **params):
+        self.waits.append((waiter, timeout, delay, params))
+        self.states.pop(0)
+
+
+def test_a_look_waits_on_botocores_waiter_for_what_is_not_ready_then_reads_again():
+    rds = FakeRDS(["creating", "available"])
+    clients = type("Clients", (), {"rds": rds})()
+    entries = waits.wait_one_look(clients, {"db_instances": ["demo-database"]}, 30, 5, now=lambda: 100.0)
+    assert rds.waits == [("db_instance_available", 30.0, 5, {"DBInstanceIdentifier": "demo-database"})]
+    assert [(e["id"], e["state"], e["ready"]) for e in entries] == [("demo-database", "available", True)]
+
+
+def test_a_look_waits_for_nothing_ready_broken_or_in_check_mode():
+    for states, window in ((["available"], 30), (["failed"], 30), (["creating"], 0)):
+        rds = FakeRDS(states)
+        clients = type("Clients", (), {"rds": rds})()
+        entries = waits.wait_one_look(clients, {"db_instances": ["demo-database"]}, window, 5, now=lambda: 100.0)
+        assert rds.waits == [] and entries[0]["state"] == states[0], states
