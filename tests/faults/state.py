@@ -107,7 +107,10 @@ def stack_state(url, stack):
     for alias in _client(url, "kms").list_aliases()["Aliases"]:
         if not alias["AliasName"].startswith("alias/aws/"):
             state["kms-alias %s" % alias["AliasName"]] += 1
-    state["kms keys"] += len(_client(url, "kms").list_keys()["Keys"])
+    kms = _client(url, "kms")
+    # a key scheduled for deletion is on its way out (KMS waits 7 days at least): not an orphan
+    keys = [kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"] for key in kms.list_keys()["Keys"]]
+    state["kms keys"] += len([key for key in keys if key["KeyState"] != "PendingDeletion"])
     for secret in _client(url, "secretsmanager").list_secrets()["SecretList"]:
         state["secret %s" % secret["Name"]] += 1
     for topic in _client(url, "sns").list_topics()["Topics"]:

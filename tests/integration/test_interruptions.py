@@ -9,6 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))
+from proxy import FaultPlan  # noqa: E402
+from proxy import start_proxy  # noqa: E402
 from test_database import STACK
 from test_database import credentials
 from test_database import database
@@ -55,6 +58,28 @@ def test_a_first_deploy_makes_one_tagged_key(network, moto, ansible):  # noqa: F
     tags = {t["TagKey"]: t["TagValue"] for t in moto.client("kms").list_resource_tags(KeyId=key["KeyId"])["Tags"]}
     assert tags["hatrading:stack"] == STACK and tags["Name"] == ALIAS
     assert not any("adopted" in warning for warning in created.get("warnings", []))
+
+
+def test_a_key_made_twice_by_a_retried_create_key_leaves_one_in_use(network, moto, ansible):  # noqa: F811
+    """CreateKey takes no client token: its answer lost after it took effect, botocore's retry makes a second key."""
+    assert credentials(ansible)["rc"] == 0
+    proxy = start_proxy(moto.url)
+    try:
+        proxy.configure(FaultPlan(lose={"CreateKey": [1]}))
+        created = ansible.module("hatrading.aws.database_instance", {"stack": STACK, "wait_timeout": 60}, env={"AWS_ENDPOINT_URL": proxy.url})
+        assert proxy.counts()["injected"] == {"lost": 1}
+    finally:
+        proxy.stop()
+    assert created["rc"] == 0, created.get("msg")
+    states = sorted((key["KeyState"], key["Arn"]) for key in stack_keys(moto))
+    assert [state for state, _arn in states] == ["Enabled", "PendingDeletion"]  # the twin goes (KMS waits 7 days at least)
+    assert states[0][1] == created["kms_key_arn"] == moto.client("kms").describe_key(KeyId=ALIAS)["KeyMetadata"]["Arn"]
+    assert any(states[1][1] in warning and "scheduled for deletion" in warning for warning in created.get("warnings", [])), created.get("warnings")
+
+    moto.forget_calls()
+    rerun = database(ansible)
+    assert rerun["rc"] == 0 and rerun["changed"] is False, rerun
+    assert moto.mutating_calls() == []
 
 
 def test_a_module_that_receives_sigterm_stops_before_its_next_call_and_says_what_it_did(fresh_moto, tmp_path):

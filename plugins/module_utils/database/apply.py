@@ -43,7 +43,10 @@ def reconcile(clients, params, run, outcome):
         final_snapshot = names.database(stack)["final_snapshot"](datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d-%H%M%S"))
         plan = outcome.plan = model.Plan(scaling.plan_teardown(scaled)).extend(model.plan_teardown(have, final_snapshot).changes)
     applier = DatabaseApplier(clients, cfg, kms_arn, mask=outcome.mask)
-    plan.apply(applier.handlers(), applier.finishers(), check_mode=run.check_mode)
+    try:
+        plan.apply(applier.handlers(), applier.finishers(), check_mode=run.check_mode)
+    finally:
+        outcome.warnings.extend(applier.warnings)
     if plan.changed and not run.check_mode and present:
         have = model.actual_database(read.read_database(clients.rds, stack, cfg["aurora_readers"]))
         kms_arn = applier.kms_arn
@@ -110,19 +113,26 @@ def resolve_kms_key(kms, cfg):
     return (key["Arn"] if key else None), key
 
 
+def tagged_kms_keys(clients, stack, alias, besides=None):
+    """The enabled KMS keys carrying the stack key's tags (stack, tier and the alias as Name), oldest first; ``besides``
+    (an ARN) is left out unread."""
+    tags = {TAG_STACK: stack, TAG_TIER: model.TIER, TAG_NAME: alias}
+    found = clients.resourcegroupstaggingapi.get_resources(
+        ResourceTypeFilters=["kms:key"], TagFilters=[{"Key": key, "Values": [value]} for key, value in sorted(tags.items())]
+    )
+    arns = [mapping["ResourceARN"] for mapping in found if mapping["ResourceARN"] != besides]
+    keys = [key for key in (_key(clients.kms, arn) for arn in arns) if key and key.get("KeyState") == "Enabled"]
+    return sorted(keys, key=lambda key: (key.get("CreationDate") or 0, key["Arn"]))
+
+
 def adoptable_kms_key(clients, stack, alias, outcome):
     """The stack's key a stopped run created but did not name (CreateKey done, CreateAlias not): found by its tags.
 
     Asked only when the alias is missing (a first deploy, or after an interruption). None when there is none.
     """
-    tags = {TAG_STACK: stack, TAG_TIER: model.TIER, TAG_NAME: alias}
-    found = clients.resourcegroupstaggingapi.get_resources(
-        ResourceTypeFilters=["kms:key"], TagFilters=[{"Key": key, "Values": [value]} for key, value in sorted(tags.items())]
-    )
-    keys = [key for key in (_key(clients.kms, mapping["ResourceARN"]) for mapping in found) if key and key.get("KeyState") == "Enabled"]
+    keys = tagged_kms_keys(clients, stack, alias)
     if not keys:
         return None
-    keys.sort(key=lambda key: (key.get("CreationDate") or 0, key["Arn"]))
     outcome.warnings.append(
         "kms key %s carries the tags of %s but no alias (a run stopped between CreateKey and CreateAlias): adopted, not created again%s"
         % (keys[0]["Arn"], alias, "; also tagged so, left as they are: %s" % ", ".join(key["Arn"] for key in keys[1:]) if keys[1:] else "")
@@ -206,6 +216,7 @@ class DatabaseApplier(Applier):
     """Carries out a database plan: one method per (kind, action)."""
 
     def __init__(self, clients, cfg, kms_arn, mask=None):
+        self.clients = clients
         self.rds, self.kms, self.secrets = clients.rds, clients.kms, clients.secretsmanager
         self.scaling = clients("application-autoscaling")
         self.cfg = cfg
@@ -214,6 +225,7 @@ class DatabaseApplier(Applier):
         self.waiting = cfg["wait"]
         self.mask = mask or (lambda value: None)
         self._password = None
+        self.warnings = []
 
     def finishers(self):
         return {("db_instance", DELETE): self.wait_instances_deleted}
@@ -253,6 +265,20 @@ class DatabaseApplier(Applier):
         self.kms.enable_key_rotation(KeyId=key["KeyId"])
         self.kms.create_alias(AliasName=change.name, TargetKeyId=key["KeyId"])
         self.kms_arn = key["Arn"]
+        if not (change.ref or {}).get("adopt"):
+            self._retire_twin_keys(change.name, key)
+
+    def _retire_twin_keys(self, alias, key):
+        """CreateKey takes no client token: an answer lost after it took effect, then retried, makes a second key.
+
+        None carried the tags before this run's CreateKey (one would have been adopted), so any other one now is
+        that retry's twin, never used: it is scheduled for deletion (KMS's shortest wait, 7 days) and named.
+        """
+        for twin in tagged_kms_keys(self.clients, self.cfg["stack"], alias, besides=key["Arn"]):
+            self.kms.schedule_key_deletion(KeyId=twin["KeyId"], PendingWindowInDays=7)
+            self.warnings.append(
+                "kms key %s was made twice (an answer lost, the call retried): the unused %s is scheduled for deletion in 7 days" % (key["Arn"], twin["Arn"])
+            )
 
     # -- subnet group
     def create_db_subnet_group(self, change):
