@@ -69,8 +69,10 @@ def fresh_moto(moto):
 class AnsibleRunner:
     """Runs ansible / ansible-playbook against moto and returns parsed JSON results."""
 
-    def __init__(self, moto):
+    def __init__(self, moto, report_dir=None):
         self.moto = moto
+        # site.yml ends by writing reports/<stack>.html; each test session (each xdist worker) writes its own
+        self.report_dir = report_dir
 
     def env(self, extra=None):
         env = dict(os.environ)
@@ -111,7 +113,8 @@ class AnsibleRunner:
 
     def playbook(self, playbook, extra_vars=None, check=False, diff=False, tags=None, env=None, extra_args=()):
         """One playbook run; returns the json callback's document plus `rc` and `tasks` (results by task name)."""
-        argv = ["ansible-playbook", str(playbook), *extra_args, "-e", json.dumps(extra_vars or {})]
+        given = dict({"hatrading_report_dir": str(self.report_dir)} if self.report_dir else {}, **(extra_vars or {}))
+        argv = ["ansible-playbook", str(playbook), *extra_args, "-e", json.dumps(given)]
         argv += ["--check"] if check else []
         argv += ["--diff"] if diff else []
         argv += ["--tags", tags] if tags else []
@@ -125,5 +128,5 @@ class AnsibleRunner:
 
 
 @pytest.fixture(scope="session")
-def ansible(moto):
-    return AnsibleRunner(moto)
+def ansible(moto, tmp_path_factory):
+    return AnsibleRunner(moto, report_dir=tmp_path_factory.mktemp("reports"))

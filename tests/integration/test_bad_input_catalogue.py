@@ -57,6 +57,8 @@ SITE_CASES = [
     ({"database_engine": "dynamo"}, "database_engine"),
     ({"database_engine_version": "16.99"}, "database_engine_version"),
     ({"database_instance_class": "t3.medium"}, "database_instance_class"),
+    ({"database_instance_class": "db.x9.large"}, "database_instance_class"),
+    ({"database_engine": "aurora", "database_instance_class": "db.t3.micro"}, "database_instance_class"),
     ({"database_allocated_storage": 5}, "database_allocated_storage"),
     ({"database_allocated_storage": "lots"}, "database_allocated_storage"),
     ({"database_storage_type": "ssd"}, "database_storage_type"),

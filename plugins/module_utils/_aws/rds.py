@@ -39,5 +39,7 @@ class RDS(Service):
         return self.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": sorted(identifiers)}])
 
     describe_db_engine_versions = api("describe_db_engine_versions", "DBEngineVersions", pages=True)
+    # one page: enough to know a class is offered (RDS answers a row per AZ and storage type, hundreds unfiltered)
+    describe_orderable_db_instance_options = api("describe_orderable_db_instance_options", "OrderableDBInstanceOptions")
     reboot_db_instance = api("reboot_db_instance", "DBInstance")
     failover_db_cluster = api("failover_db_cluster", "DBCluster")

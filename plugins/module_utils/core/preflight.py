@@ -4,7 +4,8 @@
 
 A few reads with short timeouts (``PROBE_CONFIG``) so that a silent endpoint fails in seconds, an endpoint that
 answers HTML or nothing is named as such, and an AZ, instance type or engine version the region lacks fails
-before any mutating call, each message naming the variable the user set.
+before any mutating call, each message naming the variable the user set. The DB instance class is asked only
+once the engine version is known good (RDS answers nothing for a class of an unknown version either).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -61,6 +62,27 @@ def missing_engine_version(database, versions, region):
     return ["database_engine_version: %s is not a version of %s in region %s" % (version, engine_of(database), region)]
 
 
+SERVERLESS_CLASS = "db.serverless"  # every Aurora member's class under Serverless v2
+
+
+def instance_class_of(database):
+    """(the variable, the DB instance class the database tier would ask for), or (None, None)."""
+    if database.get("engine") == "aurora" and database.get("aurora_serverless_v2"):
+        return "database_aurora_serverless_v2", SERVERLESS_CLASS
+    if database.get("instance_class"):
+        return "database_instance_class", database["instance_class"]
+    return None, None
+
+
+def missing_instance_class(database, options, region):
+    """``options``: RDS's orderable options for the engine, version and class (empty when RDS does not offer them)."""
+    variable, instance_class = instance_class_of(database)
+    if not variable or options:
+        return []
+    version = " %s" % database["engine_version"] if database.get("engine_version") else ""
+    return ["%s: %s is not offered for %s%s in region %s" % (variable, instance_class, engine_of(database), version, region)]
+
+
 def read_region(clients, region, settings, probe=True):
     """(facts, problems): with ``probe``, the account and the region's AZs; then what the settings name that the region lacks.
 
@@ -84,4 +106,10 @@ def read_region(clients, region, settings, probe=True):
     if database.get("engine_version") and engine_of(database):
         versions = clients.rds.describe_db_engine_versions(Engine=engine_of(database), EngineVersion=str(database["engine_version"]), missing=[])
         problems += missing_engine_version(database, versions, region)
+    _variable, instance_class = instance_class_of(database)
+    if instance_class and engine_of(database) and not problems:
+        asked = dict(Engine=engine_of(database), DBInstanceClass=instance_class, MaxRecords=20)
+        if database.get("engine_version"):
+            asked["EngineVersion"] = str(database["engine_version"])
+        problems += missing_instance_class(database, clients.rds.describe_orderable_db_instance_options(**asked), region)
     return facts, problems

@@ -64,3 +64,26 @@ def test_endpoints_that_are_not_aws_are_named():
 def test_a_run_of_one_tier_without_a_probe_reads_only_what_it_checks():
     """site.yml --tags network with no AZs named: no read at all, so the tier's rerun budget holds."""
     assert preflight.read_region(Clients(make={}.get), "us-east-1", {"network": {"az_count": 2}}, probe=False) == ({"region": "us-east-1"}, [])
+
+
+def test_a_db_instance_class_rds_does_not_offer_is_named_once_the_version_is_known_good():
+    made = {"rds": client("rds")}
+    database = {"engine": "rds", "flavor": "postgres", "engine_version": "16.4", "instance_class": "db.x9.large"}
+    versions = {"DBEngineVersions": [{"Engine": "postgres", "EngineVersion": "16.4"}]}
+    asked = {"Engine": "postgres", "DBInstanceClass": "db.x9.large", "EngineVersion": "16.4", "MaxRecords": 20}
+    with Stubber(made["rds"]) as rds:
+        rds.add_response("describe_db_engine_versions", versions, {"Engine": "postgres", "EngineVersion": "16.4"})
+        rds.add_response("describe_orderable_db_instance_options", {"OrderableDBInstanceOptions": []}, asked)
+        problems = preflight.read_region(Clients(make=made.get), "us-east-1", {"database": database}, probe=False)[1]
+    assert problems == ["database_instance_class: db.x9.large is not offered for postgres 16.4 in region us-east-1"]
+
+
+def test_under_serverless_v2_the_class_asked_is_db_serverless_and_an_offered_one_passes():
+    made = {"rds": client("rds")}
+    database = {"engine": "aurora", "flavor": "postgres", "instance_class": "db.r6g.large", "aurora_serverless_v2": True}
+    offered = {"OrderableDBInstanceOptions": [{"Engine": "aurora-postgresql", "DBInstanceClass": "db.serverless"}]}
+    with Stubber(made["rds"]) as rds:
+        rds.add_response(
+            "describe_orderable_db_instance_options", offered, {"Engine": "aurora-postgresql", "DBInstanceClass": "db.serverless", "MaxRecords": 20}
+        )
+        assert preflight.read_region(Clients(make=made.get), "us-east-1", {"database": database}, probe=False)[1] == []
