@@ -14,8 +14,9 @@ description:
   - Reads, with short timeouts, who the credentials are (STS GetCallerIdentity) and the region's AZs, so that a wrong
     endpoint, profile or region fails within seconds, naming the stack and the endpoint, before any change.
   - With O(settings), also checks that the region has what they name, the AZs (C(network_availability_zones)), the
-    instance types (C(compute_*_instance_type)) and the database engine version (C(database_engine_version)), so
-    that none of them is found missing after the network and the database exist.
+    instance types (C(compute_*_instance_type)), the database engine version (C(database_engine_version)) and the
+    DB instance class RDS offers for it (C(database_instance_class), C(db.serverless) under Serverless v2), so that
+    none of them is found missing after the network and the database exist.
   - Read only. C(site.yml) runs it first, and again after every tier's variables are checked.
 author:
   - hatrading.aws maintainers (@hatrading)
