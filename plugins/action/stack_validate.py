@@ -59,7 +59,9 @@ class ActionModule(ControllerAction):
             settings, unknown, type_errors = self._declared_settings(role, args["prefix"], task_vars)
         else:
             settings = self._given_settings(args["tier"], args["prefix"], args.get("settings") or {})
-            if role is not None:  # settings listed by the role's task: typos and the user's names still come from its spec
+            # settings listed by a role's task: typos and the user's names still come from its spec, when it has one
+            # (a user's own role or an ansible-test target may have none)
+            if role is not None and os.path.exists(os.path.join(role._role_path, "meta", "argument_specs.yml")):
                 unknown = self._scan_role(role, args["prefix"], task_vars)[2]
         # a value of the wrong type would only confuse the checks across fields: they wait for the right types
         errors = unknown + (type_errors or check(args["tier"], settings, args["prefix"])[1])

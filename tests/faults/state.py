@@ -28,12 +28,22 @@ def _mine(tags, stack):
     return any(tag["Key"] == TAG_STACK and tag["Value"] == stack for tag in tags or [])
 
 
+def _keys_pending_deletion(url):
+    """The ARNs of the KMS keys scheduled for deletion: on their way out (KMS waits 7 days at least), not orphans."""
+    kms = _client(url, "kms")
+    keys = [kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"] for key in kms.list_keys()["Keys"]]
+    return set(key["Arn"] for key in keys if key["KeyState"] == "PendingDeletion")
+
+
 def stack_state(url, stack):
     """{"kind Name": count, "kind Name setting": value}: the stack's resources as moto reports them, no IDs."""
     state = Counter()
     tagging = _client(url, "resourcegroupstaggingapi")
+    leaving = _keys_pending_deletion(url)
     for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": TAG_STACK, "Values": [stack]}]):
         for item in page["ResourceTagMappingList"]:
+            if item["ResourceARN"] in leaving:
+                continue
             arn = item["ResourceARN"].split(":")
             kind = "%s:%s" % (arn[2], arn[5].split("/")[0])
             state["%s %s" % (kind, _name(item["Tags"], arn[-1].split("/")[-1] if kind.startswith(("s3", "sns")) else "-"))] += 1
@@ -107,10 +117,7 @@ def stack_state(url, stack):
     for alias in _client(url, "kms").list_aliases()["Aliases"]:
         if not alias["AliasName"].startswith("alias/aws/"):
             state["kms-alias %s" % alias["AliasName"]] += 1
-    kms = _client(url, "kms")
-    # a key scheduled for deletion is on its way out (KMS waits 7 days at least): not an orphan
-    keys = [kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"] for key in kms.list_keys()["Keys"]]
-    state["kms keys"] += len([key for key in keys if key["KeyState"] != "PendingDeletion"])
+    state["kms keys"] += len(_client(url, "kms").list_keys()["Keys"]) - len(leaving)
     for secret in _client(url, "secretsmanager").list_secrets()["SecretList"]:
         state["secret %s" % secret["Name"]] += 1
     for topic in _client(url, "sns").list_topics()["Topics"]:
