@@ -36,7 +36,15 @@ def spec_options(options):
 def convert(options, values):
     """(values converted to their declared types, errors each starting with the variable it is about)."""
     checked = ArgumentSpecValidator(options).validate(dict(values))
-    return checked.validated_parameters, [_named_first(message, options) for message in checked.error_messages]
+    return checked.validated_parameters, [_with_value(_named_first(message, options), options, values) for message in checked.error_messages]
+
+
+def _with_value(message, options, values):
+    """ansible-core before 2.19 leaves the value out of a conversion error: say what the user gave (never a secret)."""
+    name = message.split(":", 1)[0]
+    if name not in values or (options.get(name) or {}).get("no_log") or str(values[name]) in message:
+        return message
+    return "%s (got %r)" % (message, values[name])
 
 
 def _named_first(message, names):
