@@ -300,6 +300,10 @@ def failover(stack, state, login):
     route(api, state)
     save_state(stack, state)  # after the name moved: a reader of the state finds the name on the new primary
     opened = time.monotonic()
+    # pg_rewind reads the source's timeline from its control file, which a promotion updates only at the next
+    # checkpoint: without one, the old primary is rewound onto the old timeline and cannot follow the new one
+    # (PostgreSQL's pg_rewind docs; PostgreSQL 15.18 showed it on a second failover in a row)
+    psql(stack, new, "CHECKPOINT")
     _ensure_standby(stack, state, login, 180)
     rebuilt = "pg_basebackup" if "copying the primary afresh" in engine.container_logs(node_name(stack, old), 200) else "pg_rewind"
     timings = {
