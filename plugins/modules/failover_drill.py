@@ -50,7 +50,12 @@ options:
   order_symbol: {description: Symbol of the synthetic orders (they rest far from any market)., type: str, default: DRILL}
   stop_alarms: {description: CloudWatch alarm names; one in ALARM stops the drill., type: list, elements: str, default: []}
   max_error_rate: {description: "Share of failed synthetic orders (0-1) in O(error_window) that stops the drill.", type: float, default: 0.2}
-  min_requests: {description: Orders the window must hold before the error rate counts., type: int, default: 10}
+  min_requests:
+    description:
+      - Orders the error rate is computed over at least.
+      - When the last O(error_window) seconds hold fewer (a front door slowed down), the last O(min_requests) orders count instead.
+    type: int
+    default: 10
   error_window: {description: Seconds of the error-rate window., type: float, default: 10}
   warmup: {description: Seconds of order flow before the fault., type: float, default: 5}
   duration: {description: Seconds the drill (and then the restore) may take at most., type: float, default: 300}

@@ -76,10 +76,17 @@ class OrderFlow(threading.Thread):
         with self.lock:
             return list(self.results)
 
-    def window(self, seconds):
-        """(sent, failed) among the orders sent in the last ``seconds``."""
+    def window(self, seconds, at_least=0):
+        """(sent, failed) among the orders sent in the last ``seconds``, or the last ``at_least`` orders if more.
+
+        A front door that slows down sends fewer orders a window; without ``at_least`` its error rate
+        would never reach the stop condition's minimum count, however many of them fail.
+        """
         since = self.clock() - seconds
-        recent = [r for r in self.snapshot() if r[0] >= since]
+        done = self.snapshot()
+        recent = [r for r in done if r[0] >= since]
+        if len(recent) < at_least:
+            recent = done[-at_least:]
         return len(recent), sum(1 for r in recent if not r[2])
 
     def totals(self, since=None):

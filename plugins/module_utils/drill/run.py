@@ -137,7 +137,7 @@ class Drill:
         return dict((a["AlarmName"], a["StateValue"]) for a in self.clients.cloudwatch.describe_alarms(AlarmNames=self.stop.alarms))
 
     def breach(self):
-        window = self.flow.window(self.window) if self.flow else (0, 0)
+        window = self.flow.window(self.window, self.stop.min_requests) if self.flow else (0, 0)
         return self.stop.breach(self.alarm_states(), window)
 
     def orders_back(self, injected):
