@@ -17,7 +17,7 @@ description:
   - Each step of O(steps) sets the EKS share, then bakes O(bake_time) seconds watching O(rollback_alarms) (by
     default the monitoring tier's alarms on the public ALB and the cluster, the kind the rolling update
     watches). An alarm in C(ALARM) puts every listener back on the share the run started from and fails, naming it.
-  - No traffic moves towards EKS while C(<stack>-tg-eks) has fewer than O(min_healthy_targets) healthy targets: the
+  - No traffic moves towards EKS while C(<stack>-tg-eks) has fewer than O(min_healthy_targets) healthy targets. The
     run fails before its first step, naming the group, and returns RV(migration.target_group_binding) to apply
     (kubectl) so that the AWS Load Balancer Controller registers the front-end pods. Check mode warns instead.
   - A rerun continues from the share it finds (steps at or below it are skipped); at 100 % it changes nothing.
