@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 from labkit import http, wait_until
-from plane import balancer, engine
+from plane import aws_relay, balancer, engine
 from test_rolling_update import PlaneRounds, answers, compute_args
 
 import dataplane
@@ -141,3 +141,19 @@ def test_market_and_sessions_tables_through_the_front_door(aws, stack, ansible):
         relay = engine.inspect("container", "hatrading-%s-aws" % stack)[0]
         assert relay["State"]["Running"] and relay["HostConfig"]["NetworkMode"] == "host"
         print("\nnosql data path: %s" % {s: postgres_truth(stack, s) for s in SYMBOLS})
+
+
+class FakeSession:
+    def __init__(self, url):
+        self.url = url
+
+    def client(self, _service):
+        return type("Client", (), {"meta": type("Meta", (), {"endpoint_url": self.url})})()
+
+
+def test_relay_only_for_moto_on_loopback():
+    assert aws_relay.moto_endpoint(FakeSession("http://127.0.0.1:5613")) == ("127.0.0.1", 5613)
+    assert aws_relay.moto_endpoint(FakeSession("https://dynamodb.us-east-1.amazonaws.com")) is None  # real AWS: no relay
+    config = aws_relay.render(("172.21.0.1", 5613), ("127.0.0.1", 5613))
+    assert "    bind 172.21.0.1:5613\n" in config and "    server moto 127.0.0.1:5613\n" in config
+    assert aws_relay.container_env("http://172.21.0.1:5613")["AWS_ENDPOINT_URL"] == "http://172.21.0.1:5613"
