@@ -12,7 +12,9 @@ import uuid
 import appkit
 import pytest
 from market import MarketTable, read_quote
+from selenium.webdriver.common.by import By
 from store import Database
+from test_frontend_browser import browser, wait_for  # noqa: F401  (the headless Chromium fixture, for the page's session)
 
 
 def make_tables(moto):
@@ -185,4 +187,28 @@ def test_sessions_carry_their_ttl_attribute(database, moto, tables):
         status, _h, _body = appkit.request(backend.url + "/sessions/" + uuid.uuid4().hex)
         assert status == 404
     finally:
+        assert backend.stop() == 0, backend.output()[-2000:]
+
+
+def test_the_page_keeps_its_session_in_the_table(database, moto, tables, browser):  # noqa: F811  (the fixture imported above)
+    """The page in headless Chromium makes its session once and reuses it on the next load (the item's expiry moves on)."""
+    backend = appkit.start_backend(database, "shared", extra_env=table_env(moto, tables))
+    frontend = appkit.start_frontend(backend.url)
+    dynamodb = moto.client("dynamodb")
+    try:
+        browser.get(frontend.url + "/")
+        wait_for(browser, "the page's session", lambda: browser.find_element(By.ID, "session").text.startswith("session "))
+        session_id = browser.execute_script("return localStorage.getItem('hatrading.session')")
+        assert browser.find_element(By.ID, "session").text.startswith("session " + session_id[:8])
+        item = dynamodb.get_item(TableName=tables["sessions"], Key={"session_id": {"S": session_id}})["Item"]
+        first_expiry = int(item["expires_at"]["N"])
+        time.sleep(1.1)  # the expiry is in whole seconds
+        browser.refresh()
+        wait_for(browser, "the session again", lambda: browser.find_element(By.ID, "session").text.startswith("session " + session_id[:8]))
+        assert browser.execute_script("return localStorage.getItem('hatrading.session')") == session_id
+        assert dynamodb.scan(TableName=tables["sessions"], Select="COUNT")["Count"] == 1  # reused, not a second one
+        again = dynamodb.get_item(TableName=tables["sessions"], Key={"session_id": {"S": session_id}})["Item"]
+        assert int(again["expires_at"]["N"]) > first_expiry
+    finally:
+        frontend.stop()
         assert backend.stop() == 0, backend.output()[-2000:]
