@@ -136,3 +136,28 @@ def test_a_managed_scraper_without_the_eks_cluster_fails_before_any_change(fresh
     failed = observability(ansible, collector="managed_scraper")
     assert failed["rc"] != 0 and "deploy the eks tier first" in failed["msg"], failed
     assert fresh_moto.mutating_calls() == []
+
+
+def test_the_audit_reads_the_workspace_its_rules_and_the_collector(built, moto, ansible):
+    report = ansible.module("hatrading.aws.stack_audit", {"stack": STACK, "region": "us-east-1", "tiers": ["observability"], "fail_on": "warn"})
+    assert report["rc"] == 0 and report["passed"], report
+    checks = sorted((f["check"], f["resource"], f["status"]) for f in report["findings"])
+    assert checks == [
+        ("observability.az_spread", WORKSPACE, "pass"),
+        ("observability.backups", WORKSPACE, "skip"),
+        ("observability.collector", WORKSPACE, "pass"),
+        ("observability.rules", WORKSPACE, "pass"),
+    ]
+    assert moto.mutating_calls() == []
+
+
+def test_the_report_lists_and_draws_the_workspace(built, moto, ansible):
+    report = ansible.module("hatrading.aws.stack_report", {"stack": STACK, "region": "us-east-1"})
+    assert report["rc"] == 0, report.get("msg")
+    assert "Prometheus (AMP): workspace %s ACTIVE (regional: AMP keeps its data in 3 AZs)" % WORKSPACE in report["lines"]
+    assert "  rules %s: 2 groups, 4 recording and 3 alerting rules" % RULES in report["lines"]
+    assert "  collector: the agent's scrape configuration in SSM" in report["lines"]
+    svg = report["html"][report["html"].index("<svg") : report["html"].index("</svg>")]
+    assert "workspace " + WORKSPACE in svg and "rules " + RULES in svg
+    assert {f["check"] for f in report["audit"]["findings"] if f["tier"] == "observability"} >= {"observability.az_spread", "observability.rules"}
+    assert moto.mutating_calls() == []
