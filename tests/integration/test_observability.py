@@ -161,3 +161,14 @@ def test_the_report_lists_and_draws_the_workspace(built, moto, ansible):
     assert "workspace " + WORKSPACE in svg and "rules " + RULES in svg
     assert {f["check"] for f in report["audit"]["findings"] if f["tier"] == "observability"} >= {"observability.az_spread", "observability.rules"}
     assert moto.mutating_calls() == []
+
+
+def test_the_monitoring_tier_alarms_on_the_workspaces_active_series(built, moto, ansible):
+    result = ansible.module("hatrading.aws.stack_monitoring", {"stack": STACK, "region": "us-east-1", "thresholds": {"observability_active_series": 500000}})
+    assert result["rc"] == 0, result.get("msg")
+    alarms = moto.client("cloudwatch").describe_alarms(AlarmNamePrefix=STACK + "-observability-")["MetricAlarms"]
+    assert [(a["AlarmName"], a["Namespace"], a["MetricName"], a["Threshold"]) for a in alarms] == [
+        (STACK + "-observability-active-series", "AWS/Usage", "ResourceCount", 500000.0)
+    ]
+    dimensions = dict((d["Name"], d["Value"]) for d in alarms[0]["Dimensions"])
+    assert dimensions == {"Service": "Prometheus", "Type": "Resource", "Resource": "ActiveSeries", "Class": "None"}
