@@ -27,15 +27,13 @@ def container_name(stack):
     return "hatrading-%s-prometheus" % stack
 
 
-_AMP = {}  # one client per session: a watcher asks every round
-
-
 def workspace(session, stack):
     """The stack's AMP workspace in moto, or None."""
     alias = "%s-prometheus" % stack
-    if id(session) not in _AMP:
-        _AMP[id(session)] = session.client("amp")
-    found = _AMP[id(session)].list_workspaces(alias=alias)["workspaces"]
+    amp = getattr(session, "_lab_amp", None)
+    if amp is None:  # one client per session: a watcher asks every round
+        amp = session._lab_amp = session.client("amp")
+    found = amp.list_workspaces(alias=alias)["workspaces"]
     return next((w for w in found if w.get("alias") == alias and (w.get("tags") or {}).get("hatrading:stack") == stack), None)
 
 
@@ -113,10 +111,15 @@ def ensure_container(stack):
 
 
 def remove(stack):
-    if engine.inspect("container", container_name(stack)):
+    """The container and its home, if the lab made them (no Docker call for a stack that never had one)."""
+    home = engine.stack_dir(stack) / "prometheus"
+    if not home.exists():
+        return False
+    found = bool(engine.inspect("container", container_name(stack)))
+    if found:
         engine.docker("rm", "-f", container_name(stack))
-        return True
-    return False
+    shutil.rmtree(home, ignore_errors=True)
+    return found
 
 
 def sync(session, stack):
