@@ -207,7 +207,7 @@ def reconcile(clients, params, run, outcome):
     outcome.result["notes"] = []
     view = StackView(clients, stack)
     cluster = _cluster(view, cfg, run, outcome)
-    raw = read.read_observability(clients, stack, cfg, scrapers=cfg.get("collector") == "managed_scraper" and (cluster or cfg["state"] == "absent"))
+    raw = read.read_observability(clients, stack, cfg, scrapers=cfg.get("collector") == "managed_scraper" and bool(cluster or cfg["state"] == "absent"))
     have = model.actual_observability(stack, raw)
     endpoint = (raw.get("workspace") or {}).get("prometheusEndpoint")
     if cfg["state"] == "present":
@@ -216,9 +216,9 @@ def reconcile(clients, params, run, outcome):
         outcome.plan = model.plan_teardown(cfg, have)
     outcome.result["notes"] += model.plan_notes(cfg, have)
     applier = ObservabilityApplier(clients, dict(cfg, _endpoint=endpoint), run.region, have, view=view)
-    outcome.step = "apply"
+    outcome.step = "workspaces, rules and collector"
     outcome.plan.apply(applier.handlers(), applier.finishers(), check_mode=run.check_mode)
-    summary = model.summarize(stack, have, outcome.plan, run.check_mode)
+    summary = model.summarize(stack, have)
     deleted = bool(outcome.plan.of("workspace", "delete"))
     if not run.check_mode:
         summary["workspace_id"] = None if deleted else applier.workspace["id"]

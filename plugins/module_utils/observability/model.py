@@ -358,8 +358,8 @@ def plan_notes(cfg, have):
     return notes
 
 
-def summarize(stack, have, plan, check_mode):
-    """What the module returns: the names, and what exists after the run."""
+def summarize(stack, have):
+    """What the module returns: the names, and what was found (reconcile brings the workspace up to date after the run)."""
     n = stack_names.observability(stack)
     workspace = have["workspace"].get(n["workspace"]) or {}
     grafana = have["grafana_workspace"].get(n["grafana_workspace"]) or {}
