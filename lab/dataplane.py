@@ -8,6 +8,9 @@
     python lab/dataplane.py url --stack demo          # the front door's URL only
     python lab/dataplane.py down --stack demo         # watcher, containers, network; then registry and dockerd (by pid)
 
+With the observability tier deployed (its AMP workspace in moto), a real Prometheus scrapes the back-end
+containers and evaluates the tier's rules: lab/plane/prometheus.py.
+
 The database tier is a PostgreSQL primary and synchronous standby behind one stable name; a round
 fails it over when moto says so (RebootDBInstance ForceFailover, FailoverDBCluster): lab/plane/database.py.
 
@@ -29,7 +32,7 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plane import balancer, database, engine, instances  # noqa: E402
+from plane import balancer, database, engine, instances, prometheus  # noqa: E402
 
 
 def session(region):
@@ -63,7 +66,8 @@ def step(aws, stack, database_url, login=None):
         result["database"] = database.sync(aws, stack, login)
     changes = instances.reconcile(aws, stack, database_url, keep=balancer.server_instances(stack))
     servers = balancer.sync(aws, stack, live=set(changes["instances"]))
-    return dict(result, instances=changes, balancers=servers)
+    # a real Prometheus when the stack has the observability tier's workspace (lab/plane/prometheus.py)
+    return dict(result, instances=changes, balancers=servers, prometheus=prometheus.sync(aws, stack))
 
 
 def loop(aws, stack, database_url, seconds, interval, login=None):
@@ -116,6 +120,7 @@ def report(stack):
         "instances": instances.instance_report(stack),
         "load_balancers": balancer.balancer_report(stack),
         "database": database.report(stack),
+        "prometheus": prometheus.url(stack),
     }
 
 
@@ -143,6 +148,8 @@ def print_report(data):
         print("  ALB %s (%s) in %s: %s" % (alb["alb"], alb["scheme"], alb["container"], doors))
         for backend, servers in sorted(alb["servers"].items()):
             print("    %s: %s" % (backend, ", ".join("%s %s" % (s["server"], s["status"]) for s in servers) or "no servers"))
+    if data.get("prometheus"):
+        print("  Prometheus (the observability tier's workspace): %s" % data["prometheus"])
     print("\nfront door: %s" % (data["front_door"] or "none (no internet-facing ALB with a listener yet)"))
 
 

@@ -6,8 +6,9 @@
 #   curl, git, make, tar, shellcheck   the build and ansible-test sanity
 #   postgresql       tests/app and bench/orderbook_bench.py start a throwaway PostgreSQL on loopback
 #   chromium, chromium-driver, fonts-dejavu-core   the page's browser test (headless, Debian's build)
+#   prometheus       promtool checks the observability rules (tests/unit/observability); the lab's Prometheus image
 set -euo pipefail
-packages=(docker.io docker-registry debootstrap curl git make tar ca-certificates shellcheck postgresql chromium chromium-driver fonts-dejavu-core)
+packages=(docker.io docker-registry debootstrap curl git make tar ca-certificates shellcheck postgresql chromium chromium-driver fonts-dejavu-core prometheus)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -14,6 +14,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.eks.model import val
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring.model import validate_monitoring
 from ansible_collections.hatrading.aws.plugins.module_utils.network.model import validate_network
 from ansible_collections.hatrading.aws.plugins.module_utils.nosql.model import validate_nosql
+from ansible_collections.hatrading.aws.plugins.module_utils.observability.model import validate_observability
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline.model import validate_pipeline
 
 VALIDATORS = {
@@ -25,6 +26,7 @@ VALIDATORS = {
     "monitoring": validate_monitoring,
     "pipeline": validate_pipeline,
     "eks": validate_eks,
+    "observability": validate_observability,
     "stack": validate_stack,  # across tiers: ports that must agree, ha without single instances
 }
 ARGUMENT_SPEC = dict(

@@ -23,6 +23,9 @@ def test_the_growth_stack_deploys_then_reruns_without_a_change(fresh_moto, ansib
     estimate = first["tasks"]["Estimate the month's cost from the checked settings (hatrading_budget_monthly stops a plan above it)"]["cost"]["estimate"]
     priced = [entry["item"] for entry in estimate["items"] if entry["group"] in ("nosql", "eks")]
     assert priced == ["DynamoDB requests", "DynamoDB storage and backups", "EKS control plane", "EKS nodes"] and not estimate["unknown"]
+    workspaces = fresh_moto.client("amp").list_workspaces(alias="demo-prometheus")["workspaces"]
+    assert [w["tags"]["hatrading:tier"] for w in workspaces] == ["observability"]
+    assert fresh_moto.client("ssm").get_parameter(Name="/hatrading/demo/observability/scrape-config")["Parameter"]["Value"].startswith("global:")
 
     fresh_moto.forget_calls()
     again = ansible.playbook("playbooks/site.yml", extra_args=GROWTH)
@@ -34,3 +37,4 @@ def test_the_growth_stack_deploys_then_reruns_without_a_change(fresh_moto, ansib
     findings = audit["tasks"]["Read the stack and check what one AZ or instance failure would do"]["findings"]
     checks = {(f["check"], f["status"]) for f in findings}
     assert ("database.reader_azs", "pass") in checks and ("nosql.point_in_time_recovery", "pass") in checks
+    assert ("observability.az_spread", "pass") in checks and ("observability.rules", "pass") in checks

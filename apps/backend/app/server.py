@@ -1,6 +1,6 @@
 """The trading API: /health, /version, POST /orders, GET /orders/{id}, GET /orders?ids=,
 GET /book/{symbol}, GET /trades/{symbol}, GET /quote/{symbol}, POST /sessions, GET /sessions/{id},
-GET /work (see docs/app.md).
+GET /work, GET /metrics (Prometheus, metrics.py; see docs/app.md).
 
 Python standard library only (plus Debian's python3-psycopg2 when DATABASE_URL is set).
 SIGTERM: stop accepting, answer 503 on /health, finish the requests in flight, exit 0.
@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from books import Conflict, open_book  # noqa: E402
 from market import Tables  # noqa: E402
+from metrics import CONTENT_TYPE, Metrics  # noqa: E402
 from orderbook import OrderError  # noqa: E402
 from store import Database, Unavailable  # noqa: E402
 
@@ -52,6 +53,7 @@ class TradingApp:
         self.draining = False
         self.started = time.time()
         self.ready_at = self.started + float(os.environ.get("WARMUP_SECONDS") or 0)
+        self.metrics = Metrics(INSTANCE)
 
 
 def query_int(query, name, default, low, high):
@@ -68,6 +70,7 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
 
     def _reply(self, status, body, extra=()):
+        self.answered_status = status  # POST /orders' metrics read it
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -76,6 +79,14 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("X-App-Version", VERSION)
         for name, value in extra:
             self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _reply_text(self, status, text, content_type):
+        data = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 
@@ -89,6 +100,8 @@ class Handler(BaseHTTPRequestHandler):
             healthy = database and not app.draining
             body = {"status": "ok" if healthy else ("draining" if app.draining else "degraded"), "store": app.store.kind, "instance": INSTANCE}
             return self._reply(200 if healthy else 503, body)
+        if path == "/metrics":
+            return self._reply_text(200, app.metrics.render(), CONTENT_TYPE)
         if path == "/version":
             return self._reply(200, {"version": VERSION, "instance": INSTANCE, "store": app.store.kind, "book": app.book.mode, "tables": app.tables.describe()})
         if path == "/work":  # simulated work, for drain and shutdown tests: /work?ms=N (at most 5 s)
@@ -135,6 +148,13 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         if self.path.partition("?")[0] == "/sessions":
             return self._reply(*self.server.app.tables.session())
+        started = time.monotonic()
+        self.placed = None
+        self._post()
+        if self.path.partition("?")[0] == "/orders":
+            self.server.app.metrics.answered(self.answered_status, time.monotonic() - started, self.placed)
+
+    def _post(self):
         if self.path.partition("?")[0] != "/orders":
             return self._reply(404, {"error": "no route for POST %s" % self.path})
         if bad_release():
@@ -156,6 +176,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._failed(exc)
         if not replayed:
             self.server.app.tables.committed(result["order"]["symbol"])
+        self.placed = (result, replayed)
         return self._reply(201, result, [("Idempotent-Replay", "true")] if replayed else [])
 
 

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.amp import AMP
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.application_autoscaling import ApplicationAutoScaling
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.autoscaling import AutoScaling
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.cloudfront import CloudFront
@@ -26,6 +27,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.ecr import ECR
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.eks import EKS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.elbv2 import ELBv2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.fis import FIS
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.grafana import Grafana
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.events import Events
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import IAM
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.kms import KMS
@@ -41,6 +43,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.tagging import 
 SERVICES = dict(
     (service.NAME, service)
     for service in (
+        AMP,
         ApplicationAutoScaling,
         AutoScaling,
         CloudFront,
@@ -56,6 +59,7 @@ SERVICES = dict(
         ELBv2,
         Events,
         FIS,
+        Grafana,
         IAM,
         KMS,
         Logs,

@@ -11,4 +11,4 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Ser
 
 class SSM(Service):
     NAME = "ssm"
-    NOT_FOUND = ("InvalidInstanceId",)
+    NOT_FOUND = ("InvalidInstanceId", "ParameterNotFound")

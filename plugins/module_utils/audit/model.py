@@ -399,6 +399,52 @@ def audit_nosql(snapshot):
     return found
 
 
+def audit_observability(snapshot):
+    """The observability tier's workspace: where its data lives, its rules, what feeds it, and backups (AMP has none)."""
+    workspace = snapshot.get("amp_workspace")
+    if not workspace:
+        return [finding("observability.present", "observability", snapshot["stack"], SKIP, "no Prometheus workspace of this stack")]
+    name = workspace.get("alias") or workspace["workspaceId"]
+    status = (workspace.get("status") or {}).get("statusCode")
+    rules = snapshot.get("amp_rules") or {}
+    rules_status = (rules.get("status") or {}).get("statusCode")
+    return [
+        # AMP keeps a workspace's samples in three AZs of its region by itself: the check is that it serves
+        finding(
+            "observability.az_spread",
+            "observability",
+            name,
+            PASS if status == "ACTIVE" else WARN,
+            "%s; stored in 3 AZs of the region by AMP" % status,
+            "wait for the workspace to be ACTIVE",
+        ),
+        finding(
+            "observability.rules",
+            "observability",
+            name,
+            PASS if rules_status == "ACTIVE" else WARN,
+            "rule groups namespace %s" % ("%s %s" % (rules.get("name"), rules_status) if rules else "missing: no alert fires"),
+            "deploy the observability tier (observability_rule_files)",
+        ),
+        finding(
+            "observability.collector",
+            "observability",
+            name,
+            PASS if snapshot.get("scrape_config") else SKIP,
+            "the agent's scrape configuration is published"
+            if snapshot.get("scrape_config")
+            else "no agent configuration (a managed scraper is not read by the audit)",
+        ),
+        finding(
+            "observability.backups",
+            "observability",
+            name,
+            SKIP,
+            "AMP has no backup: samples are kept for the workspace's retention; the rules and dashboards are code in the role",
+        ),
+    ]
+
+
 def _admits(group, port, source_id):
     """Whether a security group lets TCP ``port`` in from the group ``source_id``."""
     for rule in group.get("IpPermissions") or []:
@@ -454,6 +500,8 @@ def audit(snapshot, min_azs=2, min_instances=2, min_backup_days=7, tiers=("netwo
         found += audit_nosql(snapshot)
     if "eks" in tiers:
         found += audit_eks(snapshot, min_azs)
+    if "observability" in tiers:
+        found += audit_observability(snapshot)
     if "network" in tiers:
         found += audit_chain(snapshot)
     return found

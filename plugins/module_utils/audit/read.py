@@ -25,4 +25,6 @@ def read_snapshot(clients, stack, tiers, view=None):
     snapshot["dynamodb_tables"] = view.dynamodb_tables_with_backups() if "nosql" in tiers else []
     if "eks" in tiers:
         snapshot.update(eks_cluster=view.eks_cluster(), eks_nodegroups=view.eks_nodegroups())
+    if "observability" in tiers:
+        snapshot.update(amp_workspace=view.amp_workspace(), amp_rules=view.amp_rules(), scrape_config=view.scrape_config())
     return snapshot

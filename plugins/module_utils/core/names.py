@@ -163,4 +163,18 @@ def eks(stack):
     }
 
 
+def observability(stack):
+    """Every name the observability tier uses: the Prometheus (AMP) workspace, its rules, the collector, Grafana."""
+    return {
+        "workspace": "%s-prometheus" % stack,  # the AMP workspace's alias (AMP names a workspace by ID)
+        "rules_namespace": "%s-rules" % stack,
+        "scrape_parameter": "/hatrading/%s/observability/scrape-config" % stack,  # the agent's Prometheus configuration
+        "scraper": "%s-scraper" % stack,  # the managed scraper's alias
+        "grafana_workspace": "%s-grafana" % stack,
+        "grafana_service_account": "%s-provisioner" % stack,
+        "grafana_datasource": "%s-amp" % stack,  # the uid of the workspace's Prometheus data source in Grafana
+        "eks_cluster": eks(stack)["cluster"],  # the eks tier's cluster: the managed scraper's source
+    }
+
+
 WATCHED_BY_MIGRATION = ("frontend-alb-5xx", "frontend-target-5xx", "frontend-latency-p99", "eks-api-5xx", "eks-pending-pods")

@@ -184,6 +184,40 @@ class StackView:
 
         return self._once("eks_nodegroups", read)
 
+    # ------------------------------------------------------------ observability
+
+    def amp_workspace(self):
+        """The observability tier's Prometheus workspace (described: its status and endpoint), or None."""
+
+        def read():
+            alias = names.observability(self.stack)["workspace"]
+            found = [w for w in self.clients.amp.list_workspaces(alias=alias) if w.get("alias") == alias and (w.get("tags") or {}).get(TAG_STACK) == self.stack]
+            return self.clients.amp.describe_workspace(workspaceId=found[0]["workspaceId"]) if found else None
+
+        return self._once("amp_workspace", read)
+
+    def amp_rules(self):
+        """The rule groups namespace of the workspace (its data: the rule file), or None."""
+
+        def read():
+            workspace = self.amp_workspace()
+            if not workspace:
+                return None
+            return self.clients.amp.describe_rule_groups_namespace(
+                workspaceId=workspace["workspaceId"], name=names.observability(self.stack)["rules_namespace"]
+            )
+
+        return self._once("amp_rules", read)
+
+    def scrape_config(self):
+        """The agent's scrape configuration (the SSM parameter's value), or None."""
+
+        def read():
+            found = self.clients.ssm.get_parameter(Name=names.observability(self.stack)["scrape_parameter"], missing=None)
+            return found["Parameter"]["Value"] if found else None
+
+        return self._once("scrape_config", read)
+
 
 def _named(resources, key, name):
     """The resource whose ``key`` is ``name``, or None."""

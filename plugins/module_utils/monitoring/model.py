@@ -71,6 +71,7 @@ THRESHOLDS = {
     "nosql_throttled_requests": (0, 0, None),  # Read/WriteThrottleEvents per period of each nosql table
     "eks_api_5xx_count": (10, 0, None),  # 5XX the EKS API server answered per period
     "eks_pending_pods": (0, 0, None),  # pods the scheduler could not place (no room in any AZ)
+    "observability_active_series": (8000000, 1, None),  # active series in the account's Prometheus workspaces (AWS/Usage)
 }
 SETTING_DEFAULTS = {
     "kms_key": DEFAULT_KMS_KEY,
@@ -285,6 +286,8 @@ def watched_resources(stack, raw):
     found["dynamodb_tables"] = sorted(t["TableName"] for t in raw.get("dynamodb_tables", []) if t["TableName"] in tables and t.get("TableStatus") != "DELETING")
     cluster = raw.get("eks_cluster")
     found["eks_cluster"] = cluster["name"] if cluster and belongs_to(cluster.get("tags") or {}, stack) and cluster.get("status") != "DELETING" else None
+    workspace = raw.get("amp_workspace")
+    found["amp_workspace"] = workspace.get("alias") if workspace and (workspace.get("status") or {}).get("statusCode") != "DELETING" else None
     return found
 
 
@@ -352,7 +355,22 @@ ALARMS = (
     ),
     ("eks", "api-5xx", "5XX answered by the API server of %s", "AWS/EKS", "apiserver_request_total_5XX", "Sum", GE, "eks_api_5xx_count", 1, "notBreaching"),
     ("eks", "pending-pods", "Pods the scheduler of %s cannot place", "AWS/EKS", "scheduler_pending_pods", "Sum", GT, "eks_pending_pods", 1, "notBreaching"),
+    # AMP's usage metric: past the quota of active series, samples of new series are refused (the back-end's metrics go dark)
+    (
+        "amp",
+        "active-series",
+        "Active series of the Prometheus workspaces (workspace %s)",
+        "AWS/Usage",
+        "ResourceCount",
+        "Maximum",
+        GT,
+        "observability_active_series",
+        1,
+        "missing",
+    ),
 )
+# AWS/Usage's dimensions of AMP's active series (its usage metrics, per docs.aws.amazon.com/prometheus AMP-CW-usage-metrics)
+AMP_ACTIVE_SERIES = {"Service": "Prometheus", "Type": "Resource", "Resource": "ActiveSeries", "Class": "None"}
 
 
 def desired_alarms(cfg, found, topic_arn):
@@ -410,6 +428,8 @@ def desired_alarms(cfg, found, topic_arn):
         add("table", "nosql", table, {"TableName": table}, t, "-" + table[len(stack) + 1 :])
     if found.get("eks_cluster"):  # the optional EKS tier, when deployed
         add("eks", "eks", found["eks_cluster"], {"ClusterName": found["eks_cluster"]}, t)
+    if found.get("amp_workspace"):  # the optional observability tier, when deployed
+        add("amp", "observability", found["amp_workspace"], AMP_ACTIVE_SERIES, t)
     return alarms, notes
 
 

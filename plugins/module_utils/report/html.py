@@ -91,6 +91,7 @@ class Drawing:
         y = self.vpc(y + 30)
         y = self.nosql(y)
         y = self.eks(y)
+        y = self.observability(y)
         y = self.pipeline(y + 30)
         self.legend(y + 14)
         height = y + 50
@@ -220,6 +221,23 @@ class Drawing:
             x = self.col_x(group["zone"]) if group.get("zone") in self.azs else self.col_x(self.azs[index % len(self.azs)])
             state = "ok" if group.get("status") == "ACTIVE" else "wait"
             self.out += _box(x + 8, y, COL_W - 26, BOX_H, state, "node group " + _short(group["name"], 24), "%s, %s" % (group.get("status"), group["sizes"]))
+        return y + BOX_H
+
+    def observability(self, y):
+        """The regional Prometheus workspace and its rules under the VPC, when the optional tier is deployed."""
+        part = self.report.get("observability") or {}
+        if not part.get("workspace"):
+            return y
+        y += 30
+        self.out.append(_text(12, y + 26, "observability", "h"))
+        self.out.append(_text(LABEL_W + 20, y - 6, "Amazon Managed Service for Prometheus, regional (3 AZs)", "s"))
+        x = LABEL_W + 20
+        rules = "%d recording, %d alerting rules" % (part["recording_rules"], part["alerting_rules"])
+        boxes = (("workspace " + part["workspace"], part["status"] or "-"), ("rules " + (part["rules_namespace"] or "(none)"), rules))
+        boxes += (("collector", "agent scrape config" if part["agent_configuration"] else "(none found)"),)
+        for title, detail in boxes:
+            self.out += _box(x, y, 260, BOX_H, "edge", title, detail, light=True)
+            x += 290
         return y + BOX_H
 
     def pipeline(self, y):

@@ -10,6 +10,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import yaml
+
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
@@ -40,6 +42,27 @@ def read_report(clients, stack, region, view=None):
         "pipeline": pipeline_part(clients, stack, region),
         "nosql": nosql_part(view),
         "eks": eks_part(view),
+        "observability": observability_part(view),
+    }
+
+
+def observability_part(view):
+    """The observability tier's Prometheus workspace, its rules and its collector (none when the tier is not deployed)."""
+    workspace = view.amp_workspace()
+    if not workspace:
+        return {"workspace": None}
+    namespace = view.amp_rules() or {}
+    data = namespace.get("data") or b""
+    groups = (yaml.safe_load(data.decode("utf-8") if isinstance(data, bytes) else data) or {}).get("groups") or [] if data else []
+    rules = [rule for group in groups for rule in group.get("rules") or []]
+    return {
+        "workspace": workspace.get("alias"),
+        "status": (workspace.get("status") or {}).get("statusCode"),
+        "rules_namespace": namespace.get("name"),
+        "rule_groups": len(groups),
+        "recording_rules": len([rule for rule in rules if rule.get("record")]),
+        "alerting_rules": len([rule for rule in rules if rule.get("alert")]),
+        "agent_configuration": bool(view.scrape_config()),
     }
 
 

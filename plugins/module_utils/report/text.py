@@ -116,6 +116,20 @@ def eks_lines(part):
     return lines + ["  node group %s in %s: %s, %s" % (g["name"], g["zone"], g["status"], g["sizes"]) for g in part["nodegroups"]]
 
 
+def observability_lines(part):
+    """Nothing when the optional tier is not deployed."""
+    if not part.get("workspace"):
+        return []
+    lines = ["Prometheus (AMP): workspace %s %s (regional: AMP keeps its data in 3 AZs)" % (part["workspace"], part["status"])]
+    if part["rules_namespace"]:
+        facts = (part["rules_namespace"], part["rule_groups"], part["recording_rules"], part["alerting_rules"])
+        lines.append("  rules %s: %d groups, %d recording and %d alerting rules" % facts)
+    else:
+        lines.append("  rules: none")
+    lines.append("  collector: %s" % ("the agent's scrape configuration in SSM" if part["agent_configuration"] else "no agent configuration found"))
+    return lines
+
+
 SECTIONS = (
     ("network", network_lines),
     ("database", database_lines),
@@ -125,6 +139,7 @@ SECTIONS = (
     ("monitoring", monitoring_lines),
     ("pipeline", pipeline_lines),
     ("eks", eks_lines),
+    ("observability", observability_lines),
 )
 
 

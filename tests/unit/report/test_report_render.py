@@ -77,6 +77,7 @@ def report():
         },
         "nosql": {"tables": []},
         "eks": {"cluster": None, "nodegroups": []},
+        "observability": {"workspace": None},
     }
 
 

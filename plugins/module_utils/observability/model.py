@@ -1,0 +1,373 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The observability tier (Prometheus and Grafana), pure: its settings and their checks, the wanted state, the plan.
+
+An Amazon Managed Service for Prometheus (AMP) workspace ``<stack>-prometheus`` holding the stack's alert and
+recording rules (one rule groups namespace ``<stack>-rules``, from the role's rule files), a collector feeding it
+(``agent``: the Prometheus scrape configuration for the instances' agent, an SSM parameter; ``managed_scraper``:
+an AMP managed scraper on the eks tier's cluster), and optionally an Amazon Managed Grafana workspace
+``<stack>-grafana`` with the role's dashboards. No AWS call and no Ansible here.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+
+try:
+    import yaml
+except ImportError:  # Ansible ships PyYAML; a missing one is reported by the module
+    yaml = None
+
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
+from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import missing_tags
+from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
+
+TIER = "observability"
+COLLECTORS = ("agent", "managed_scraper", "none")
+GRAFANA_AUTHENTICATION = ("AWS_SSO", "SAML")
+# The tag on the Grafana workspace holding the digest of the dashboards and data source it was given: a rerun
+# compares it and asks Grafana for nothing (a Grafana API token is itself a change).
+DASHBOARDS_TAG = "hatrading:dashboards"
+PENDING_ENDPOINT = "(the workspace's endpoint, once made)"
+SCRAPE_INTERVALS = (15, 30, 60)
+# Creates in dependency order (the workspace before what names it), deletes in the reverse.
+ORDER = (
+    ("scraper", DELETE),
+    ("scrape_config", DELETE),
+    ("rules", DELETE),
+    ("dashboards", DELETE),
+    ("grafana_workspace", DELETE),
+    ("workspace", DELETE),
+    ("workspace", CREATE),
+    ("workspace", UPDATE),
+    ("rules", CREATE),
+    ("rules", UPDATE),
+    ("scrape_config", CREATE),
+    ("scrape_config", UPDATE),
+    ("scraper", CREATE),
+    ("scraper", UPDATE),
+    ("grafana_workspace", CREATE),
+    ("grafana_workspace", UPDATE),
+    ("dashboards", CREATE),
+    ("dashboards", UPDATE),
+)
+
+
+class ObservabilityError(TierError):
+    """A wanted change AWS cannot make (a managed scraper without the eks tier's cluster)."""
+
+
+def settings_of(params):
+    """The module's options as the tier's settings (the role's variables without the ``observability_`` prefix)."""
+    return dict(params)
+
+
+def validate_params(params):
+    """The module's check, before any AWS call."""
+    return validate_observability(settings_of(params))
+
+
+def validate_observability(settings, prefix=""):
+    """Check the observability tier's settings; returns the problems found, each naming the variable."""
+
+    def v(option):
+        return prefix + option
+
+    errors = validate_stack_settings(settings, prefix)
+    if settings.get("state", "present") == "absent":
+        return errors + validate_delete_confirmed(
+            settings, v("confirm_delete"), "the observability tier", "the workspaces are kept unless %s=true" % v("delete_workspaces")
+        )
+    collector = settings.get("collector", "agent")
+    if collector not in COLLECTORS:
+        errors.append("%s: %r is not a collector; use %s" % (v("collector"), collector, ", ".join(COLLECTORS)))
+    errors += validate_port(settings.get("scrape_port", 8081), v("scrape_port"))
+    interval = settings.get("scrape_interval", 30)
+    if interval not in SCRAPE_INTERVALS:
+        errors.append("%s: %r is not a scrape interval; use %s seconds" % (v("scrape_interval"), interval, ", ".join(map(str, SCRAPE_INTERVALS))))
+    errors += ["%s: %s" % (v("rule_files"), problem) for problem in rule_problems(settings.get("rule_files") or {})]
+    if settings.get("grafana_enabled"):
+        authentication = settings.get("grafana_authentication", "AWS_SSO")
+        if authentication not in GRAFANA_AUTHENTICATION:
+            errors.append("%s: %r is not a Grafana sign-in; use AWS_SSO or SAML" % (v("grafana_authentication"), authentication))
+        errors += ["%s: %s" % (v("dashboards"), problem) for problem in dashboard_problems(settings.get("dashboards") or {})]
+    timeout = settings.get("wait_timeout", 600)
+    if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 0:
+        errors.append("%s: %r is not a number of seconds; use 0 or more" % (v("wait_timeout"), timeout))
+    return errors
+
+
+# ---------------------------------------------------------------- rules and dashboards as code
+
+
+def rule_problems(rule_files):
+    """What is wrong with the rule files ({file name: Prometheus rule file text}); promtool checks the PromQL itself."""
+    if not isinstance(rule_files, dict):
+        return ["%r is not a map of file name to rule file text" % (rule_files,)]
+    problems, seen = [], {}
+    for name in sorted(rule_files):
+        try:
+            document = yaml.safe_load(rule_files[name] or "")
+        except yaml.YAMLError as error:
+            problems.append("%s is not YAML (%s)" % (name, str(error).splitlines()[0]))
+            continue
+        groups = document.get("groups") if isinstance(document, dict) else None
+        if not isinstance(groups, list) or not groups:
+            problems.append("%s has no 'groups' list (a Prometheus rule file)" % name)
+            continue
+        for group in groups:
+            group_name = group.get("name") if isinstance(group, dict) else None
+            if not group_name or not isinstance(group.get("rules"), list):
+                problems.append("%s: a group without a name or a 'rules' list" % name)
+                continue
+            if group_name in seen:
+                problems.append("%s: group %s is also in %s (a namespace holds each group once)" % (name, group_name, seen[group_name]))
+            seen[group_name] = name
+            for rule in group["rules"]:
+                if not isinstance(rule, dict) or not rule.get("expr") or bool(rule.get("alert")) == bool(rule.get("record")):
+                    problems.append("%s: group %s: each rule needs an expr and one of alert or record" % (name, group_name))
+                    break
+    return problems
+
+
+def rules_document(rule_files):
+    """One Prometheus rule file (the namespace's data) holding every file's groups, files in name order."""
+    groups = []
+    for name in sorted(rule_files):
+        groups.extend(yaml.safe_load(rule_files[name])["groups"])
+    return {"groups": groups}
+
+
+def rules_text(document):
+    return yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
+
+
+def dashboard_problems(dashboards):
+    if not isinstance(dashboards, dict):
+        return ["%r is not a map of file name to dashboard JSON" % (dashboards,)]
+    problems, uids = [], {}
+    for name in sorted(dashboards):
+        try:
+            dashboard = json.loads(dashboards[name])
+        except ValueError as error:
+            problems.append("%s is not JSON (%s)" % (name, error))
+            continue
+        if not isinstance(dashboard, dict) or not dashboard.get("uid") or not dashboard.get("title"):
+            problems.append("%s: a dashboard needs a uid and a title (the uid keeps a rerun from making a copy)" % name)
+        elif dashboard["uid"] in uids:
+            problems.append("%s: uid %s is also %s's" % (name, dashboard["uid"], uids[dashboard["uid"]]))
+        else:
+            uids[dashboard["uid"]] = name
+    return problems
+
+
+def dashboards_of(dashboards):
+    """{uid: dashboard} without the fields Grafana owns (its id and version)."""
+    found = {}
+    for name in sorted(dashboards):
+        dashboard = dict(json.loads(dashboards[name]))
+        dashboard.pop("id", None)
+        dashboard.pop("version", None)
+        found[dashboard["uid"]] = dashboard
+    return found
+
+
+def digest(value):
+    """A short digest of a JSON-able value: what a tag can hold (256 characters at most)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- the collector's configuration
+
+
+def scrape_config(cfg, region, remote_write_url=None):
+    """The Prometheus configuration of the back-end's ``/metrics`` on the stack's instances.
+
+    ``agent``: EC2 service discovery on the stack's tags (the instances' own agent, Prometheus in agent mode or the
+    ADOT collector, reads it from SSM) and a remote write to the workspace signed with SigV4.
+    ``managed_scraper``: the pods of the eks tier's back-end (an AMP scraper runs the config itself, no remote write).
+    """
+    stack = cfg["stack"]
+    job = {"job_name": "backend", "metrics_path": "/metrics", "scrape_interval": "%ds" % cfg.get("scrape_interval", 30)}
+    relabel = [
+        {"source_labels": ["__meta_ec2_availability_zone"], "target_label": "az"},
+        {"source_labels": ["__meta_ec2_instance_id"], "target_label": "instance_id"},
+    ]
+    if cfg.get("collector", "agent") == "managed_scraper":
+        job["kubernetes_sd_configs"] = [{"role": "pod"}]
+        job["relabel_configs"] = [
+            {"source_labels": ["__meta_kubernetes_pod_label_app"], "regex": "backend", "action": "keep"},
+            {"source_labels": ["__meta_kubernetes_pod_node_name"], "target_label": "node"},
+        ]
+        return {"global": {"scrape_interval": job["scrape_interval"]}, "scrape_configs": [job]}
+    filters = [
+        {"name": "tag:hatrading:stack", "values": [stack]},
+        {"name": "tag:hatrading:component", "values": ["backend"]},
+        {"name": "instance-state-name", "values": ["running"]},
+    ]
+    job["ec2_sd_configs"] = [{"region": region, "port": int(cfg.get("scrape_port", 8081)), "filters": filters}]
+    job["relabel_configs"] = relabel
+    url = "%sapi/v1/remote_write" % remote_write_url if remote_write_url else PENDING_ENDPOINT
+    return {"global": {"scrape_interval": job["scrape_interval"]}, "scrape_configs": [job], "remote_write": [{"url": url, "sigv4": {"region": region}}]}
+
+
+def config_text(config):
+    return yaml.safe_dump(config, sort_keys=True, default_flow_style=False)
+
+
+# ---------------------------------------------------------------- wanted state
+
+
+def desired_observability(cfg, region, endpoint=None, cluster=None):
+    """{kind: {name: description}} of what the tier wants; ``endpoint`` the workspace's Prometheus endpoint if it exists."""
+    stack = cfg["stack"]
+    n = stack_names.observability(stack)
+    tags = lambda name: stack_tags(stack, TIER, name, cfg.get("tags"))  # noqa: E731
+    want = {
+        "workspace": {n["workspace"]: {"tags": tags(n["workspace"])}},
+        "rules": {},
+        "scrape_config": {},
+        "scraper": {},
+        "grafana_workspace": {},
+        "dashboards": {},
+    }
+    want["rules"][n["rules_namespace"]] = {"data": rules_document(cfg.get("rule_files") or {}), "tags": tags(n["rules_namespace"])}
+    collector = cfg.get("collector", "agent")
+    if collector == "agent":
+        want["scrape_config"][n["scrape_parameter"]] = {"config": scrape_config(cfg, region, endpoint), "tags": tags(n["scrape_parameter"])}
+    elif collector == "managed_scraper":
+        want["scraper"][n["scraper"]] = {
+            "config": scrape_config(cfg, region),
+            "cluster": cluster or n["eks_cluster"],
+            "tags": tags(n["scraper"]),
+        }
+    if cfg.get("grafana_enabled"):
+        want["grafana_workspace"][n["grafana_workspace"]] = {
+            "authentication": [cfg.get("grafana_authentication", "AWS_SSO")],
+            "data_sources": ["PROMETHEUS"],
+            "tags": tags(n["grafana_workspace"]),
+        }
+        boards = dashboards_of(cfg.get("dashboards") or {})
+        want["dashboards"][n["grafana_workspace"]] = {"uids": sorted(boards), "digest": digest({"dashboards": boards, "datasource": endpoint})}
+    return want
+
+
+# ---------------------------------------------------------------- what exists
+
+
+def actual_observability(stack, raw):
+    """{kind: {name: description}} of what exists; ``raw`` is what read.read_observability found."""
+    n = stack_names.observability(stack)
+    have = {"workspace": {}, "rules": {}, "scrape_config": {}, "scraper": {}, "grafana_workspace": {}, "dashboards": {}}
+    workspace = raw.get("workspace")
+    if workspace:
+        have["workspace"][n["workspace"]] = {"tags": workspace.get("tags") or {}, "id": workspace["workspaceId"], "arn": workspace["arn"]}
+    rules = raw.get("rules")
+    if rules:
+        data = rules.get("data") or b""
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        have["rules"][n["rules_namespace"]] = {"data": yaml.safe_load(text) if text else None, "tags": rules.get("tags") or {}, "arn": rules.get("arn")}
+    parameter = raw.get("scrape_config")
+    if parameter:
+        have["scrape_config"][n["scrape_parameter"]] = {"config": yaml.safe_load(parameter["value"]), "tags": parameter.get("tags") or {}}
+    scraper = raw.get("scraper")
+    if scraper:
+        blob = (scraper.get("scrapeConfiguration") or {}).get("configurationBlob") or b""
+        have["scraper"][n["scraper"]] = {
+            "config": yaml.safe_load(blob.decode("utf-8") if isinstance(blob, bytes) else blob),
+            "cluster": ((scraper.get("source") or {}).get("eksConfiguration") or {}).get("clusterArn", "").rsplit("/", 1)[-1],
+            "tags": scraper.get("tags") or {},
+            "id": scraper["scraperId"],
+            "arn": scraper.get("arn"),
+        }
+    grafana = raw.get("grafana_workspace")
+    if grafana:
+        have["grafana_workspace"][n["grafana_workspace"]] = {
+            "authentication": sorted(grafana.get("authentication", {}).get("providers") or []),
+            "data_sources": sorted(grafana.get("dataSources") or []),
+            "tags": grafana.get("tags") or {},
+            "id": grafana["id"],
+            "endpoint": grafana.get("endpoint"),
+            "status": grafana.get("status"),
+        }
+        if (grafana.get("tags") or {}).get(DASHBOARDS_TAG):
+            have["dashboards"][n["grafana_workspace"]] = {"digest": grafana["tags"][DASHBOARDS_TAG]}
+    return have
+
+
+# ---------------------------------------------------------------- plan
+
+
+def compare(want, have):
+    fields = [field for field in ("data", "config", "cluster", "authentication", "data_sources") if field in want and want[field] != have.get(field)]
+    if missing_tags(want["tags"], have.get("tags") or {}):
+        fields.append("tags")
+    return sorted(fields)
+
+
+def compare_dashboards(want, have):
+    return ["digest"] if want["digest"] != have.get("digest") else []
+
+
+def ordered(changes):
+    rank = dict((step, index) for index, step in enumerate(ORDER))
+    return sorted(changes, key=lambda change: rank[(change.kind, change.action)])
+
+
+def plan_observability(want, have):
+    """The ordered changes from ``have`` to ``want``: the collector the tier no longer wants goes; workspaces only by a teardown."""
+    changes = []
+    for kind in ("workspace", "grafana_workspace"):
+        changes += diff_resources(kind, want[kind], have[kind], compare=compare, delete_extra=False)
+    for kind in ("rules", "scrape_config", "scraper"):
+        changes += diff_resources(kind, want[kind], have[kind], compare=compare)
+    changes += diff_resources("dashboards", want["dashboards"], have["dashboards"], compare=compare_dashboards, delete_extra=False)
+    return Plan(ordered(changes))
+
+
+def plan_teardown(cfg, have):
+    """The collector always goes (it only feeds the workspace); the workspaces, their data, only with ``delete_workspaces``."""
+    changes = [Change(DELETE, kind, name, before=spec) for kind in ("scraper", "scrape_config") for name, spec in sorted(have[kind].items())]
+    if cfg.get("delete_workspaces"):
+        for kind in ("rules", "grafana_workspace", "workspace"):
+            changes += [Change(DELETE, kind, name, before=spec) for name, spec in sorted(have[kind].items())]
+    return Plan(ordered(changes))
+
+
+def plan_notes(cfg, have):
+    notes = []
+    if cfg.get("state") == "absent" and not cfg.get("delete_workspaces"):
+        for kind, what in (
+            ("workspace", "Prometheus workspace %s kept with its metrics"),
+            ("grafana_workspace", "Grafana workspace %s kept with its dashboards"),
+        ):
+            notes += [(what + " (delete_workspaces=false)") % name for name in sorted(have[kind])]
+    return notes
+
+
+def summarize(stack, have):
+    """What the module returns: the names, and what was found (reconcile brings the workspace up to date after the run)."""
+    n = stack_names.observability(stack)
+    workspace = have["workspace"].get(n["workspace"]) or {}
+    grafana = have["grafana_workspace"].get(n["grafana_workspace"]) or {}
+    return {
+        "workspace": n["workspace"],
+        "workspace_id": workspace.get("id"),
+        "rules_namespace": n["rules_namespace"],
+        "collector": sorted(list(have["scrape_config"]) + list(have["scraper"])),
+        "grafana_workspace_id": grafana.get("id"),
+        "grafana_endpoint": grafana.get("endpoint"),
+    }

@@ -1,0 +1,174 @@
+"""hatrading.aws.stack_observability against moto: check mode, create, rerun, one change, teardown, bad input.
+
+moto 5.2.6 implements AMP workspaces and rule groups namespaces (and SSM for the agent's configuration) but no
+managed scraper and no Grafana: those calls are covered with Stubber in tests/unit/observability/.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+STACK = "obst"
+WORKSPACE, RULES, PARAMETER = STACK + "-prometheus", STACK + "-rules", "/hatrading/%s/observability/scrape-config" % STACK
+ROLE_FILES = Path(__file__).resolve().parents[2] / "roles" / "observability" / "files"
+RULE_FILES = dict((path.name, path.read_text()) for path in sorted((ROLE_FILES / "rules").glob("*.yml")))
+
+
+def observability(ansible, check=False, diff=False, **args):
+    options = dict({"stack": STACK, "region": "us-east-1", "tags": {"owner": "t"}, "rule_files": RULE_FILES}, **args)
+    # Ansible templates a module's arguments: the rules' own {{ $labels... }} are kept raw (the role's file lookups are unsafe text)
+    options["rule_files"] = dict((name, "{%% raw %%}%s{%% endraw %%}" % text) for name, text in options["rule_files"].items())
+    return ansible.module("hatrading.aws.stack_observability", options, check=check, diff=diff)
+
+
+def operations(calls):
+    """Each call's operation; AMP's REST calls ("PUT /workspaces/ws-.../...") with the workspace ID as {id}."""
+    return [re.sub(r"ws-[0-9a-f-]+", "{id}", call["operation"]) for call in calls]
+
+
+def workspace_of(moto):
+    found = [w for w in moto.client("amp").list_workspaces(alias=WORKSPACE)["workspaces"]]
+    assert len(found) <= 1, found
+    return found[0] if found else None
+
+
+@pytest.fixture
+def built(fresh_moto, ansible):
+    result = observability(ansible)
+    assert result["rc"] == 0 and result["changed"], result.get("msg")
+    fresh_moto.forget_calls()
+    return result
+
+
+def test_check_mode_plans_and_creates_nothing(fresh_moto, ansible):
+    result = observability(ansible, check=True, diff=True)
+    assert result["rc"] == 0 and result["changed"], result.get("msg")
+    assert [(s["action"], s["kind"], s["name"]) for s in result["plan"]] == [
+        ("create", "workspace", WORKSPACE),
+        ("create", "rules", RULES),
+        ("create", "scrape_config", PARAMETER),
+    ]
+    groups = result["diff"]["after"]["rules/%s" % RULES]["data"]["groups"]
+    assert [g["name"] for g in groups] == ["trading-recording", "trading-alerts"]
+    assert fresh_moto.mutating_calls() == []
+    assert workspace_of(fresh_moto) is None
+
+
+def test_create_makes_the_workspace_its_rules_and_the_agent_configuration(built, moto):
+    workspace = workspace_of(moto)
+    assert workspace["tags"] == {"hatrading:stack": STACK, "hatrading:tier": "observability", "Name": WORKSPACE, "owner": "t"}
+    assert built["observability"]["workspace_id"] == workspace["workspaceId"]
+    amp = moto.client("amp")
+    namespace = amp.describe_rule_groups_namespace(workspaceId=workspace["workspaceId"], name=RULES)["ruleGroupsNamespace"]
+    rules = yaml.safe_load(namespace["data"])
+    assert [rule.get("alert") or rule.get("record") for group in rules["groups"] for rule in group["rules"]] == [
+        "job:hatrading_orders:rate1m",
+        "job:hatrading_matches:rate1m",
+        "job:hatrading_errors:rate1m",
+        "job:hatrading_order_ack_seconds:p99_5m",
+        "BackendDown",
+        "OrderAckLatencyHigh",
+        "OrderErrorsHigh",
+    ]
+    config = yaml.safe_load(moto.client("ssm").get_parameter(Name=PARAMETER)["Parameter"]["Value"])
+    endpoint = amp.describe_workspace(workspaceId=workspace["workspaceId"])["workspace"]["prometheusEndpoint"]
+    assert config["remote_write"] == [{"url": endpoint + "api/v1/remote_write", "sigv4": {"region": "us-east-1"}}]
+    job = config["scrape_configs"][0]
+    assert job["metrics_path"] == "/metrics" and job["ec2_sd_configs"][0]["port"] == 8081
+    assert {"name": "tag:hatrading:stack", "values": [STACK]} in job["ec2_sd_configs"][0]["filters"]
+
+
+def test_rerun_changes_nothing_and_only_reads(built, moto, ansible):
+    again = observability(ansible)
+    assert again["rc"] == 0 and not again["changed"] and again["plan"] == [], again
+    assert moto.mutating_calls() == []
+    # the call budget of a rerun (docs/observability.md): three AMP reads (REST: recorded by method and path), two SSM reads
+    recorded = sorted(operations(moto.calls()))
+    expected = ["GET /workspaces", "GET /workspaces/{id}", "GET /workspaces/{id}/rulegroupsnamespaces/" + RULES, "GetParameter", "ListTagsForResource"]
+    assert recorded == sorted(expected)
+
+
+def test_a_changed_rule_file_is_one_put(built, moto, ansible):
+    changed = dict(RULE_FILES, **{"extra.yml": "groups:\n  - name: extra\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n"})
+    result = observability(ansible, rule_files=changed)
+    assert result["rc"] == 0 and result["changed"], result.get("msg")
+    assert [(s["action"], s["kind"], s.get("fields")) for s in result["plan"]] == [("update", "rules", ["data"])]
+    assert operations(moto.mutating_calls()) == ["PUT /workspaces/{id}/rulegroupsnamespaces/" + RULES]
+
+
+def test_another_scrape_interval_rewrites_the_parameter(built, moto, ansible):
+    result = observability(ansible, scrape_interval=15)
+    assert result["rc"] == 0 and result["changed"], result.get("msg")
+    assert operations(moto.mutating_calls()) == ["PutParameter"]
+    config = yaml.safe_load(moto.client("ssm").get_parameter(Name=PARAMETER)["Parameter"]["Value"])
+    assert config["global"]["scrape_interval"] == "15s"
+
+
+def test_absent_keeps_the_workspace_unless_told(built, moto, ansible):
+    refused = observability(ansible, state="absent")
+    assert refused["rc"] != 0 and "confirm_delete" in refused["msg"]
+    assert moto.mutating_calls() == []
+    kept = observability(ansible, state="absent", confirm_delete=STACK)
+    assert kept["rc"] == 0 and kept["changed"], kept
+    assert [(s["action"], s["kind"]) for s in kept["plan"]] == [("delete", "scrape_config")]
+    assert kept["notes"] == ["Prometheus workspace %s kept with its metrics (delete_workspaces=false)" % WORKSPACE]
+    assert workspace_of(moto) is not None
+    gone = observability(ansible, state="absent", confirm_delete=STACK, delete_workspaces=True)
+    assert gone["rc"] == 0 and gone["changed"], gone
+    assert [(s["action"], s["kind"]) for s in gone["plan"]] == [("delete", "rules"), ("delete", "workspace")]
+    assert workspace_of(moto) is None
+
+
+def test_bad_input_fails_before_any_call_naming_the_option(fresh_moto, ansible):
+    broken = {"broken.yml": "groups:\n  - name: trading-alerts\n    rules:\n      - expr: up\n"}
+    result = observability(ansible, rule_files=dict(RULE_FILES, **broken), scrape_port=70000)
+    assert result["rc"] != 0
+    assert "rule_files: broken.yml: group trading-alerts: each rule needs an expr and one of alert or record" in result["msg"], result["msg"]
+    assert "scrape_port" in result["msg"]
+    assert fresh_moto.calls() == []
+
+
+def test_a_managed_scraper_without_the_eks_cluster_fails_before_any_change(fresh_moto, ansible):
+    planned = observability(ansible, check=True, collector="managed_scraper")
+    assert planned["rc"] == 0 and "does not exist yet" in planned["notes"][0], planned
+    failed = observability(ansible, collector="managed_scraper")
+    assert failed["rc"] != 0 and "deploy the eks tier first" in failed["msg"], failed
+    assert fresh_moto.mutating_calls() == []
+
+
+def test_the_audit_reads_the_workspace_its_rules_and_the_collector(built, moto, ansible):
+    report = ansible.module("hatrading.aws.stack_audit", {"stack": STACK, "region": "us-east-1", "tiers": ["observability"], "fail_on": "warn"})
+    assert report["rc"] == 0 and report["passed"], report
+    checks = sorted((f["check"], f["resource"], f["status"]) for f in report["findings"])
+    assert checks == [
+        ("observability.az_spread", WORKSPACE, "pass"),
+        ("observability.backups", WORKSPACE, "skip"),
+        ("observability.collector", WORKSPACE, "pass"),
+        ("observability.rules", WORKSPACE, "pass"),
+    ]
+    assert moto.mutating_calls() == []
+
+
+def test_the_report_lists_and_draws_the_workspace(built, moto, ansible):
+    report = ansible.module("hatrading.aws.stack_report", {"stack": STACK, "region": "us-east-1"})
+    assert report["rc"] == 0, report.get("msg")
+    assert "Prometheus (AMP): workspace %s ACTIVE (regional: AMP keeps its data in 3 AZs)" % WORKSPACE in report["lines"]
+    assert "  rules %s: 2 groups, 4 recording and 3 alerting rules" % RULES in report["lines"]
+    assert "  collector: the agent's scrape configuration in SSM" in report["lines"]
+    svg = report["html"][report["html"].index("<svg") : report["html"].index("</svg>")]
+    assert "workspace " + WORKSPACE in svg and "rules " + RULES in svg
+    assert {f["check"] for f in report["audit"]["findings"] if f["tier"] == "observability"} >= {"observability.az_spread", "observability.rules"}
+    assert moto.mutating_calls() == []
+
+
+def test_the_monitoring_tier_alarms_on_the_workspaces_active_series(built, moto, ansible):
+    result = ansible.module("hatrading.aws.stack_monitoring", {"stack": STACK, "region": "us-east-1", "thresholds": {"observability_active_series": 500000}})
+    assert result["rc"] == 0, result.get("msg")
+    alarms = moto.client("cloudwatch").describe_alarms(AlarmNamePrefix=STACK + "-observability-")["MetricAlarms"]
+    assert [(a["AlarmName"], a["Namespace"], a["MetricName"], a["Threshold"]) for a in alarms] == [
+        (STACK + "-observability-active-series", "AWS/Usage", "ResourceCount", 500000.0)
+    ]
+    dimensions = dict((d["Name"], d["Value"]) for d in alarms[0]["Dimensions"])
+    assert dimensions == {"Service": "Prometheus", "Type": "Resource", "Resource": "ActiveSeries", "Class": "None"}
