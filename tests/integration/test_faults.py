@@ -6,6 +6,7 @@ must complete, the next (no faults) converge with no duplicate and no orphan, an
 The 10-run figure and the sweep over every mutating call: ``python tests/faults/run.py`` (docs/faults.md).
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from proxy import FaultPlan  # noqa: E402
 from proxy import start_proxy  # noqa: E402
 from state import duplicates  # noqa: E402
 from state import stack_state  # noqa: E402
+from test_compute import backend_calls
+from test_compute import build_network
 
 DEMO = ("-e", "@playbooks/vars/demo.yml")
 # Lost answers the first deploy must absorb: creates with no client token that moto honours, whose retry succeeds.
@@ -90,3 +93,33 @@ def test_the_stack_deploys_under_throttling_errors_and_lost_answers(proxy, fresh
     assert third["rc"] == 0, failed
     assert third["stats"]["localhost"]["changed"] == 0, [name for name, task in third["tasks"].items() if task.get("changed")]
     assert stack_state(fresh_moto.url, "demo") == state
+
+
+def test_lost_creates_of_the_compute_tier_are_adopted_in_the_same_run(proxy, fresh_moto, ansible, tmp_path):
+    """CreateTargetGroup, CreateLoadBalancer and CreateAutoScalingGroup take no client token: each answer lost, the retry
+    meets the resource made by the first call (AWS: the same target group or ALB back, AutoScaling AlreadyExists)."""
+    stack = "it-lost-compute"
+    build_network(ansible, stack, "10.41.0.0/16")
+    tasks = [{"name": "step %d" % index, name: args} for index, (name, args) in enumerate(backend_calls(stack))]
+    playbook = tmp_path / "backend.yml"
+    playbook.write_text(json.dumps([{"name": "backend", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]))
+    lost = ("CreateTargetGroup", "CreateLoadBalancer", "CreateAutoScalingGroup")
+    proxy.configure(FaultPlan(lose=dict((operation, [1]) for operation in lost)))
+    first = ansible.playbook(playbook, env={"AWS_ENDPOINT_URL": proxy.url})
+    assert first["rc"] == 0, (first["tasks"], first["stderr"][-2000:])
+    assert proxy.counts()["injected"] == {"lost": 3}
+    warnings = [warning for task in first["tasks"].values() for warning in task.get("warnings", [])]
+    assert any("Auto Scaling group %s-backend already existed" % stack in warning and "adopted" in warning for warning in warnings), warnings
+
+    groups = fresh_moto.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]
+    assert [(group["AutoScalingGroupName"], len(group["Instances"]), len(group["TargetGroupARNs"])) for group in groups] == [(stack + "-backend", 2, 1)]
+    running = fresh_moto.client("ec2").describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["pending", "running"]}])["Reservations"]
+    assert sorted(i["InstanceId"] for r in running for i in r["Instances"]) == sorted(i["InstanceId"] for i in groups[0]["Instances"])  # no orphan
+    elbv2 = fresh_moto.client("elbv2")
+    assert [tg["TargetGroupName"] for tg in elbv2.describe_target_groups()["TargetGroups"]] == [stack + "-tg-be"]
+    assert [lb["LoadBalancerName"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]] == [stack + "-alb-int"]
+
+    fresh_moto.forget_calls()
+    rerun = ansible.playbook(playbook)
+    assert rerun["rc"] == 0 and rerun["stats"]["localhost"]["changed"] == 0, [name for name, task in rerun["tasks"].items() if task.get("changed")]
+    assert fresh_moto.mutating_calls() == []

@@ -104,6 +104,28 @@ def error_code(error):
     return (getattr(error, "response", None) or {}).get("Error", {}).get("Code") or ""
 
 
+# "A resource of that name exists": what a create retried after its answer was lost meets (the first call took effect).
+ALREADY_EXISTS = (
+    "AlreadyExists",  # Auto Scaling
+    "EntityAlreadyExists",  # IAM
+    "DuplicateTargetGroupName",
+    "DuplicateLoadBalancerName",
+    "ResourceAlreadyExistsException",  # CloudWatch Logs, CodeBuild
+    "RepositoryAlreadyExistsException",  # ECR
+    "RepositoryNameExistsException",  # CodeCommit
+    "ApplicationAlreadyExistsException",
+    "DeploymentGroupAlreadyExistsException",
+    "PipelineNameInUseException",
+    "OriginAccessControlAlreadyExists",
+    "BucketAlreadyOwnedByYou",
+)
+
+
+def already_exists(error):
+    """True for an answer saying a resource of that name exists (a retried create, or another run made it first)."""
+    return isinstance(error, ClientError) and error_code(error) in ALREADY_EXISTS
+
+
 def is_not_found(error, codes):
     return isinstance(error, ClientError) and error_code(error) in codes
 
