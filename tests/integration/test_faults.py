@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))
 from proxy import FaultPlan  # noqa: E402
+from proxy import rest_operation  # noqa: E402
 from proxy import start_proxy  # noqa: E402
 from state import duplicates  # noqa: E402
 from state import stack_state  # noqa: E402
@@ -123,3 +124,28 @@ def test_lost_creates_of_the_compute_tier_are_adopted_in_the_same_run(proxy, fre
     rerun = ansible.playbook(playbook)
     assert rerun["rc"] == 0 and rerun["stats"]["localhost"]["changed"] == 0, [name for name, task in rerun["tasks"].items() if task.get("changed")]
     assert fresh_moto.mutating_calls() == []
+
+
+@pytest.mark.parametrize(
+    "service, method, path, query, headers, operation",
+    [
+        ("s3", "PUT", "/demo-static", "", {}, "CreateBucket"),
+        ("s3", "PUT", "/demo-static", "policy", {}, "PutBucketPolicy"),
+        ("s3", "PUT", "/demo-static/assets/app.js", "", {"Content-Type": "text/javascript"}, "PutObject"),
+        ("s3", "PUT", "/demo-static/app.js", "", {"X-Amz-Copy-Source": "/demo-static/old.js"}, "CopyObject"),
+        ("s3", "POST", "/demo-static", "delete", {}, "DeleteObjects"),
+        ("cloudfront", "POST", "/2020-05-31/distribution", "WithTags", {}, "CreateDistributionWithTags"),
+        ("cloudfront", "POST", "/2020-05-31/distribution/E1/invalidation", "", {}, "CreateInvalidation"),
+    ],
+)
+def test_the_proxy_names_rest_calls_by_their_api_operation(service, method, path, query, headers, operation):
+    assert rest_operation(service, method, path, query, headers) == operation
+
+
+def test_a_lost_rest_answer_took_effect(proxy, fresh_moto):
+    proxy.configure(FaultPlan(lose={"CreateBucket": [1]}))
+    with pytest.raises(ClientError) as raised:
+        one_shot("s3", proxy.url).create_bucket(Bucket="lost-answer")
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert [bucket["Name"] for bucket in fresh_moto.client("s3").list_buckets()["Buckets"]] == ["lost-answer"]
+    assert proxy.counts()["injected"] == {"lost": 1} and proxy.counts()["mutating"] == [["s3", "CreateBucket"]]
