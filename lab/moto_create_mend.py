@@ -11,6 +11,8 @@
 - **CreateAutoScalingGroup**: AWS answers ``AlreadyExists`` ("AutoScalingGroup by this name already
   exists") for a name in use; moto replaced the group with a new one, leaving the first group's instances
   running, tagged with the stack, in no group.
+- **CreatePipeline**: AWS answers ``PipelineNameInUseException`` for a pipeline name in use; moto answered
+  ``InvalidStructureException``, the code of a malformed declaration.
 
 So a retry after a lost answer (tests/faults) duplicated or replaced them in the lab only. With the mend, the
 lab answers a retried create as AWS does, and the collection's handling of those answers is what gets tested.
@@ -20,6 +22,8 @@ Installed by lab/moto_server.py; nothing in plugins/ knows about it.
 
 from moto.autoscaling.exceptions import AutoscalingClientError
 from moto.autoscaling.models import AutoScalingBackend
+from moto.codepipeline.exceptions import CodePipelineException
+from moto.codepipeline.models import CodePipelineBackend
 from moto.elbv2.exceptions import DuplicateListenerError
 from moto.elbv2.models import ELBv2Backend
 
@@ -30,13 +34,14 @@ ALREADY_EXISTS_SHAPE = "AlreadyExistsFault"
 
 
 def install_create_mend():
-    """Patch the four creates (once per process)."""
+    """Patch the five creates (once per process)."""
     if getattr(ELBv2Backend.create_load_balancer, "lab_mend", False):
         return
     moto_create_load_balancer = ELBv2Backend.create_load_balancer
     moto_create_listener = ELBv2Backend.create_listener
     moto_create_target_group = ELBv2Backend.create_target_group
     moto_create_auto_scaling_group = AutoScalingBackend.create_auto_scaling_group
+    moto_create_pipeline = CodePipelineBackend.create_pipeline
 
     def create_load_balancer(self, *args, **kwargs):
         name = kwargs.get("name", args[0] if args else None)
@@ -67,8 +72,15 @@ def install_create_mend():
             raise AutoscalingClientError(ALREADY_EXISTS_SHAPE, message)
         return moto_create_auto_scaling_group(self, name, *args, **kwargs)
 
+    def create_pipeline(self, pipeline, tags):
+        if pipeline["name"] in self.pipelines:
+            message = "A pipeline with the name '%s' already exists in account '%s'" % (pipeline["name"], self.account_id)
+            raise CodePipelineException("PipelineNameInUseException", message)
+        return moto_create_pipeline(self, pipeline, tags)
+
     create_load_balancer.lab_mend = True
     ELBv2Backend.create_load_balancer = create_load_balancer
     ELBv2Backend.create_listener = create_listener
     ELBv2Backend.create_target_group = create_target_group
     AutoScalingBackend.create_auto_scaling_group = create_auto_scaling_group
+    CodePipelineBackend.create_pipeline = create_pipeline

@@ -149,3 +149,32 @@ def test_a_lost_rest_answer_took_effect(proxy, fresh_moto):
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert [bucket["Name"] for bucket in fresh_moto.client("s3").list_buckets()["Buckets"]] == ["lost-answer"]
     assert proxy.counts()["injected"] == {"lost": 1} and proxy.counts()["mutating"] == [["s3", "CreateBucket"]]
+
+
+def test_lost_creates_of_the_pipeline_tier_are_adopted_in_the_same_run(proxy, fresh_moto, ansible):
+    """ECR and CodeCommit CreateRepository, CreateLogGroup, CreateRole, CodeBuild CreateProject and CreatePipeline are
+    named, without a client token: each answer lost, the retry meets "already exists", and the run adopts what the first call made."""
+    # the proxy counts each attempt: the ECR repositories' first calls are 1 and 3 (each retried once), CodeCommit's 5
+    lost = {"CreateRepository": [1, 3, 5], "CreateLogGroup": [1], "CreateRole": [1], "CreateProject": [1], "CreatePipeline": [1]}
+    proxy.configure(FaultPlan(lose=lost))
+    args = {"stack": "lostpipe", "region": "us-east-1"}
+    first = ansible.module("hatrading.aws.stack_pipeline", args, env={"AWS_ENDPOINT_URL": proxy.url})
+    assert first["rc"] == 0, first.get("msg")
+    assert proxy.counts()["injected"] == {"lost": 7}
+    adopted = sorted(warning.split(" already existed")[0] for warning in first.get("warnings", []) if "adopted" in warning)
+    assert adopted == [
+        "CodeBuild project lostpipe-images",
+        "CodeCommit repository lostpipe-trading",
+        "ECR repository hatrading/lostpipe/backend",
+        "ECR repository hatrading/lostpipe/frontend",
+        "IAM role lostpipe-pipeline-build",
+        "log group /hatrading/lostpipe/pipeline/build",
+        "pipeline lostpipe",
+    ], first.get("warnings")
+    assert len(fresh_moto.client("ecr").describe_repositories()["repositories"]) == 2
+    assert [p["name"] for p in fresh_moto.client("codepipeline").list_pipelines()["pipelines"]] == ["lostpipe"]
+
+    fresh_moto.forget_calls()
+    rerun = ansible.module("hatrading.aws.stack_pipeline", args)
+    assert rerun["rc"] == 0 and rerun["changed"] is False, rerun.get("plan")
+    assert fresh_moto.mutating_calls() == []

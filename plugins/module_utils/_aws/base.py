@@ -126,6 +126,17 @@ def already_exists(error):
     return isinstance(error, ClientError) and error_code(error) in ALREADY_EXISTS
 
 
+def create_or_adopt(call, **params):
+    """``call(**params)``, a create: its answer, or None when AWS answers that the resource exists (a create retried after
+    its first answer was lost, or made by another run): the caller adopts it, carries on as if made, and says so."""
+    try:
+        return call(**params)
+    except ClientError as error:
+        if not already_exists(error):
+            raise
+    return None
+
+
 def is_not_found(error, codes):
     return isinstance(error, ClientError) and error_code(error) in codes
 
