@@ -37,7 +37,7 @@ def test_a_bad_variable_of_a_role_run_directly_is_named_on_the_first_line(fresh_
     failed = [(name, result) for name, result in out["tasks"].items() if result.get("failed")]
     assert out["rc"] != 0 and len(failed) == 1, failed
     name, result = failed[0]
-    assert name.startswith("hatrading.aws.settings_check : Check the %s variables" % tier), name  # before ansible-core's own check
+    assert name == "hatrading.aws.settings_check : Check first (no AWS call) the variables of the tier %s" % tier, name  # before ansible-core's
     first = result["msg"].splitlines()[0]
     assert first.startswith("Invalid %s settings: %s: " % (tier, variable)) and says in first, first
     assert value in first or says.startswith("did you mean"), first
