@@ -178,3 +178,19 @@ def test_lost_creates_of_the_pipeline_tier_are_adopted_in_the_same_run(proxy, fr
     rerun = ansible.module("hatrading.aws.stack_pipeline", args)
     assert rerun["rc"] == 0 and rerun["changed"] is False, rerun.get("plan")
     assert fresh_moto.mutating_calls() == []
+
+
+def test_a_lost_create_distribution_is_adopted_in_the_same_run(proxy, fresh_moto, ansible):
+    """CloudFront's retry sends the same CallerReference and meets DistributionAlreadyExists: the run adopts the first one."""
+    proxy.configure(FaultPlan(lose={"CreateDistributionWithTags": [1]}))
+    args = {"stack": "lostcdn", "region": "us-east-1"}
+    first = ansible.module("hatrading.aws.stack_cdn", args, env={"AWS_ENDPOINT_URL": proxy.url})
+    assert first["rc"] == 0, first.get("msg")
+    assert proxy.counts()["injected"] == {"lost": 1}
+    (distribution,) = fresh_moto.client("cloudfront").list_distributions()["DistributionList"]["Items"]
+    assert any("CloudFront distribution %s already existed" % distribution["Id"] in warning for warning in first.get("warnings", [])), first.get("warnings")
+
+    fresh_moto.forget_calls()
+    rerun = ansible.module("hatrading.aws.stack_cdn", args)
+    assert rerun["rc"] == 0 and rerun["changed"] is False, rerun.get("plan")
+    assert fresh_moto.mutating_calls() == []

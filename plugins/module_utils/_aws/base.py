@@ -117,6 +117,7 @@ ALREADY_EXISTS = (
     "DeploymentGroupAlreadyExistsException",
     "PipelineNameInUseException",
     "OriginAccessControlAlreadyExists",
+    "DistributionAlreadyExists",  # CloudFront: a CallerReference already used (the retry of a create whose answer was lost)
     "BucketAlreadyOwnedByYou",
 )
 
