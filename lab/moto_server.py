@@ -26,8 +26,9 @@ with the fewest instances, scale-in takes from the AZ with the most) and lab/mot
 (RebootDBInstance with ForceFailover swaps a Multi-AZ instance's AvailabilityZone and
 SecondaryAvailabilityZone, which the lab's data plane follows by promoting its standby). (SSM's
 DescribeInstanceInformation is lab/moto_ssm_mend.py; DynamoDB DescribeTable's TableId, which the stock
-community.aws.dynamodb_table needs, lab/moto_dynamodb_mend.py; ELBv2 CreateLoadBalancer and CreateListener
-idempotent as on AWS, lab/moto_create_mend.py.)
+community.aws.dynamodb_table needs, lab/moto_dynamodb_mend.py; ELBv2 CreateLoadBalancer, CreateListener and
+CreateTargetGroup idempotent, CreateAutoScalingGroup and CreatePipeline of a name in use answering AlreadyExists and
+PipelineNameInUseException as on AWS, lab/moto_create_mend.py.)
 
 A realistic clock (AWS's in-between states for AWS's durations / a scale) and per-call latency:
 lab/moto_clock.py, options --clock, --clock-scale, --latency-ms (LAB_CLOCK, LAB_CLOCK_SCALE, LAB_LATENCY_MS).
@@ -216,7 +217,7 @@ def build_server(host="127.0.0.1", port=0, clock=None):
     install_ssm_mend()  # SSM DescribeInstanceInformation (lab/moto_ssm_mend.py)
     install_dynamodb_mend()  # DynamoDB DescribeTable's TableId (lab/moto_dynamodb_mend.py)
     install_iam_mend()  # the AWS managed policies the EKS tier attaches (lab/moto_iam_mend.py)
-    install_create_mend()  # CreateLoadBalancer / CreateListener idempotent as on AWS (lab/moto_create_mend.py)
+    install_create_mend()  # creates retried after a lost answer answered as on AWS (lab/moto_create_mend.py)
     app = RecordingApp(moto_clock.LatencyApp(DomainDispatcherApplication(create_backend_app)))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 

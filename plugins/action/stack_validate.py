@@ -51,18 +51,18 @@ class ActionModule(ControllerAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def checked(self, args, task_vars, result):
-        role = getattr(self._task, "_role", None)
+        role_path = self._spec_role_path(args["tier"])
         unknown, type_errors = [], []
         if args.get("settings") is None and args["tier"] == "stack":
             settings = self._checked_tiers(task_vars)
-        elif args.get("settings") is None and role is not None:
-            settings, unknown, type_errors = self._declared_settings(role, args["prefix"], task_vars)
+        elif args.get("settings") is None and role_path is not None:
+            settings, unknown, type_errors = self._declared_settings(role_path, args["prefix"], task_vars)
         else:
             settings = self._given_settings(args["tier"], args["prefix"], args.get("settings") or {})
             # settings listed by a role's task: typos and the user's names still come from its spec, when it has one
             # (a user's own role or an ansible-test target may have none)
-            if role is not None and os.path.exists(os.path.join(role._role_path, "meta", "argument_specs.yml")):
-                unknown = self._scan_role(role, args["prefix"], task_vars)[2]
+            if role_path is not None:
+                unknown = self._scan_role(role_path, args["prefix"], task_vars)[2]
         # a value of the wrong type would only confuse the checks across fields: they wait for the right types
         errors = unknown + (type_errors or check(args["tier"], settings, args["prefix"])[1])
         errors = [self._renamed(error) for error in errors]
@@ -74,9 +74,20 @@ class ActionModule(ControllerAction):
             result["ansible_facts"] = declared.checked_fact(args["tier"], settings)
         return result
 
-    def _scan_role(self, role, prefix, task_vars):
+    def _spec_role_path(self, tier):
+        """The role whose meta/argument_specs.yml declares the settings: the task's own role, or the tier's role of the
+        collection when the task runs in hatrading.aws.settings_check (a tier role's dependency); None outside a role
+        with a spec (a user's own role or an ansible-test target may have none)."""
+        role = getattr(self._task, "_role", None)
+        if role is None:
+            return None
+        for path in (role._role_path, os.path.join(COLLECTION_ROOT, "roles", tier)):
+            if os.path.exists(os.path.join(path, "meta", "argument_specs.yml")):
+                return path
+        return None
+
+    def _scan_role(self, role_path, prefix, task_vars):
         """(the role's options, those set, messages for unknown variables); remembers which variables the user set."""
-        role_path = role._role_path
         options = declared.spec_options(_read_yaml(os.path.join(role_path, "meta", "argument_specs.yml"))["argument_specs"]["main"]["options"])
         names = [name for name in options if name in task_vars]
         self._renames = declared.user_names(dict((name, task_vars[name]) for name in names))
@@ -84,8 +95,8 @@ class ActionModule(ControllerAction):
         known = set(options) | {prefix + "outputs"} | known_stack_variables(os.path.dirname(os.path.dirname(role_path)))
         return options, names, declared.unknown(task_vars, known, [prefix, "hatrading_"])
 
-    def _declared_settings(self, role, prefix, task_vars):
-        options, names, unknown = self._scan_role(role, prefix, task_vars)
+    def _declared_settings(self, role_path, prefix, task_vars):
+        options, names, unknown = self._scan_role(role_path, prefix, task_vars)
         values = dict((name, self._templar.template(task_vars[name])) for name in names)
         converted, type_errors = declared.convert(options, values)
         secrets = [name for name, option in options.items() if option.get("no_log")]

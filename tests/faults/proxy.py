@@ -12,15 +12,18 @@ stops injecting by itself:
 - ``lose``: ``{operation: [occurrence, ...]}``: those calls (1 = the first call of that operation the proxy
   sees) reach moto and take effect, then the client gets HTTP 500: an answer lost after the call took effect.
 
-Random faults stop after ``max_faults``. The lab's own paths (``/_lab/...``, ``/moto-api/...``) pass
-untouched. ``GET /_faults`` answers the counts of what was injected; ``PUT /_faults`` sets a new plan
-(the same keys as :class:`FaultPlan`) and empties the counts.
+A REST call (S3, CloudFront) is named by the operation botocore's model routes it to (``PUT /bucket?policy``
+is ``PutBucketPolicy``), so a plan loses REST calls by name too. Random faults stop after ``max_faults``.
+The lab's own paths (``/_lab/...``, ``/moto-api/...``) pass untouched. ``GET /_faults`` answers the counts
+of what was injected and the mutating calls seen, in order; ``PUT /_faults`` sets a new plan (the same keys
+as :class:`FaultPlan`) and empties the counts.
 
     from faults.proxy import start_proxy
     proxy = start_proxy("http://127.0.0.1:5103", FaultPlan(seed=7, throttle=0.2, errors=0.05))
     os.environ["AWS_ENDPOINT_URL"] = proxy.url
 """
 
+import functools
 import http.client
 import json
 import random
@@ -34,6 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lab"))
+from moto_server import classify  # noqa: E402
 from moto_server import describe_call  # noqa: E402  (lab/moto_server.py: the same naming of calls as moto's record)
 
 CONTROL_PATH = "/_faults"
@@ -64,6 +68,57 @@ def _loopback(url):
     if not host.startswith(LOOPBACK):
         raise ValueError("the fault proxy forwards to loopback only, not %s" % url)
     return url
+
+
+@functools.lru_cache(maxsize=None)
+def rest_routes(service):
+    """[(method, path template segments, query keys, required headers, operation)] of a REST service, from botocore's model."""
+    import botocore.session  # noqa: PLC0415  (only REST calls need the model)
+
+    model = botocore.session.get_session().get_service_model(service)
+    routes = []
+    for operation in model.operation_names:
+        http = model.operation_model(operation).http
+        path, _sep, query = http["requestUri"].partition("?")
+        keys = frozenset(part.split("=", 1)[0] for part in query.split("&") if part)
+        shape = model.operation_model(operation).input_shape
+        members = shape.members if shape else {}
+        required = frozenset(
+            members[name].serialization["name"].lower()
+            for name in (shape.required_members if shape else ())
+            if members[name].serialization.get("location") == "header"
+        )  # CopyObject is PutObject's route plus x-amz-copy-source
+        routes.append((http["method"], tuple(segment for segment in path.split("/") if segment), keys, required, operation))
+    return routes
+
+
+def _path_matches(template, segments):
+    for index, part in enumerate(template):
+        if part.endswith("+}"):  # {Key+}: the rest of the path, one segment at least
+            return len(segments) > index
+        if index >= len(segments) or (not part.startswith("{") and part != segments[index]):
+            return False
+    return len(segments) == len(template)
+
+
+def rest_operation(service, method, path, query, headers=()):
+    """The API operation of a REST call (S3, CloudFront...), as botocore's model routes it: "PutBucketPolicy" for
+    ``PUT /bucket?policy``. The most specific route wins (the most query keys and required headers, then the most literal segments);
+    ``METHOD /path`` when none matches (a service botocore does not know)."""
+    try:
+        routes = rest_routes(service)
+    except Exception:  # pylint: disable=broad-except  # an unknown service: keep moto's naming
+        return "%s %s" % (method, path)
+    segments = tuple(segment for segment in path.split("/") if segment)
+    present = set(part.split("=", 1)[0] for part in query.split("&") if part)
+    sent = set(header.lower() for header in headers)
+    best = None
+    for route_method, template, keys, required, operation in routes:
+        if route_method == method and keys <= present and required <= sent and _path_matches(template, segments):
+            score = (len(keys), len(required), sum(1 for part in template if not part.startswith("{")))
+            if best is None or score > best[0]:
+                best = (score, operation)
+    return best[1] if best else "%s %s" % (method, path)
 
 
 def protocol_of(environ, service):
@@ -133,6 +188,7 @@ class FaultProxy:
             self.injected = Counter()  # "throttle" / "500" / "503" / "lost" -> count
             self.by_operation = Counter()  # "kind operation" -> count
             self.calls = 0
+            self.mutating = []  # [service, operation] of each mutating call, in order
 
     def counts(self):
         with self.lock:
@@ -141,12 +197,15 @@ class FaultProxy:
                 "injected": dict(self.injected),
                 "total": sum(self.injected.values()),
                 "by_operation": dict(self.by_operation),
+                "mutating": list(self.mutating),
             }
 
-    def decide(self, operation):
+    def decide(self, operation, service=None):
         """None (forward), "lost" (forward, then answer 500), "throttle", "500" or "503"."""
         with self.lock:
             self.calls += 1
+            if classify(operation) == "mutating":
+                self.mutating.append([service, operation])
             self.seen[operation] += 1
             kind = None
             if self.seen[operation] in self.plan.lose.get(operation, ()):
@@ -202,7 +261,9 @@ class FaultProxy:
                     "_has_action": b"Action=" in body[:4096],
                 }
                 service, operation = describe_call(environ, body)
-                kind = proxy.decide(operation)
+                if " " in operation:  # a REST call: its API name, so a plan can lose PutBucketPolicy or CreateDistribution
+                    operation = rest_operation(service, self.command, environ["PATH_INFO"], environ["QUERY_STRING"], headers)
+                kind = proxy.decide(operation, service)
                 protocol = protocol_of(environ, service)
                 if kind == "throttle":
                     return self._send(*throttling_answer(service, protocol))

@@ -141,3 +141,23 @@ def test_a_load_balancer_and_a_listener_created_twice_are_one_as_on_aws(fresh_mo
             DefaultActions=action,
             Certificates=[{"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}],
         )
+
+
+def test_a_target_group_and_an_auto_scaling_group_created_twice_are_answered_as_on_aws(fresh_moto):
+    """CreateTargetGroup is idempotent for the same settings; CreateAutoScalingGroup of a name in use is AlreadyExists."""
+    vpc, subnets = _network(fresh_moto)
+    elbv2 = fresh_moto.client("elbv2")
+    arns = [elbv2.create_target_group(Name="twice", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"] for _attempt in range(2)]
+    assert arns[0] == arns[1] and len(elbv2.describe_target_groups()["TargetGroups"]) == 1
+    with pytest.raises(botocore.exceptions.ClientError, match="DuplicateTargetGroupName"):
+        elbv2.create_target_group(Name="twice", Protocol="HTTP", Port=8080, VpcId=vpc)
+
+    name = _group(fresh_moto, subnets, 2, name="twice")
+    asg = fresh_moto.client("autoscaling")
+    first = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        asg.create_auto_scaling_group(AutoScalingGroupName=name, MinSize=0, MaxSize=1, LaunchTemplate=first["LaunchTemplate"], VPCZoneIdentifier=subnets[0])
+    assert raised.value.response["Error"]["Code"] == "AlreadyExists"
+    assert "AutoScalingGroup by this name already exists" in raised.value.response["Error"]["Message"]
+    kept = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+    assert (kept["MaxSize"], sorted(i["InstanceId"] for i in kept["Instances"])) == (10, sorted(i["InstanceId"] for i in first["Instances"]))

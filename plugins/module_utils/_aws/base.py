@@ -104,6 +104,40 @@ def error_code(error):
     return (getattr(error, "response", None) or {}).get("Error", {}).get("Code") or ""
 
 
+# "A resource of that name exists": what a create retried after its answer was lost meets (the first call took effect).
+ALREADY_EXISTS = (
+    "AlreadyExists",  # Auto Scaling
+    "EntityAlreadyExists",  # IAM
+    "DuplicateTargetGroupName",
+    "DuplicateLoadBalancerName",
+    "ResourceAlreadyExistsException",  # CloudWatch Logs, CodeBuild
+    "RepositoryAlreadyExistsException",  # ECR
+    "RepositoryNameExistsException",  # CodeCommit
+    "ApplicationAlreadyExistsException",
+    "DeploymentGroupAlreadyExistsException",
+    "PipelineNameInUseException",
+    "OriginAccessControlAlreadyExists",
+    "DistributionAlreadyExists",  # CloudFront: a CallerReference already used (the retry of a create whose answer was lost)
+    "BucketAlreadyOwnedByYou",
+)
+
+
+def already_exists(error):
+    """True for an answer saying a resource of that name exists (a retried create, or another run made it first)."""
+    return isinstance(error, ClientError) and error_code(error) in ALREADY_EXISTS
+
+
+def create_or_adopt(call, **params):
+    """``call(**params)``, a create: its answer, or None when AWS answers that the resource exists (a create retried after
+    its first answer was lost, or made by another run): the caller adopts it, carries on as if made, and says so."""
+    try:
+        return call(**params)
+    except ClientError as error:
+        if not already_exists(error):
+            raise
+    return None
+
+
 def is_not_found(error, codes):
     return isinstance(error, ClientError) and error_code(error) in codes
 

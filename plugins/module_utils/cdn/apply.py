@@ -15,6 +15,7 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import create_or_adopt
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import error_code
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn import model
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn import read
@@ -41,6 +42,7 @@ class CdnApplier(Applier):
         self.distribution = have.get("distribution_raw")
         self.uploaded = []
         self.invalidation_id = None
+        self.warnings = []
 
     # -- bucket
     def create_bucket(self, change):
@@ -120,8 +122,15 @@ class CdnApplier(Applier):
         spec = model.resolve(self.spec, self.oac_id)
         config = model.distribution_config(spec, caller_reference=str(uuid.uuid4()))
         tags = {"Items": tag_list(change.after["tags"])}
-        answer = self.cf.create_distribution_with_tags(DistributionConfigWithTags={"DistributionConfig": config, "Tags": tags})
-        self.distribution = {"summary": answer["Distribution"], "etag": answer["ETag"], "config": config}
+        answer = create_or_adopt(self.cf.create_distribution_with_tags, DistributionConfigWithTags={"DistributionConfig": config, "Tags": tags})
+        if answer is None:  # the same CallerReference sent again after a lost answer: the first call made it
+            self.distribution = read.read_distribution(self.cf, self.params["stack"], self.names["comment"])
+            if self.distribution is None:
+                raise model.CdnPlanError("CloudFront answered DistributionAlreadyExists, and no distribution of stack %s was found" % self.params["stack"])
+            label = "CloudFront distribution %s" % self.distribution["summary"]["Id"]
+            self.warnings.append("%s already existed when this run created it (a create whose answer was lost, retried): adopted" % label)
+        else:
+            self.distribution = {"summary": answer["Distribution"], "etag": answer["ETag"], "config": config}
         self._wait_if_asked()
 
     def update_distribution(self, change):
@@ -222,6 +231,7 @@ def ensure_present(clients, params, run, outcome, names, have):
         plan.changes = [change for change in plan.changes if change.kind != "bucket_policy"] + objects + policy
     applier = CdnApplier(clients, params, names, have, spec)
     plan.apply(applier.handlers(), check_mode=run.check_mode)
+    outcome.warnings.extend(applier.warnings)
     if not run.check_mode:
         applier.invalidate(params["default_root_object"])
     return applier

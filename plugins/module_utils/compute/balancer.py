@@ -11,6 +11,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+try:
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore
+
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import already_exists
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
@@ -261,6 +267,7 @@ class BalancerApplier(Applier):
         self.lb_arn = have["lb"] and have["lb"]["arn"]
         self.tg_arn = have["tg"] and have["tg"]["arn"]
         self.lb = have["lb"]
+        self.warnings = []
 
     # -- target group
     def _health(self, want):
@@ -281,17 +288,44 @@ class BalancerApplier(Applier):
 
     def create_target_group(self, change):
         want = change.after
-        group = self.client.create_target_group(
-            Name=change.name,
-            Protocol=want["protocol"],
-            Port=want["port"],
-            VpcId=want["vpc_id"],
-            TargetType="instance",
-            Tags=tag_list(want["tags"]),
-            **self._health(want),
-        )["TargetGroups"][0]
+        try:
+            group = self.client.create_target_group(
+                Name=change.name,
+                Protocol=want["protocol"],
+                Port=want["port"],
+                VpcId=want["vpc_id"],
+                TargetType="instance",
+                Tags=tag_list(want["tags"]),
+                **self._health(want),
+            )["TargetGroups"][0]
+        except ClientError as error:  # AWS answers a retry with the same settings with the group; other settings: this
+            if not already_exists(error):
+                raise
+            return self._adopt("target_group", change.name, want)
         self.tg_arn = group["TargetGroupArn"]
         self._set_delay(self.tg_arn, want["deregistration_delay"])
+        return None
+
+    def _adopt(self, kind, name, want):
+        """A target group or ALB of that name exists (a create retried after a lost answer, or another run): read it, update what differs."""
+        elbv2 = self.client
+        if kind == "target_group":
+            found = elbv2.target_groups_named([name])[0]
+            arn = self.tg_arn = found["TargetGroupArn"]
+            attributes = elbv2.describe_target_group_attributes(TargetGroupArn=arn).get("Attributes", [])
+            have = actual_target_group(found, attributes, elbv2.tags_of([arn]).get(arn, {}))
+            fixed, fields = ("protocol", "port", "vpc_id"), TG_FIELDS
+        else:
+            found = elbv2.load_balancers_named([name])[0]
+            arn = self.lb_arn = found["LoadBalancerArn"]
+            attributes = elbv2.describe_load_balancer_attributes(LoadBalancerArn=arn).get("Attributes", [])
+            have = self.lb = actual_load_balancer(found, attributes, elbv2.tags_of([arn]).get(arn, {}))
+            fixed, fields = ("scheme",), LB_FIELDS
+        _fixed(kind, name, want, have, fixed)
+        label = "%s %s" % (kind.replace("_", " "), name)
+        self.warnings.append("%s already existed when this run created it (a create whose answer was lost, retried): adopted" % label)
+        for update in _update(kind, name, want, have, fields):
+            getattr(self, "update_" + kind)(update)
 
     def update_target_group(self, change):
         want = change.after
@@ -316,18 +350,24 @@ class BalancerApplier(Applier):
 
     def create_load_balancer(self, change):
         want = change.after
-        created = self.client.create_load_balancer(
-            Name=change.name,
-            Subnets=want["subnets"],
-            SecurityGroups=want["security_groups"],
-            Scheme=want["scheme"],
-            Type="application",
-            IpAddressType="ipv4",
-            Tags=tag_list(want["tags"]),
-        )["LoadBalancers"][0]
+        try:
+            created = self.client.create_load_balancer(
+                Name=change.name,
+                Subnets=want["subnets"],
+                SecurityGroups=want["security_groups"],
+                Scheme=want["scheme"],
+                Type="application",
+                IpAddressType="ipv4",
+                Tags=tag_list(want["tags"]),
+            )["LoadBalancers"][0]
+        except ClientError as error:  # AWS answers a retry with the same settings with the ALB; other settings: this
+            if not already_exists(error):
+                raise
+            return self._adopt("load_balancer", change.name, want)
         self.lb_arn = created["LoadBalancerArn"]
         self.lb = {"arn": self.lb_arn, "dns_name": created["DNSName"], "scheme": created["Scheme"]}
         self.client.modify_load_balancer_attributes(LoadBalancerArn=self.lb_arn, Attributes=self._attributes(want))
+        return None
 
     def update_load_balancer(self, change):
         want = change.after
@@ -390,7 +430,7 @@ def reconcile(clients, view, params, run):
         plan = Plan(plan_load_balancer_teardown(n, have["lb"], have["tg"]))
     applier = BalancerApplier(clients, n, have, params["wait_timeout"])
     plan.apply(applier.handlers(), check_mode=run.check_mode)
-    return plan, result(applier, n, params["listener_port"]), []
+    return plan, result(applier, n, params["listener_port"]), applier.warnings
 
 
 def result(applier, n, listener_port):

@@ -11,6 +11,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+try:
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore
+
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import already_exists
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
 from ansible_collections.hatrading.aws.plugins.module_utils.compute.balancer import resource_label
 from ansible_collections.hatrading.aws.plugins.module_utils.compute.template import launch_template
@@ -322,21 +328,27 @@ class GroupApplier(Applier):
 
     def create_auto_scaling_group(self, change):
         want = change.after
-        self.client.create_auto_scaling_group(
-            AutoScalingGroupName=change.name,
-            MinSize=want["min_size"],
-            MaxSize=want["max_size"],
-            DesiredCapacity=want["desired_capacity"],
-            VPCZoneIdentifier=",".join(want["subnets"]),
-            HealthCheckType=want["health_check_type"],
-            HealthCheckGracePeriod=want["health_check_grace_period"],
-            TargetGroupARNs=[self.refs["target_groups"][name] for name in want["target_groups"]],
-            Tags=group_tags(want["tags"]),
-            CapacityRebalance=bool(want.get("instances_distribution")),
-            **self._template(want),
-        )
-        self._collect_metrics(change.name)
-        self.group = dict(want)
+        try:
+            self.client.create_auto_scaling_group(
+                AutoScalingGroupName=change.name,
+                MinSize=want["min_size"],
+                MaxSize=want["max_size"],
+                DesiredCapacity=want["desired_capacity"],
+                VPCZoneIdentifier=",".join(want["subnets"]),
+                HealthCheckType=want["health_check_type"],
+                HealthCheckGracePeriod=want["health_check_grace_period"],
+                TargetGroupARNs=[self.refs["target_groups"][name] for name in want["target_groups"]],
+                Tags=group_tags(want["tags"]),
+                CapacityRebalance=bool(want.get("instances_distribution")),
+                **self._template(want),
+            )
+        except ClientError as error:
+            if not already_exists(error):
+                raise
+            self._adopt(change.name, want)
+        else:
+            self._collect_metrics(change.name)
+            self.group = dict(want)
         if self.params["wait"]:
             self.client.wait("GroupInService", self.params["wait_timeout"], AutoScalingGroupNames=[change.name])
 
@@ -363,6 +375,15 @@ class GroupApplier(Applier):
             self.refresh_id, warning = self.client.start_rolling_refresh(change.name, refresh_preferences(self.params))
             if warning:
                 self.warnings.append(warning)
+
+    def _adopt(self, name, want):
+        """The group exists (a retried create whose first answer was lost, or another run): read it and update what differs."""
+        group_names = dict((arn, tg) for tg, arn in self.refs["target_groups"].items())
+        have = actual_group(self.client.group_named(name), group_names)
+        self.warnings.append("Auto Scaling group %s already existed when this run created it (a create whose answer was lost, retried): adopted" % name)
+        for update in plan_group(name, want, have):
+            self.update_auto_scaling_group(update)
+        self.group = dict(have, **want)
 
     def _collect_metrics(self, name):
         # never disabled by a rerun (moto lacks DisableMetricsCollection; collecting costs nothing)

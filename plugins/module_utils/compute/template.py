@@ -21,6 +21,7 @@ try:
 except ImportError:  # pragma: no cover - Python 2
     from pipes import quote as shell_quote
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import create_or_adopt
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
@@ -515,15 +516,22 @@ class TemplateApplier(Applier):
         self.n = n
         self.template = have.get("template")
         self.security_group = have.get("security_group")
+        self.warnings = []
+
+    def _adopted(self, kind, name):
+        self.warnings.append("%s %s already existed when this run created it (a create whose answer was lost, retried): adopted" % (kind, name))
 
     # -- identity
     def create_iam_role(self, change):
-        self.iam.create_role(
+        made = create_or_adopt(
+            self.iam.create_role,
             RoleName=change.name,
             AssumeRolePolicyDocument=json.dumps(ASSUME_ROLE_POLICY),
             Description="hatrading %s %s instances" % (self.spec["stack"], self.spec["tier"]),
             Tags=tag_list(self.spec["tags"]),
         )
+        if made is None:
+            self._adopted("IAM role", change.name)
         self.iam.wait("role_exists", 60, 2, RoleName=change.name)
 
     def update_iam_role(self, change):
@@ -543,7 +551,12 @@ class TemplateApplier(Applier):
     update_iam_role_policy = create_iam_role_policy  # put_role_policy creates or replaces
 
     def create_instance_profile(self, change):
-        self.iam.create_instance_profile(InstanceProfileName=change.name, Tags=tag_list(self.spec["tags"]))
+        if create_or_adopt(self.iam.create_instance_profile, InstanceProfileName=change.name, Tags=tag_list(self.spec["tags"])) is None:
+            self._adopted("instance profile", change.name)
+            roles = [role["RoleName"] for role in self.iam.get_instance_profile(InstanceProfileName=change.name)["InstanceProfile"]["Roles"]]
+            if roles:  # a profile holds one role: the lost call's (ours), or another run's, which the next run replaces
+                self.iam.wait("instance_profile_exists", 60, 2, InstanceProfileName=change.name)
+                return
         self.iam.add_role_to_instance_profile(InstanceProfileName=change.name, RoleName=change.after["role"])
         self.iam.wait("instance_profile_exists", 60, 2, InstanceProfileName=change.name)
 
@@ -618,7 +631,7 @@ def reconcile(clients, view, params, run, checked_types=False):
         plan = plan_absent(n, have)
     applier = TemplateApplier(clients, spec, n, have)
     plan.apply(applier.handlers(), check_mode=run.check_mode)
-    return plan, result(applier.template, want, n, present), []
+    return plan, result(applier.template, want, n, present), applier.warnings
 
 
 def result(template, want, n, present):

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import create_or_adopt
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
@@ -41,6 +42,7 @@ def reconcile(clients, params, run, outcome):
         outcome.plan = model.plan_teardown(n, have, cfg["delete_repositories"], cfg["delete_bucket"], cfg["force"])
         result = model.absent_result(n, have, outcome.plan)
     outcome.plan.apply(applier.handlers(), check_mode=run.check_mode)
+    outcome.warnings.extend(applier.warnings)
     outcome.result = {"pipeline": result}
 
 
@@ -51,6 +53,16 @@ class PipelineApplier(Applier):
         self.n = n
         self.ctx = ctx
         self.have = have
+        self.warnings = []
+
+    def _create(self, label, call, **params):
+        """A create; when AWS answers that it exists (a create retried after its answer was lost, or another run
+        made it), the resource is adopted with a warning and the caller goes on (the next run compares it as usual).
+        Returns True when this call created it."""
+        if create_or_adopt(call, **params) is not None:
+            return True
+        self.warnings.append("%s already existed when this run created it (a create whose answer was lost, retried): adopted" % label)
+        return False
 
     def _stack_tags(self, name):
         return stack_tags(self.cfg["stack"], model.TIER, name, self.cfg.get("tags"))
@@ -61,7 +73,9 @@ class PipelineApplier(Applier):
         encryption = {"encryptionType": want["encryption"]["type"]}
         if want["encryption"]["kms_key"]:
             encryption["kmsKey"] = want["encryption"]["kms_key"]
-        self.clients.ecr.create_repository(
+        self._create(
+            "ECR repository " + change.name,
+            self.clients.ecr.create_repository,
             repositoryName=change.name,
             imageTagMutability=want["tag_mutability"],
             imageScanningConfiguration={"scanOnPush": want["scan_on_push"]},
@@ -86,8 +100,12 @@ class PipelineApplier(Applier):
 
     # -- CodeCommit
     def create_code_repository(self, change):
-        self.clients.codecommit.create_repository(
-            repositoryName=change.name, repositoryDescription=change.after["description"], tags=self._stack_tags(change.name)
+        self._create(
+            "CodeCommit repository " + change.name,
+            self.clients.codecommit.create_repository,
+            repositoryName=change.name,
+            repositoryDescription=change.after["description"],
+            tags=self._stack_tags(change.name),
         )
 
     def delete_code_repository(self, change):
@@ -132,7 +150,7 @@ class PipelineApplier(Applier):
 
     # -- build log group
     def create_log_group(self, change):
-        self.clients.logs.create_log_group(logGroupName=change.name, tags=change.after["tags"])
+        self._create("log group " + change.name, self.clients.logs.create_log_group, logGroupName=change.name, tags=change.after["tags"])
         self.clients.logs.put_retention_policy(logGroupName=change.name, retentionInDays=change.after["retention"])
 
     def update_log_group(self, change):
@@ -144,7 +162,9 @@ class PipelineApplier(Applier):
 
     # -- IAM
     def create_role(self, change):
-        self.clients.iam.create_role(
+        self._create(
+            "IAM role " + change.name,
+            self.clients.iam.create_role,
             RoleName=change.name,
             Path="/",
             AssumeRolePolicyDocument=json.dumps(change.after["trust"]),
@@ -172,7 +192,10 @@ class PipelineApplier(Applier):
 
     # -- CodeBuild (moto has no UpdateProject: the update is covered by Stubber tests); a new role is waited out (RETRY_CLASS)
     def create_build_project(self, change):
-        self.clients.codebuild.create_project(**model.project_params(change.name, change.after))
+        if not self._create("CodeBuild project " + change.name, self.clients.codebuild.create_project, **model.project_params(change.name, change.after)):
+            found = self.clients.codebuild.batch_get_projects(names=[change.name]).get("projects") or []
+            if model.compare_project(change.after, model.actual_project(found[0])):  # another run's settings: make them ours
+                self.update_build_project(change)
 
     def update_build_project(self, change):
         self.clients.codebuild.update_project(**model.project_params(change.name, change.after))
@@ -182,17 +205,20 @@ class PipelineApplier(Applier):
 
     # -- CodeDeploy
     def create_application(self, change):
-        self.clients.codedeploy.create_application(
-            applicationName=change.name, computePlatform=change.after["computePlatform"], tags=tag_list(self._stack_tags(change.name))
+        self._create(
+            "CodeDeploy application " + change.name,
+            self.clients.codedeploy.create_application,
+            applicationName=change.name,
+            computePlatform=change.after["computePlatform"],
+            tags=tag_list(self._stack_tags(change.name)),
         )
 
     def delete_application(self, change):
         self.clients.codedeploy.delete_application(applicationName=change.name)
 
     def create_deployment_group(self, change):
-        self.clients.codedeploy.create_deployment_group(
-            applicationName=self.n["application"], deploymentGroupName=change.name, tags=tag_list(self._stack_tags(change.name)), **change.after
-        )
+        params = dict(change.after, applicationName=self.n["application"], deploymentGroupName=change.name, tags=tag_list(self._stack_tags(change.name)))
+        self._create("CodeDeploy deployment group " + change.name, self.clients.codedeploy.create_deployment_group, **params)
 
     def update_deployment_group(self, change):
         self.clients.codedeploy.update_deployment_group(applicationName=self.n["application"], currentDeploymentGroupName=change.name, **change.after)
@@ -204,7 +230,7 @@ class PipelineApplier(Applier):
     def create_pipeline(self, change):
         declaration = dict((k, v) for k, v in change.after.items() if k != "tags")
         tags = [{"key": k, "value": v} for k, v in sorted(change.after["tags"].items())]
-        self.clients.codepipeline.create_pipeline(pipeline=declaration, tags=tags)
+        self._create("pipeline " + change.name, self.clients.codepipeline.create_pipeline, pipeline=declaration, tags=tags)
 
     def update_pipeline(self, change):
         if set(change.fields) - set(["tags"]):
