@@ -40,6 +40,13 @@ def test_site_and_teardown_follow_the_registry():
     assert roles_of([play for play in teardown if play.get("roles")][0]) == registry.teardown_order()
 
 
+def test_every_tier_role_checks_its_own_variables_first():
+    # ansible-core's own argument check dumps the whole spec under a line naming no variable: settings_check runs first
+    for tier in registry.NAMES:
+        meta = yaml.safe_load((REPO / "roles" / tier / "meta" / "main.yml").read_text())
+        assert {"role": "hatrading.aws.settings_check", "settings_check_tier": tier} in (meta.get("dependencies") or []), tier
+
+
 def test_every_tier_reads_only_tiers_deployed_before_it():
     for index, tier in enumerate(registry.TIERS):
         assert set(tier.reads) <= set(registry.NAMES[:index]), tier.name
