@@ -25,6 +25,11 @@ options:
     description: Add the HA audit's findings (M(hatrading.aws.stack_audit) with its defaults) to the page, from the same reads.
     type: bool
     default: true
+  read_cache:
+    description:
+      - The answers of the run's earlier reads, as a tier module of the run returned them in its result's C(read_cache)
+        (C(site.yml) hands them on): a read asked again with the same parameters is answered from here instead of AWS.
+    type: dict
 extends_documentation_fragment:
   - hatrading.aws.stack_name
 notes:
@@ -77,14 +82,16 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import 
 from ansible_collections.hatrading.aws.plugins.module_utils.audit import model as audit
 from ansible_collections.hatrading.aws.plugins.module_utils.audit.read import read_snapshot
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
+from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import READ_CACHE_OPTION
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import aws_errors
+from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import start_read_cache
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
 from ansible_collections.hatrading.aws.plugins.module_utils.cost import model as cost
 from ansible_collections.hatrading.aws.plugins.module_utils.report import html
 from ansible_collections.hatrading.aws.plugins.module_utils.report import text
 from ansible_collections.hatrading.aws.plugins.module_utils.report.read import read_report
 
-ARGUMENT_SPEC = dict(stack=dict(type="str", required=True), audit=dict(type="bool", default=True))
+ARGUMENT_SPEC = dict(stack=dict(type="str", required=True), audit=dict(type="bool", default=True), read_cache=READ_CACHE_OPTION)
 AUDITED = ("network", "compute", "database")
 
 
@@ -94,6 +101,7 @@ def main():
     errors = validate_stack_name(stack)
     if errors:  # before any AWS call
         module.fail_json(msg="Invalid report settings: " + "; ".join(errors), errors=errors)
+    start_read_cache(module)
     clients = Clients(module)
     view = StackView(clients, stack)
     try:

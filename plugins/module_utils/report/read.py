@@ -118,7 +118,7 @@ def network_part(clients, view):
     subnet_azs = dict((s["SubnetId"], s["AvailabilityZone"]) for s in subnets)
     groups = view.security_groups()
     group_names = dict((g["GroupId"], g["GroupName"]) for g in groups)
-    acls = clients.ec2.describe_network_acls(Filters=stack_filters(view.stack))
+    acls = view.network_acls()
     layer_order = dict((layer, index) for index, layer in enumerate(LAYERS))
     return {
         "vpc": {"id": vpc["VpcId"], "name": name_of(vpc), "cidr": vpc["CidrBlock"]},
