@@ -144,6 +144,11 @@ class ReadCache:
         """What the next module may use: {} after a change."""
         return {} if self.stopped else dict(self.answers or {})
 
+    @property
+    def active(self):
+        """Whether the run hands its reads on (and no change was made yet in this module)."""
+        return self.answers is not None
+
     def knows(self, service, operation, params):
         """Whether ``operation`` (``name:key`` for a paginated read) with ``params`` was answered earlier in the run."""
         return self.answers is not None and self.key(service, operation, params) in self.answers

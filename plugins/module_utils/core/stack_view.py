@@ -143,6 +143,39 @@ class StackView:
 
         return self._once("elb_tags", read)
 
+    def app_resources(self, kind):
+        """Every app tier's ``kind`` (load_balancer, target_group, auto_scaling_group, launch_template) that
+        exists, in one read, never kept in this view: the run's read cache keeps it until a change is made."""
+        wanted = sorted(names.app_tiers(self.stack, kind).values())
+        if kind == "launch_template":  # EC2 refuses the whole batch when one name is missing
+            found = self.clients.ec2.describe_launch_templates(LaunchTemplateNames=wanted, missing=None)
+            return (
+                found
+                if found is not None
+                else [t for name in wanted for t in self.clients.ec2.describe_launch_templates(LaunchTemplateNames=[name], missing=[])]
+            )
+        return APP_READS[kind](self.clients)(wanted)
+
+    def app_resource(self, kind, name):
+        """The ``kind`` called ``name``, or None. When the run hands its reads on (site.yml), one read answers every
+        app tier (the other tier's step, the monitoring tier and the report find it in the read cache); else one name is read."""
+        if READ_CACHE.active and name in names.app_tiers(self.stack, kind).values():
+            found = self.app_resources(kind)
+        elif kind == "launch_template":
+            found = self.clients.ec2.describe_launch_templates(LaunchTemplateNames=[name], missing=[])
+        else:
+            found = APP_READS[kind](self.clients)([name])
+        return _named(found, APP_KEYS[kind], name)
+
+    def app_elb_tags(self, arns):
+        """{ARN: tags} of ``arns``; when the run hands its reads on, read with every app tier's load balancers and
+        target groups in the batch the monitoring tier and the report ask for too."""
+        if READ_CACHE.active:
+            every = [lb["LoadBalancerArn"] for lb in self.app_resources("load_balancer")] + [tg["TargetGroupArn"] for tg in self.app_resources("target_group")]
+            if set(arns) <= set(every):
+                arns = every
+        return self.clients.elbv2.tags_of(arns) if arns else {}
+
     # ------------------------------------------------------------ database
 
     def db_clusters(self):
@@ -208,6 +241,19 @@ class StackView:
             return [group for group in found if group]
 
         return self._once("eks_nodegroups", read)
+
+
+APP_READS = {
+    "load_balancer": lambda clients: clients.elbv2.load_balancers_named,
+    "target_group": lambda clients: clients.elbv2.target_groups_named,
+    "auto_scaling_group": lambda clients: clients.autoscaling.groups_named,
+}
+APP_KEYS = {
+    "load_balancer": "LoadBalancerName",
+    "target_group": "TargetGroupName",
+    "auto_scaling_group": "AutoScalingGroupName",
+    "launch_template": "LaunchTemplateName",
+}
 
 
 def _named(resources, key, name):
