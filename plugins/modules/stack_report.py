@@ -25,6 +25,11 @@ options:
     description: Add the HA audit's findings (M(hatrading.aws.stack_audit) with its defaults) to the page, from the same reads.
     type: bool
     default: true
+  path:
+    description:
+      - Write the HTML page to this file too (its folder is made), unless in check mode; the result is then changed when the
+        page differs from the file's content. C(report.yml) writes C(reports/<stack>.html) this way, without a task of its own.
+    type: path
   read_cache:
     description:
       - The answers of the run's earlier reads, as a tier module of the run returned them in its result's C(read_cache)
@@ -42,14 +47,17 @@ EXAMPLES = r"""
     stack: demo
   register: report
 
-- name: Write the page
-  ansible.builtin.copy:
-    content: "{{ report.html }}"
-    dest: /tmp/demo.html
-    mode: "0644"
+- name: Report the stack and write the page
+  hatrading.aws.stack_report:
+    stack: demo
+    path: /tmp/demo.html
 """
 
 RETURN = r"""
+path:
+  description: The file the page was written to (or, in check mode, would be), when O(path) is set.
+  returned: when O(path) is set
+  type: str
 report:
   description: The stack by tier (network, database, compute, cdn, monitoring, pipeline), as plain data.
   returned: always
@@ -76,6 +84,8 @@ audit:
   type: dict
 """
 
+import os
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
@@ -91,7 +101,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.report import html
 from ansible_collections.hatrading.aws.plugins.module_utils.report import text
 from ansible_collections.hatrading.aws.plugins.module_utils.report.read import read_report
 
-ARGUMENT_SPEC = dict(stack=dict(type="str", required=True), audit=dict(type="bool", default=True), read_cache=READ_CACHE_OPTION)
+ARGUMENT_SPEC = dict(stack=dict(type="str", required=True), audit=dict(type="bool", default=True), path=dict(type="path"), read_cache=READ_CACHE_OPTION)
 AUDITED = ("network", "compute", "database")
 
 
@@ -120,7 +130,25 @@ def main():
         audit_lines = audit.render(findings)
         result["audit"] = dict(findings=findings, summary=audit.summary(findings))
     result["html"] = html.render(report, audit_lines, cost_lines)
+    if module.params["path"]:
+        result["path"] = module.params["path"]
+        result["changed"] = write_page(module.params["path"], result["html"], module.check_mode)
     module.exit_json(**result)
+
+
+def write_page(path, page, check_mode):
+    """Write ``page`` to ``path`` when it differs (not in check mode); whether it differed."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if handle.read() == page:
+                return False
+    except (IOError, OSError):
+        pass  # no page yet
+    if not check_mode:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(page)
+    return True
 
 
 if __name__ == "__main__":
