@@ -38,7 +38,7 @@ options:
   read_cache:
     description:
       - The answers of the run's earlier reads (V({}) to start). Given, the module returns its own answers added in its result's
-        C(read_cache), for the tier modules of the run (C(site.yml) hands them on): the caller's identity and the instance
+        C(read_cache), for the tier modules of the run (C(site.yml) hands them on). The caller's identity and the instance
         types are then not read a second time.
     type: dict
 extends_documentation_fragment:

@@ -33,7 +33,7 @@ options:
   read_cache:
     description:
       - The answers of the run's earlier reads, as a tier module of the run returned them in its result's C(read_cache)
-        (C(site.yml) hands them on): a read asked again with the same parameters is answered from here instead of AWS.
+        (C(site.yml) hands them on). A read asked again with the same parameters is answered from here instead of AWS.
     type: dict
 extends_documentation_fragment:
   - hatrading.aws.stack_name
