@@ -14,6 +14,7 @@ the realistic clock with --rerun-latency-ms a call (50 ms: AWS's own latency, wh
 
     python bench/run.py [--tiers network,compute] [--runs 1] [--clock-scale 15 | --clock-scale 0] [--rerun-latency-ms 50]
         [--skip-tiers] [--sides ours] [--inventory-sizes ""]
+    python bench/run.py --rerun-only [--before /path/to/a/checkout/of/main]   # the no-op rerun alone, ours beside stock
 """
 
 import argparse
@@ -48,10 +49,10 @@ def command(side, tier):
     return ["ansible-playbook", str(REPO / "bench" / "baseline" / ("%s.yml" % tier)), "-e", "@%s" % vars_for([tier])]
 
 
-def run(argv, env, url, must_pass=True):
+def run(argv, env, url, must_pass=True, cwd=REPO):
     urllib.request.urlopen(urllib.request.Request(url + moto_server.CALLS_PATH, method="DELETE")).close()
     start = time.monotonic()
-    proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
@@ -177,6 +178,66 @@ def measure_clock(tiers, scale, latency_ms, rerun_latency_ms=50.0, sides=("ours"
     return {"scale": scale, "latency_ms": latency_ms, "rerun_latency_ms": rerun_latency_ms, "longest_create": longest, "sides": results}
 
 
+def measure_rerun(tiers, scale, rerun_latency_ms, sides, before=None):
+    """Only the no-op rerun of the whole stack, each side on a freshly reset moto: a deploy on the instant clock,
+    its rerun there (moto), then a rerun on the realistic clock with ``rerun_latency_ms`` a call (what was made on
+    the instant clock shows no in-between state: the realistic rerun adds only the latency).
+
+    ``before``: another checkout (the main branch, say) whose site.yml runs as the side "before", in the same run.
+    """
+    server, url = moto_server.start_in_thread()
+    base = dict(os.environ, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    base["PATH"] = str(REPO / ".venv" / "bin") + os.pathsep + base.get("PATH", "")
+    results = {}
+    try:
+        for side in sides + (("before",) if before else ()):
+            repo = Path(before) if side == "before" else REPO
+            env = dict(base, ANSIBLE_CONFIG=str(repo / "ansible.cfg"))
+            commands = deploy_commands("stock" if side == "stock" else "ours", tiers)
+            if side == "before":
+                variables = repo / "playbooks" / "vars" / vars_for(tiers).name
+                commands = [[argv[0], str(repo / "playbooks" / "site.yml"), "-e", "@%s" % variables] for argv in commands]
+            moto_clock.install(moto_clock.Clock())
+            urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset", method="POST")).close()
+            figures = {"deploy": _run_each(commands, env, url, repo)}
+            figures["rerun_moto"] = _run_each(commands, env, url, repo)
+            clock = moto_clock.Clock("realistic", scale=scale, latency_ms=rerun_latency_ms, seed=13)
+            moto_clock.install(clock)
+            figures["rerun_realistic"] = dict(_run_each(commands, env, url, repo), clock=clock.describe())
+            results[side] = figures
+            for phase in ("rerun_moto", "rerun_realistic"):
+                f = figures[phase]
+                failed = " FAILED" if f["rc"] else ""
+                print("  %-6s %-16s %7.2f s %4d calls (%d read)%s" % (side, phase, f["seconds"], f["calls"], f["read"], failed), file=sys.stderr)
+    finally:
+        moto_clock.install(moto_clock.Clock())
+        server.shutdown()
+    return {"latency_ms": rerun_latency_ms, "scale": scale, "sides": results}
+
+
+def _run_each(commands, env, url, cwd):
+    total = {"seconds": 0.0, "calls": 0, "mutating": 0, "read": 0, "rc": 0, "changed_tasks": 0}
+    for argv in commands:
+        figures = run(argv, env, url, must_pass=False, cwd=cwd)
+        for key in ("seconds", "calls", "mutating", "read"):
+            total[key] += figures[key]
+        total["changed_tasks"] += figures["changed_tasks"] or 0
+        total["rc"] = total["rc"] or figures["rc"]
+    total["seconds"] = round(total["seconds"], 2)
+    return total
+
+
+def rerun_table(rerun):
+    lines = ["", "no-op rerun of the whole stack (ours and before: site.yml; stock: the baseline tiers in order)"]
+    lines.append("%-7s %10s %8s %8s %10s %22s %8s" % ("side", "moto s", "calls", "read", "changed", "realistic %g ms/call s" % rerun["latency_ms"], "read"))
+    for side, f in rerun["sides"].items():
+        moto, real = f["rerun_moto"], f["rerun_realistic"]
+        failed = "  FAILED" if moto["rc"] or real["rc"] else ""
+        row = (side, moto["seconds"], moto["calls"], moto["read"], moto["changed_tasks"], real["seconds"], real["read"], failed)
+        lines.append("%-7s %10.2f %8d %8d %10d %22.2f %8d%s" % row)
+    return "\n".join(lines)
+
+
 def clock_table(clock):
     kind, (low, high) = clock["longest_create"]["kind"], clock["longest_create"]["seconds"]
     lines = [
@@ -256,8 +317,22 @@ def main(argv=None):
     )
     parser.add_argument("--sides", default="ours,stock", help="the sides of the clock scenario (ours, stock or both)")
     parser.add_argument("--skip-tiers", action="store_true", help="skip the per-tier deploys and reruns (the clock scenario and the inventory only)")
+    parser.add_argument(
+        "--rerun-only",
+        action="store_true",
+        help="only the no-op rerun of the whole stack, on moto and on the realistic clock with --rerun-latency-ms (each side deployed once first)",
+    )
+    parser.add_argument("--before", help="with --rerun-only: another checkout (e.g. main) whose site.yml is measured as the side 'before' in the same run")
     args = parser.parse_args(argv)
     tiers = [tier for tier in args.tiers.split(",") if tier]
+    if args.rerun_only:
+        sides = tuple(side for side in args.sides.split(",") if side)
+        rerun = measure_rerun([t for t in tiers if t not in OPTIONAL], args.clock_scale or 15.0, args.rerun_latency_ms, sides, args.before)
+        print(rerun_table(rerun))
+        path = Path(os.environ.get("BENCH_JSON", REPO / "bench" / "results.json"))
+        path.write_text(json.dumps({"rerun": rerun}, indent=2))
+        print("figures written to %s" % path)
+        return 0
     results = {} if args.skip_tiers else measure(tiers, args.runs)
     if results:
         print(table(results))

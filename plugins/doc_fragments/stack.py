@@ -28,6 +28,13 @@ options:
       - Tags found on a resource that are not listed here are left alone.
     type: dict
     default: {}
+  read_cache:
+    description:
+      - The answers of the run's earlier reads, as an earlier module of the run returned them in its result's C(read_cache).
+        A read asked again with the same parameters is answered from here instead of AWS.
+      - C(site.yml) hands them from tier to tier; a module given none reads everything itself.
+      - The first change the module makes stops the cache (what was read before may be stale), and the C(read_cache) it returns is then empty.
+    type: dict
 notes:
   - Check mode returns the plan (RV(plan), RV(plan_text)) and changes nothing; diff mode shows each changed resource before and after.
   - The AWS endpoint comes from O(endpoint_url) or, when unset, from boto3's own C(AWS_ENDPOINT_URL).

@@ -127,7 +127,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    run_tier("eks_migration", ARGUMENT_SPEC, migrate.validate_params, migrate.reconcile)
+    run_tier("eks_migration", ARGUMENT_SPEC, migrate.validate_params, migrate.reconcile, read_cache=False)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,12 @@ options:
         a run limited by C(--tags), which checks only what its tiers name.
     type: bool
     default: true
+  read_cache:
+    description:
+      - The answers of the run's earlier reads (V({}) to start). Given, the module returns its own answers added in its result's
+        C(read_cache), for the tier modules of the run (C(site.yml) hands them on). The caller's identity and the instance
+        types are then not read a second time.
+    type: dict
 extends_documentation_fragment:
   - hatrading.aws.connection
 notes:
@@ -80,15 +86,21 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils.core import preflight
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import READ_CACHE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import READ_CACHE_OPTION
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import aws_errors
+from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import start_read_cache
 
-ARGUMENT_SPEC = dict(stack=dict(type="str", required=True), settings=dict(type="dict", default={}), probe=dict(type="bool", default=True))
+ARGUMENT_SPEC = dict(
+    stack=dict(type="str", required=True), settings=dict(type="dict", default={}), probe=dict(type="bool", default=True), read_cache=READ_CACHE_OPTION
+)
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     stack = module.params["stack"]
     endpoint = module.params.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL")
+    start_read_cache(module)
     try:
         facts, problems = preflight.read_region(
             Clients(module, config=preflight.PROBE_CONFIG), module.region, module.params["settings"], module.params["probe"]
@@ -101,6 +113,8 @@ def main():
     facts["endpoint"] = endpoint
     if problems:
         module.fail_json(msg="Invalid settings for region %s:\n- %s" % (module.region, "\n- ".join(problems)), errors=problems, **facts)
+    if module.params["read_cache"] is not None:
+        facts["read_cache"] = READ_CACHE.handed_on()
     module.exit_json(changed=False, **facts)
 
 

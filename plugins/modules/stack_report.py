@@ -25,6 +25,16 @@ options:
     description: Add the HA audit's findings (M(hatrading.aws.stack_audit) with its defaults) to the page, from the same reads.
     type: bool
     default: true
+  path:
+    description:
+      - Write the HTML page to this file too (its folder is made), unless in check mode; the result is then changed when the
+        page differs from the file's content. C(report.yml) writes C(reports/<stack>.html) this way, without a task of its own.
+    type: path
+  read_cache:
+    description:
+      - The answers of the run's earlier reads, as a tier module of the run returned them in its result's C(read_cache)
+        (C(site.yml) hands them on). A read asked again with the same parameters is answered from here instead of AWS.
+    type: dict
 extends_documentation_fragment:
   - hatrading.aws.stack_name
 notes:
@@ -37,14 +47,17 @@ EXAMPLES = r"""
     stack: demo
   register: report
 
-- name: Write the page
-  ansible.builtin.copy:
-    content: "{{ report.html }}"
-    dest: /tmp/demo.html
-    mode: "0644"
+- name: Report the stack and write the page
+  hatrading.aws.stack_report:
+    stack: demo
+    path: /tmp/demo.html
 """
 
 RETURN = r"""
+path:
+  description: The file the page was written to (or, in check mode, would be), when O(path) is set.
+  returned: when O(path) is set
+  type: str
 report:
   description: The stack by tier (network, database, compute, cdn, monitoring, pipeline), as plain data.
   returned: always
@@ -71,20 +84,24 @@ audit:
   type: dict
 """
 
+import os
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils.audit import model as audit
 from ansible_collections.hatrading.aws.plugins.module_utils.audit.read import read_snapshot
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
+from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import READ_CACHE_OPTION
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import aws_errors
+from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import start_read_cache
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_view import StackView
 from ansible_collections.hatrading.aws.plugins.module_utils.cost import model as cost
 from ansible_collections.hatrading.aws.plugins.module_utils.report import html
 from ansible_collections.hatrading.aws.plugins.module_utils.report import text
 from ansible_collections.hatrading.aws.plugins.module_utils.report.read import read_report
 
-ARGUMENT_SPEC = dict(stack=dict(type="str", required=True), audit=dict(type="bool", default=True))
+ARGUMENT_SPEC = dict(stack=dict(type="str", required=True), audit=dict(type="bool", default=True), path=dict(type="path"), read_cache=READ_CACHE_OPTION)
 AUDITED = ("network", "compute", "database")
 
 
@@ -94,6 +111,7 @@ def main():
     errors = validate_stack_name(stack)
     if errors:  # before any AWS call
         module.fail_json(msg="Invalid report settings: " + "; ".join(errors), errors=errors)
+    start_read_cache(module)
     clients = Clients(module)
     view = StackView(clients, stack)
     try:
@@ -112,7 +130,25 @@ def main():
         audit_lines = audit.render(findings)
         result["audit"] = dict(findings=findings, summary=audit.summary(findings))
     result["html"] = html.render(report, audit_lines, cost_lines)
+    if module.params["path"]:
+        result["path"] = module.params["path"]
+        result["changed"] = write_page(module.params["path"], result["html"], module.check_mode)
     module.exit_json(**result)
+
+
+def write_page(path, page, check_mode):
+    """Write ``page`` to ``path`` when it differs (not in check mode); whether it differed."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if handle.read() == page:
+                return False
+    except (IOError, OSError):
+        pass  # no page yet
+    if not check_mode:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(page)
+    return True
 
 
 if __name__ == "__main__":

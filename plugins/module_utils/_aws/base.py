@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import json
 import signal
 
 try:
@@ -83,6 +84,7 @@ class Interruption:
             self.reads += 1
         else:
             self.changes.append("%s %s" % (service, operation))
+            READ_CACHE.stop()
 
     def report(self, next_call):
         name = signal.Signals(self.signal).name
@@ -97,6 +99,100 @@ class Interruption:
 
 
 INTERRUPTION = Interruption()  # one per module process
+
+# Reads whose answers carry a secret: never kept, never handed on.
+SECRET_READS = (
+    "get_secret_value",
+    "get_random_password",
+    "get_parameter",
+    "get_parameters",
+    "get_parameters_by_path",
+    "get_authorization_token",
+    "get_session_token",
+)
+SNAKE_READS = tuple(prefix.lower() + "_" for prefix in READS if prefix != "BatchGet") + ("batch_get_",)
+
+
+def _plain(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError("not JSON")
+
+
+class ReadCache:
+    """The answers of a run's reads, handed from one module to the next (site.yml keeps them in a fact).
+
+    Off unless a module is given the answers so far (O(read_cache)). Only answers from before any change
+    are kept: the first change AWS accepts stops the cache for the rest of the module and hands on nothing,
+    so no module ever plans on an answer older than a change. Answers are kept as JSON (times as text),
+    "not found" answers as their error; a secret's value never.
+    """
+
+    def __init__(self):
+        self.answers = None  # None: off
+        self.stopped = False
+
+    def start(self, answers):
+        self.answers, self.stopped = dict(answers or {}), False
+
+    def stop(self):
+        """A change was made: what was read before it may be stale."""
+        if self.answers is not None:
+            self.answers, self.stopped = None, True
+
+    def handed_on(self):
+        """What the next module may use: {} after a change."""
+        return {} if self.stopped else dict(self.answers or {})
+
+    @property
+    def active(self):
+        """Whether the run hands its reads on (and no change was made yet in this module)."""
+        return self.answers is not None
+
+    def knows(self, service, operation, params):
+        """Whether ``operation`` (``name:key`` for a paginated read) with ``params`` was answered earlier in the run."""
+        return self.answers is not None and self.key(service, operation, params) in self.answers
+
+    @staticmethod
+    def key(service, operation, params):
+        return json.dumps([service, operation, params], sort_keys=True, default=str)
+
+    def answer(self, service, operation, params, read):
+        """``read()``'s answer, from the cache when this read was answered before in the run."""
+        if self.answers is None or not operation.startswith(SNAKE_READS) or operation in SECRET_READS:
+            return read()
+        key = self.key(service, operation, params)
+        if key in self.answers:
+            kept = self.answers[key]
+            if "error" in kept:
+                raise ClientError(copy.deepcopy(kept["error"]), xform_operation(operation.split(":")[0]))
+            return copy.deepcopy(kept["answer"])
+        try:
+            answer = read()
+        except ClientError as error:
+            if is_not_found(error, NOT_FOUND_CODES.get(service, ())):  # "no such resource" is an answer too
+                self._keep(key, {"error": {"Error": dict(error.response.get("Error") or {})}})
+            raise
+        if isinstance(answer, dict):
+            answer = dict((k, v) for k, v in answer.items() if k != "ResponseMetadata")
+        self._keep(key, {"answer": answer})
+        return answer
+
+    def _keep(self, key, entry):
+        if self.answers is None:  # a change was made while reading
+            return
+        try:
+            self.answers[key] = json.loads(json.dumps(entry, default=_plain))
+        except (TypeError, ValueError):
+            pass  # a stream (an object's body): read again when asked
+
+
+READ_CACHE = ReadCache()  # one per module process
+NOT_FOUND_CODES = {}  # service name -> its NOT_FOUND codes, filled as Services are made
+
+
+def xform_operation(operation):
+    return "".join(part.capitalize() for part in operation.split("_"))
 
 
 def error_code(error):
@@ -195,6 +291,7 @@ class Service:
     def __init__(self, client, retries=RETRIES, **backoff):
         """``backoff``: AWSRetry.jittered_backoff's delay, backoff and max_delay, for a caller with its own policy (the inventory)."""
         self.client = client
+        NOT_FOUND_CODES[self.NAME] = tuple(self.NOT_FOUND)
         events = getattr(getattr(client, "meta", None), "events", None)
         if events is not None:  # every call, waiter polls and pages included, passes the stop check and the journal
             events.register_first("before-call.*.*", INTERRUPTION.before_call, unique_id="hatrading-stop")
@@ -227,7 +324,8 @@ class Service:
 
     def call(self, operation, settled=False, **params):
         """``operation`` retried; ``settled``: "not found" is an answer, not eventual consistency."""
-        return (self.retry_settled if settled else self.retry)(getattr(self.client, operation))(**params)
+        retried = (self.retry_settled if settled else self.retry)(getattr(self.client, operation))
+        return READ_CACHE.answer(self.NAME, operation, params, lambda: retried(**params))
 
     def paginate(self, operation, key, settled=False, **params):
         def all_pages():
@@ -236,7 +334,7 @@ class Service:
                 answer = answer.get(part) or {}
             return answer or []
 
-        return (self.retry_settled if settled else self.retry)(all_pages)()
+        return READ_CACHE.answer(self.NAME, "%s:%s" % (operation, key), params, (self.retry_settled if settled else self.retry)(all_pages))
 
     def wait(self, waiter_name, timeout, delay=5, **params):
         """Wait up to ``timeout`` seconds (at least one attempt) on botocore's waiter or one of ``WAITERS``.

@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import READ_CACHE
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 
@@ -41,7 +42,8 @@ class CloudFront(Service):
 
     def _items(self, operation, key):
         """Every item of a paginated list nested one level (``key``: the list's container); the pages' ``Items`` joined."""
-        return self.retry(lambda: [item for page in self.client.get_paginator(operation).paginate() for item in page.get(key, {}).get("Items") or []])()
+        pages = self.retry(lambda: [item for page in self.client.get_paginator(operation).paginate() for item in page.get(key, {}).get("Items") or []])
+        return READ_CACHE.answer(self.NAME, "%s:%s" % (operation, key), {}, pages)
 
     def distributions(self):
         """Every distribution summary of the account (CloudFront is global: no filter on the server side)."""

@@ -242,11 +242,8 @@ def read(clients, view, stack, tier, n, with_network):
         found["vpc_id"] = view.vpc_id(layer)
         found["security_group"] = view.security_group_id(names.network(stack)["security_group"](group))
     elbv2 = clients.elbv2
-    lbs = elbv2.load_balancers_named([n["load_balancer"]])
-    tgs = elbv2.target_groups_named([n["target_group"]])
-    lb, tg = (lbs[0] if lbs else None), (tgs[0] if tgs else None)
-    arns = [x for x in (lb and lb["LoadBalancerArn"], tg and tg["TargetGroupArn"]) if x]
-    tags = elbv2.tags_of(arns) if arns else {}
+    lb, tg = view.app_resource("load_balancer", n["load_balancer"]), view.app_resource("target_group", n["target_group"])
+    tags = view.app_elb_tags([x for x in (lb and lb["LoadBalancerArn"], tg and tg["TargetGroupArn"]) if x])
     lb_attributes = elbv2.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"]).get("Attributes", []) if lb else []
     tg_attributes = elbv2.describe_target_group_attributes(TargetGroupArn=tg["TargetGroupArn"]).get("Attributes", []) if tg else []
     found["lb"] = actual_load_balancer(lb, lb_attributes, tags.get(lb and lb["LoadBalancerArn"], {}))

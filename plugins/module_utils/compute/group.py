@@ -19,7 +19,6 @@ except ImportError:
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import already_exists
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
 from ansible_collections.hatrading.aws.plugins.module_utils.compute.balancer import resource_label
-from ansible_collections.hatrading.aws.plugins.module_utils.compute.template import launch_template
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
@@ -279,14 +278,13 @@ def plan_present(params, n, have, refs):
 
 
 def read(clients, view, params, n, present):
-    found = {"group": clients.autoscaling.group_named(n["auto_scaling_group"])}
+    found = {"group": view.app_resource("auto_scaling_group", n["auto_scaling_group"])}
     found["policies"] = clients.autoscaling.describe_policies(AutoScalingGroupName=n["auto_scaling_group"]) if found["group"] else []
     if not present:
         return found
     found["subnets"] = view.subnet_ids(params["subnet_layer"])
-    found["template"] = launch_template(clients, n["launch_template"])
-    groups = clients.elbv2.target_groups_named([n["target_group"]])
-    found["target_group"] = groups[0] if groups else None
+    found["template"] = view.app_resource("launch_template", n["launch_template"])
+    found["target_group"] = view.app_resource("target_group", n["target_group"])
     found["load_balancer"] = None
     if params["requests_per_target"] and found["target_group"] and found["target_group"].get("LoadBalancerArns"):
         found["load_balancer"] = found["target_group"]["LoadBalancerArns"][0]

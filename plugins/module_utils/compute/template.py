@@ -480,7 +480,7 @@ def read(clients, view, stack, tier, n, with_network):
     found = {}
     if with_network:
         found["security_group"] = view.security_group_id(names.network(stack)["security_group"](tier))
-    found["template"] = launch_template(clients, n["launch_template"])
+    found["template"] = view.app_resource("launch_template", n["launch_template"])
     found["version"] = None
     if found["template"]:
         versions = clients.ec2.describe_launch_template_versions(LaunchTemplateId=found["template"]["LaunchTemplateId"], Versions=["$Latest"])

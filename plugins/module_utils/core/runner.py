@@ -30,6 +30,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import INTERRUPTION
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import READ_CACHE
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
@@ -56,7 +57,20 @@ def aws_errors():
     return (ClientError, BotoCoreError, WaiterError, ResponseParserError)
 
 
-def run_tier(tier, argument_spec, validate, reconcile, **module_options):
+# Every tier module takes the answers of the run's earlier reads (the stack doc fragment's read_cache).
+READ_CACHE_OPTION = dict(type="dict", no_log=False)
+
+
+def start_read_cache(module):
+    """Use the run's earlier answers when the play hands them on (O(read_cache)); a module alone reads itself."""
+    if module.params.get("read_cache") is not None:
+        READ_CACHE.start(module.params["read_cache"])
+
+
+def run_tier(tier, argument_spec, validate, reconcile, read_cache=True, **module_options):
+    """``read_cache``: the module documents O(read_cache) (the stack doc fragment) and takes the run's earlier answers."""
+    if read_cache:
+        argument_spec = dict(argument_spec, read_cache=READ_CACHE_OPTION)
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **module_options)
     params = module.params
     errors = validate(params)
@@ -64,6 +78,7 @@ def run_tier(tier, argument_spec, validate, reconcile, **module_options):
         module.fail_json(msg="Invalid %s settings: %s" % (tier, "; ".join(errors)), errors=errors)
     outcome = Outcome(mask=module.no_log_values.add)
     INTERRUPTION.listen()  # SIGTERM: stop between AWS calls and say what was done (TierError below)
+    start_read_cache(module)
     try:
         reconcile(Clients(module), params, Run(module.check_mode, module.region), outcome)
     except TierError as error:  # what the run found and did so far comes back with the failure
@@ -85,6 +100,8 @@ def exit_with(module, outcome):
         module.warn(warning)
     plan = outcome.plan
     result = dict(outcome.result, changed=plan.changed, plan=plan.as_list(), plan_text=plan.render())
+    if module.params.get("read_cache") is not None:
+        result["read_cache"] = READ_CACHE.handed_on()
     if module._diff:
         result["diff"] = plan.diff()
     module.exit_json(**result)

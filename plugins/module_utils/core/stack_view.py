@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import READ_CACHE
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_LAYER
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_NAME
@@ -41,9 +42,28 @@ class StackView:
     def vpcs(self):
         return self._once("vpcs", lambda: self.clients.ec2.describe_vpcs(Filters=stack_filters(self.stack, "network")))
 
+    def _in_network(self, family, operation, tier=None, filter_key="Filters", extra=()):
+        """A family of the stack's network: one describe filtered by the stack's tags (and ``tier``'s), or, when
+        the network tier's own read of the stack's VPCs is in the run's read cache, that answer kept to the tags."""
+        describe = getattr(self.clients.ec2, operation)
+        wanted = stack_filters(self.stack, tier)
+
+        def read():
+            vpcs_read = {"Filters": stack_filters(self.stack, "network")}
+            if READ_CACHE.knows("ec2", "describe_vpcs:Vpcs", vpcs_read):
+                vpc_ids = [v["VpcId"] for v in self.vpcs()]
+                in_vpc = {filter_key: [{"Name": "vpc-id", "Values": vpc_ids}] + list(extra)}
+                key = "%s:%s" % (operation, operation.split("describe_")[1].title().replace("_", ""))
+                if vpc_ids and READ_CACHE.knows("ec2", key, in_vpc):
+                    tags = dict((f["Name"][len("tag:") :], f["Values"][0]) for f in wanted)
+                    return [r for r in describe(**in_vpc) if all(tag_dict(r.get("Tags")).get(k) == v for k, v in tags.items())]
+            return describe(**{filter_key: wanted})
+
+        return self._once(family, read)
+
     def subnets(self):
         """Every subnet of the stack's network tier."""
-        return self._once("subnets", lambda: self.clients.ec2.describe_subnets(Filters=stack_filters(self.stack, "network")))
+        return self._in_network("subnets", "describe_subnets", "network")
 
     def subnets_of(self, layer):
         """The network's subnets of one layer (public, app, data), sorted by ID."""
@@ -57,7 +77,7 @@ class StackView:
         return found[0]["VpcId"] if found else None
 
     def security_groups(self):
-        return self._once("security_groups", lambda: self.clients.ec2.describe_security_groups(Filters=stack_filters(self.stack, "network")))
+        return self._in_network("security_groups", "describe_security_groups", "network")
 
     def security_group_id(self, name):
         """The ID of the network's security group tagged Name=``name``, or None."""
@@ -65,10 +85,15 @@ class StackView:
         return found[0] if found else None
 
     def nat_gateways(self):
-        return self._once("nat_gateways", lambda: self.clients.ec2.describe_nat_gateways(Filter=stack_filters(self.stack)))
+        """The stack's NAT gateways that are pending or available (deleted ones linger in AWS's answers)."""
+        live = [{"Name": "state", "Values": ["pending", "available"]}]
+        return self._in_network("nat_gateways", "describe_nat_gateways", filter_key="Filter", extra=live)
 
     def route_tables(self):
-        return self._once("route_tables", lambda: self.clients.ec2.describe_route_tables(Filters=stack_filters(self.stack)))
+        return self._in_network("route_tables", "describe_route_tables")
+
+    def network_acls(self):
+        return self._in_network("network_acls", "describe_network_acls")
 
     def flow_logs(self):
         def read():
@@ -117,6 +142,39 @@ class StackView:
             return self.clients.elbv2.tags_of(arns) if arns else {}
 
         return self._once("elb_tags", read)
+
+    def app_resources(self, kind):
+        """Every app tier's ``kind`` (load_balancer, target_group, auto_scaling_group, launch_template) that
+        exists, in one read, never kept in this view: the run's read cache keeps it until a change is made."""
+        wanted = sorted(names.app_tiers(self.stack, kind).values())
+        if kind == "launch_template":  # EC2 refuses the whole batch when one name is missing
+            found = self.clients.ec2.describe_launch_templates(LaunchTemplateNames=wanted, missing=None)
+            return (
+                found
+                if found is not None
+                else [t for name in wanted for t in self.clients.ec2.describe_launch_templates(LaunchTemplateNames=[name], missing=[])]
+            )
+        return APP_READS[kind](self.clients)(wanted)
+
+    def app_resource(self, kind, name):
+        """The ``kind`` called ``name``, or None. When the run hands its reads on (site.yml), one read answers every
+        app tier (the other tier's step, the monitoring tier and the report find it in the read cache); else one name is read."""
+        if READ_CACHE.active and name in names.app_tiers(self.stack, kind).values():
+            found = self.app_resources(kind)
+        elif kind == "launch_template":
+            found = self.clients.ec2.describe_launch_templates(LaunchTemplateNames=[name], missing=[])
+        else:
+            found = APP_READS[kind](self.clients)([name])
+        return _named(found, APP_KEYS[kind], name)
+
+    def app_elb_tags(self, arns):
+        """{ARN: tags} of ``arns``; when the run hands its reads on, read with every app tier's load balancers and
+        target groups in the batch the monitoring tier and the report ask for too."""
+        if READ_CACHE.active:
+            every = [lb["LoadBalancerArn"] for lb in self.app_resources("load_balancer")] + [tg["TargetGroupArn"] for tg in self.app_resources("target_group")]
+            if set(arns) <= set(every):
+                arns = every
+        return self.clients.elbv2.tags_of(arns) if arns else {}
 
     # ------------------------------------------------------------ database
 
@@ -217,6 +275,19 @@ class StackView:
             return found["Parameter"]["Value"] if found else None
 
         return self._once("scrape_config", read)
+
+
+APP_READS = {
+    "load_balancer": lambda clients: clients.elbv2.load_balancers_named,
+    "target_group": lambda clients: clients.elbv2.target_groups_named,
+    "auto_scaling_group": lambda clients: clients.autoscaling.groups_named,
+}
+APP_KEYS = {
+    "load_balancer": "LoadBalancerName",
+    "target_group": "TargetGroupName",
+    "auto_scaling_group": "AutoScalingGroupName",
+    "launch_template": "LaunchTemplateName",
+}
 
 
 def _named(resources, key, name):

@@ -141,7 +141,7 @@ def network_part(clients, view):
     subnet_azs = dict((s["SubnetId"], s["AvailabilityZone"]) for s in subnets)
     groups = view.security_groups()
     group_names = dict((g["GroupId"], g["GroupName"]) for g in groups)
-    acls = clients.ec2.describe_network_acls(Filters=stack_filters(view.stack))
+    acls = view.network_acls()
     layer_order = dict((layer, index) for index, layer in enumerate(LAYERS))
     return {
         "vpc": {"id": vpc["VpcId"], "name": name_of(vpc), "cidr": vpc["CidrBlock"]},
@@ -233,7 +233,7 @@ def database_part(clients, view, stack):
 
 def _templates(clients, stack):
     found = []
-    for template in clients.ec2.describe_launch_templates(Filters=stack_filters(stack)):
+    for template in StackView(clients, stack).app_resources("launch_template"):  # the compute tier's read
         versions = clients.ec2.describe_launch_template_versions(LaunchTemplateId=template["LaunchTemplateId"], Versions=["$Latest"])
         data = versions[0]["LaunchTemplateData"] if versions else {}
         metadata = data.get("MetadataOptions") or {}
@@ -278,7 +278,8 @@ def _group(group, policies, images, health):
 def compute_part(clients, view, stack):
     """Launch templates, Auto Scaling groups (with each instance's AZ and health), load balancers and target groups."""
     groups = view.auto_scaling_groups()
-    policies = clients.autoscaling.describe_policies() if groups else []
+    # one read per group, as the compute tier reads them (an account-wide read grows with the account)
+    policies = [p for g in groups for p in clients.autoscaling.describe_policies(AutoScalingGroupName=g["AutoScalingGroupName"])]
     images = {}
     if groups:
         for reservation in clients.ec2.describe_instances(Filters=stack_filters(stack)):
@@ -323,7 +324,7 @@ def cdn_part(clients, stack, region):
     """The stack's distribution (its comment and tags say whose) and its bucket's guard rails."""
     n = names.cdn(stack, region)
     found = None
-    for item in clients.cloudfront.list_distributions():
+    for item in clients.cloudfront.distributions():
         if item.get("Comment") == n["comment"]:
             tags = clients.cloudfront.list_tags_for_resource(Resource=item["ARN"])["Tags"].get("Items") or []
             if tag_dict(tags).get(TAG_STACK) == stack:
@@ -357,9 +358,9 @@ def cdn_part(clients, stack, region):
 def monitoring_part(clients, stack):
     """Alarms with their state, the dashboard, the alarm topic and the app log groups' retention."""
     n = names.monitoring(stack)
-    alarms = clients.cloudwatch.describe_alarms(AlarmNamePrefix=n["alarm_prefix"])
+    alarms = clients.cloudwatch.describe_alarms(AlarmNamePrefix=n["alarm_prefix"], AlarmTypes=["MetricAlarm"])  # the monitoring tier's read
     topic = next((t["TopicArn"] for t in clients.sns.list_topics() if t["TopicArn"].endswith(":" + n["topic"])), None)
-    dashboards = [d["DashboardName"] for d in clients.cloudwatch.list_dashboards(DashboardNamePrefix=n["dashboard"]) if d["DashboardName"] == n["dashboard"]]
+    dashboards = [n["dashboard"]] if clients.cloudwatch.dashboard_body(DashboardName=n["dashboard"]) is not None else []
     groups = clients.logs.describe_log_groups(logGroupNamePrefix=n["log_group_prefix"])
     states = {}
     for alarm in alarms:
@@ -378,13 +379,13 @@ def pipeline_part(clients, stack, region):
     """Image repositories, the build project, deployment groups and the pipeline's stages."""
     n = names.pipeline(stack, region)
     repositories = []
+    found = clients.ecr.repositories_named([n["repositories"][tier] for tier in APP_TIERS])  # as the pipeline tier reads them
     for name in n["repositories"].values():
-        found = clients.ecr.describe_repositories(repositoryNames=[name], missing=[])
-        if not found:
+        if name not in found:
             continue
         images = len(clients.ecr.list_images(repositoryName=name))
-        scan = found[0].get("imageScanningConfiguration", {}).get("scanOnPush")
-        repositories.append({"name": name, "line": "%s: %s tags, scan on push %s, %d image(s)" % (name, found[0].get("imageTagMutability"), scan, images)})
+        scan = found[name].get("imageScanningConfiguration", {}).get("scanOnPush")
+        repositories.append({"name": name, "line": "%s: %s tags, scan on push %s, %d image(s)" % (name, found[name].get("imageTagMutability"), scan, images)})
     projects = clients.codebuild.batch_get_projects(names=[n["build_project"]])["projects"]
     groups = []
     for name in sorted(clients.codedeploy.list_deployment_groups(applicationName=n["application"], missing=[])):
