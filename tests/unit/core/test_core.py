@@ -47,6 +47,14 @@ def test_every_tier_role_checks_its_own_variables_first():
         assert {"role": "hatrading.aws.settings_check", "settings_check_tier": tier} in (meta.get("dependencies") or []), tier
 
 
+def test_every_tier_role_takes_and_hands_on_the_runs_reads():
+    # a role that drops hatrading_read_cache makes every later tier read AWS again (site.yml's rerun budget)
+    for tier in registry.NAMES:
+        tasks = (REPO / "roles" / tier / "tasks" / "present.yml").read_text()
+        assert 'read_cache: "{{ hatrading_read_cache | default(omit) }}"' in tasks, tier
+        assert "hatrading_read_cache: \"{{ __%s_result.read_cache }}\"" % tier in tasks, tier
+
+
 def test_every_tier_reads_only_tiers_deployed_before_it():
     for index, tier in enumerate(registry.TIERS):
         assert set(tier.reads) <= set(registry.NAMES[:index]), tier.name
