@@ -26,10 +26,10 @@ author:
   - hatrading.aws maintainers (@hatrading)
 options:
   tiers:
-    description: The tiers to audit (V(nosql) and V(eks), optional tiers, when they are deployed).
+    description: The tiers to audit (V(nosql), V(eks) and V(logs), optional tiers, when they are deployed).
     type: list
     elements: str
-    choices: [network, compute, database, nosql, eks]
+    choices: [network, compute, database, nosql, eks, logs]
     default: [network, compute, database]
   min_azs:
     description: AZs each layer, group and load balancer must span.
@@ -105,7 +105,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import a
 
 ARGUMENT_SPEC = dict(
     stack=dict(type="str", required=True),
-    tiers=dict(type="list", elements="str", choices=["network", "compute", "database", "nosql", "eks"], default=["network", "compute", "database"]),
+    tiers=dict(type="list", elements="str", choices=["network", "compute", "database", "nosql", "eks", "logs"], default=["network", "compute", "database"]),
     min_azs=dict(type="int", default=2),
     min_instances=dict(type="int", default=2),
     min_backup_days=dict(type="int", default=7),

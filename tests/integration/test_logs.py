@@ -168,3 +168,44 @@ def test_a_missing_network_fails_outside_check_mode(fresh_moto, ansible):
     failed = logs(ansible)
     assert failed["rc"] != 0 and "kms_key: the stack's key alias/logst-database not found" in failed["msg"]
     assert fresh_moto.mutating_calls() == []
+
+
+def test_the_audit_checks_the_domains_spread_snapshots_encryption_and_access(built, moto, ansible):
+    report = ansible.module("hatrading.aws.stack_audit", {"stack": STACK, "region": "us-east-1", "tiers": ["logs"], "fail_on": "warn"})
+    assert report["rc"] == 0 and report["passed"], report
+    checks = sorted((f["check"], f["resource"], f["status"]) for f in report["findings"])
+    assert checks == sorted((check, DOMAIN, "pass") for check in ("logs.az_spread", "logs.snapshots", "logs.encryption", "logs.no_public_access"))
+    spread = next(f for f in report["findings"] if f["check"] == "logs.az_spread")
+    assert spread["detail"] == "zone awareness on, 2 data nodes over 2 AZs (us-east-1a, us-east-1b)"
+    assert moto.mutating_calls() == []
+
+
+def test_the_report_lists_and_draws_the_domain(built, moto, ansible):
+    report = ansible.module("hatrading.aws.stack_report", {"stack": STACK, "region": "us-east-1"})
+    assert report["rc"] == 0, report
+    assert (
+        "OpenSearch domain %s OpenSearch_2.13 active: 2 x r6g.large.search over 2 AZs (us-east-1a, us-east-1b), zone awareness on" % DOMAIN in report["lines"]
+    )
+    assert "  VPC only, encrypted at rest and in transit, fine-grained access, snapshot daily at 03:00 UTC" in report["lines"]
+    svg = report["html"][report["html"].index("<svg") : report["html"].index("</svg>")]
+    assert svg.count("opensearch " + DOMAIN) == 2  # one box per AZ
+    assert {f["check"] for f in report["audit"]["findings"] if f["tier"] == "logs"} == {
+        "logs.az_spread",
+        "logs.snapshots",
+        "logs.encryption",
+        "logs.no_public_access",
+    }
+    assert moto.mutating_calls() == []
+
+
+def test_the_monitoring_tier_alarms_on_red_status_storage_and_jvm_pressure(built, stack, moto, ansible):
+    result = ansible.module("hatrading.aws.stack_monitoring", {"stack": STACK, "region": "us-east-1"})
+    assert result["rc"] == 0, result
+    alarms = moto.client("cloudwatch").describe_alarms(AlarmNamePrefix=STACK + "-logs-")["MetricAlarms"]
+    account = stack[1].split(":")[4]
+    assert sorted((a["AlarmName"], a["Namespace"], a["MetricName"], a["Threshold"]) for a in alarms) == [
+        (STACK + "-logs-cluster-red", "AWS/ES", "ClusterStatus.red", 1.0),
+        (STACK + "-logs-free-storage-low", "AWS/ES", "FreeStorageSpace", 5120.0),
+        (STACK + "-logs-jvm-pressure", "AWS/ES", "JVMMemoryPressure", 80.0),
+    ]
+    assert {tuple(sorted((d["Name"], d["Value"]) for d in a["Dimensions"])) for a in alarms} == {(("ClientId", account), ("DomainName", DOMAIN))}

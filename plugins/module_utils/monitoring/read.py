@@ -26,6 +26,7 @@ def read_watched(clients, stack):
     raw["nat_gateways"] = view.nat_gateways()
     raw["dynamodb_tables"] = view.dynamodb_tables()
     raw["eks_cluster"] = view.eks_cluster()
+    raw["opensearch_domain"] = view.opensearch_domain()
     return raw
 
 
