@@ -6,7 +6,8 @@ a `hatrading:image` tag on the instance (the compute tier's templates set it), e
 names the image. Each container carries the instance id as a label, sits on the
 stack's Docker network (aliases: instance id and private DNS name), is labelled with its AZ
 (EC2's placement: moto spreads a group over its subnets' AZs, lab/moto_asg_mend.py) and publishes its
-port on 127.0.0.1 only. Instances that moto no longer reports lose their container.
+port on 127.0.0.1 only. Instances that moto no longer reports lose their container. A container whose
+environment names the nosql tier's tables gets the lab's AWS endpoint (lab/plane/aws_relay.py).
 """
 
 import base64
@@ -15,7 +16,7 @@ import shlex
 
 import yaml
 
-from . import engine
+from . import aws_relay, engine
 
 TAG_STACK = "hatrading:stack"
 TAG_TIER = "hatrading:tier"
@@ -325,6 +326,10 @@ def reconcile(session, stack, database_url=None, keep=()):
     plane = ControlPlane(session, stack)
     engine.ensure_network(stack)
     desired = desired_containers(plane, database_url)
+    calling_aws = [spec for spec in desired.values() if any(key in spec["env"] for key in aws_relay.USES_AWS)]
+    endpoint = aws_relay.ensure(session, stack) if calling_aws else None
+    for spec in calling_aws if endpoint else ():
+        spec["env"].update(aws_relay.container_env(endpoint))
     actual = actual_containers(stack)
     todo = plan(desired, actual)
     todo["remove"] = [i for i in todo["remove"] if i in desired or i not in keep]

@@ -87,6 +87,18 @@ options:
         own installer bucket) and the instance role may read deployment revisions from this bucket only, so the
         pipeline's in-place deployments can reach the instances.
     type: str
+  nosql_tables:
+    description:
+      - The containers use the nosql tier's DynamoDB tables (M(hatrading.aws.stack_nosql)) C(<stack>-market) and
+        C(<stack>-sessions). Their names, their TTL attribute and the region go into the container's environment
+        (C(MARKET_TABLE), C(SESSIONS_TABLE), C(SESSIONS_TTL_ATTRIBUTE), C(AWS_REGION); O(environment) wins), and the
+        instance role may get, put and update items of those two tables only, and use their KMS key only through DynamoDB.
+    type: bool
+    default: false
+  nosql_session_ttl_attribute:
+    description: The sessions table's TTL attribute (the nosql tier's C(session_ttl_attribute)); empty for none.
+    type: str
+    default: expires_at
 extends_documentation_fragment:
   - hatrading.aws.stack
 """

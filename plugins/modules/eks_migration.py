@@ -17,6 +17,9 @@ description:
   - Each step of O(steps) sets the EKS share, then bakes O(bake_time) seconds watching O(rollback_alarms) (by
     default the monitoring tier's alarms on the public ALB and the cluster, the kind the rolling update
     watches). An alarm in C(ALARM) puts every listener back on the share the run started from and fails, naming it.
+  - No traffic moves towards EKS while C(<stack>-tg-eks) has fewer than O(min_healthy_targets) healthy targets. The
+    run fails before its first step, naming the group, and returns RV(migration.target_group_binding) to apply
+    (kubectl) so that the AWS Load Balancer Controller registers the front-end pods. Check mode warns instead.
   - A rerun continues from the share it finds (steps at or below it are skipped); at 100 % it changes nothing.
     O(rollback=true) moves all traffic back to the Auto Scaling group at once.
   - Check mode returns the steps it would take.
@@ -57,6 +60,14 @@ options:
     description: Health check path of the EKS target group.
     type: str
     default: /health
+  namespace:
+    description: Kubernetes namespace of the front-end Service (the EKS tier's C(eks_namespace)), for the TargetGroupBinding.
+    type: str
+    default: hatrading
+  min_healthy_targets:
+    description: Healthy targets (front-end pods) C(<stack>-tg-eks) must have before the first move towards EKS.
+    type: int
+    default: 2
 extends_documentation_fragment:
   - hatrading.aws.stack_name
 """
@@ -88,6 +99,13 @@ migration:
   returned: always
   type: dict
   sample: {"start_percent": 0, "steps": [10, 25], "done": [10], "breach": "alarm prod-frontend-alb-5xx in ALARM", "rolled_back_to": 0}
+  contains:
+    target_group_binding:
+      description:
+        - The TargetGroupBinding (C(elbv2.k8s.aws/v1beta1)) of the front-end Service to C(<stack>-tg-eks), by ARN, letting the
+          public ALB's security groups reach the pods; null before the group exists (check mode of a first run).
+      returned: always
+      type: dict
 """
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
@@ -103,6 +121,8 @@ ARGUMENT_SPEC = dict(
     rollback=dict(type="bool", default=False),
     frontend_port=dict(type="int", default=8080),
     health_path=dict(type="str", default="/health"),
+    namespace=dict(type="str", default="hatrading"),
+    min_healthy_targets=dict(type="int", default=2),
 )
 
 

@@ -2,6 +2,7 @@
 that puts the weights back, a rerun that continues, rollback, check mode and bad input."""
 
 import pytest
+import yaml
 from test_eks import STACK
 from test_eks import network
 
@@ -26,6 +27,14 @@ def alb(fresh_moto):
     )["Listeners"][0]
     fresh_moto.forget_calls()
     return listener["ListenerArn"], tg["TargetGroupArn"]
+
+
+def pods(moto, count=2):
+    """What the AWS Load Balancer Controller does once the TargetGroupBinding is applied: the pods' IPs registered."""
+    elbv2 = moto.client("elbv2")
+    arn = elbv2.describe_target_groups(Names=["ekst-tg-eks"])["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=arn, Targets=[{"Id": "10.40.%d.10" % (10 + n), "Port": 8080} for n in range(count)])
+    return arn
 
 
 def weights(moto, listener_arn):
@@ -61,10 +70,20 @@ def test_check_mode_plans_the_steps_and_changes_nothing(alb, moto, ansible):
     ]
     assert moto.mutating_calls() == []
     assert weights(moto, alb[0]) == {"ekst-tg-fe": 1}
+    assert any("target group ekst-tg-eks has 0 healthy targets, 2 needed" in w for w in result["warnings"]), result.get("warnings")
+    assert result["migration"]["target_group_binding"] is None  # no group yet, so no ARN to bind to
 
 
 def test_steps_move_the_traffic_and_a_rerun_changes_nothing(alb, moto, ansible):
     alarm(moto, "OK")
+    # no pods behind the EKS target group yet: the group is made, its binding returned, and no traffic moves
+    empty = migrate(ansible, steps=[10, 50, 100])
+    assert empty["failed"] and empty["msg"].startswith("target group ekst-tg-eks has 0 healthy targets, 2 needed"), empty
+    assert weights(moto, alb[0]) == {"ekst-tg-fe": 1}
+    binding = empty["migration"]["target_group_binding"]
+    arn = pods(moto)
+    assert binding["kind"] == "TargetGroupBinding" and binding["spec"]["targetGroupARN"] == arn
+    assert binding["spec"]["serviceRef"] == {"name": "frontend", "port": 8080} and binding["metadata"]["namespace"] == "hatrading"
     result = migrate(ansible, steps=[10, 50, 100])
     assert result["rc"] == 0 and result["migration"]["done"] == [10, 50, 100], result
     assert weights(moto, alb[0]) == {"ekst-tg-fe": 0, "ekst-tg-eks": 100}
@@ -80,6 +99,8 @@ def test_steps_move_the_traffic_and_a_rerun_changes_nothing(alb, moto, ansible):
 
 def test_an_alarm_during_a_bake_puts_the_weights_back(alb, moto, ansible):
     alarm(moto, "OK")
+    assert migrate(ansible, rollback=True)["rc"] == 0  # at 0 %: only the EKS target group is made
+    pods(moto)
     first = migrate(ansible, steps=[10])
     assert first["rc"] == 0 and weights(moto, alb[0]) == {"ekst-tg-fe": 90, "ekst-tg-eks": 10}
     alarm(moto, "ALARM")
@@ -92,3 +113,15 @@ def test_bad_steps_fail_before_any_call(fresh_moto, ansible):
     result = migrate(ansible, steps=[50, 10])
     assert result["failed"] and result["msg"].startswith("Invalid eks_migration settings: steps:")
     assert fresh_moto.calls() == []
+
+
+def test_the_playbook_writes_the_binding_the_pods_need_and_moves_nothing_without_them(alb, moto, ansible, tmp_path):
+    path = tmp_path / "frontend-binding.yml"
+    run = ansible.playbook(
+        "playbooks/eks_migration.yml",
+        extra_vars={"hatrading_stack": STACK, "hatrading_migration_bake_time": 1, "hatrading_migration_binding_path": str(path)},
+    )
+    assert run["rc"] != 0 and weights(moto, alb[0]) == {"ekst-tg-fe": 1}
+    written = yaml.safe_load(path.read_text())
+    arn = moto.client("elbv2").describe_target_groups(Names=["ekst-tg-eks"])["TargetGroups"][0]["TargetGroupArn"]
+    assert written["kind"] == "TargetGroupBinding" and written["spec"]["targetGroupARN"] == arn

@@ -20,6 +20,9 @@ def test_the_growth_stack_deploys_then_reruns_without_a_change(fresh_moto, ansib
     assert len(scaling.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]) == 4
     alarms = [a["AlarmName"] for a in fresh_moto.client("cloudwatch").describe_alarms(AlarmNamePrefix="demo-nosql-")["MetricAlarms"]]
     assert len(alarms) == 4
+    estimate = first["tasks"]["Estimate the month's cost from the checked settings (hatrading_budget_monthly stops a plan above it)"]["cost"]["estimate"]
+    priced = [entry["item"] for entry in estimate["items"] if entry["group"] in ("nosql", "eks")]
+    assert priced == ["DynamoDB requests", "DynamoDB storage and backups", "EKS control plane", "EKS nodes"] and not estimate["unknown"]
 
     fresh_moto.forget_calls()
     again = ansible.playbook("playbooks/site.yml", extra_args=GROWTH)

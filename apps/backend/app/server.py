@@ -1,5 +1,6 @@
 """The trading API: /health, /version, POST /orders, GET /orders/{id}, GET /orders?ids=,
-GET /book/{symbol}, GET /trades/{symbol}, GET /work (see docs/app.md).
+GET /book/{symbol}, GET /trades/{symbol}, GET /quote/{symbol}, POST /sessions, GET /sessions/{id},
+GET /work (see docs/app.md).
 
 Python standard library only (plus Debian's python3-psycopg2 when DATABASE_URL is set).
 SIGTERM: stop accepting, answer 503 on /health, finish the requests in flight, exit 0.
@@ -9,7 +10,8 @@ BOOK_MODE (shared: one book in PostgreSQL for every instance, the default with a
 local: this process's memory, the default without), INSTANCE_ID (the EC2 instance id the
 container stands for; defaults to the hostname), WARMUP_SECONDS (0: /health answers 503
 "warming up" for that long after start, as an app that loads its state before it takes
-traffic would), DB_* timeouts and pool size (store.py).
+traffic would), DB_* timeouts and pool size (store.py), MARKET_TABLE, SESSIONS_TABLE and AWS_* (market.py: the
+nosql tier's DynamoDB tables, used when configured).
 """
 
 import json
@@ -26,13 +28,15 @@ from urllib.parse import parse_qs
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from books import Conflict, open_book  # noqa: E402
+from market import Tables  # noqa: E402
 from orderbook import OrderError  # noqa: E402
 from store import Database, Unavailable  # noqa: E402
 
 VERSION = os.environ.get("APP_VERSION", "0.0.0")
 INSTANCE = os.environ.get("INSTANCE_ID") or socket.gethostname()
 ORDER_PATH = re.compile(r"^/orders/([A-Za-z0-9-]{1,64})$")
-SYMBOL_PATH = re.compile(r"^/(book|trades)/([A-Za-z0-9._-]{1,16})$")
+SYMBOL_PATH = re.compile(r"^/(book|trades|quote)/([A-Za-z0-9._-]{1,16})$")
+SESSION_PATH = re.compile(r"^/sessions/([A-Za-z0-9-]{1,64})$")
 ORDER_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 MAX_BODY = 64 * 1024
 MAX_IDS = 200
@@ -44,6 +48,7 @@ class TradingApp:
     def __init__(self, book):
         self.book = book
         self.store = book  # .kind and .ping(), as /health reports them
+        self.tables = Tables(getattr(book, "db", None))  # the DynamoDB tables, when configured
         self.draining = False
         self.started = time.time()
         self.ready_at = self.started + float(os.environ.get("WARMUP_SECONDS") or 0)
@@ -85,7 +90,7 @@ class Handler(BaseHTTPRequestHandler):
             body = {"status": "ok" if healthy else ("draining" if app.draining else "degraded"), "store": app.store.kind, "instance": INSTANCE}
             return self._reply(200 if healthy else 503, body)
         if path == "/version":
-            return self._reply(200, {"version": VERSION, "instance": INSTANCE, "store": app.store.kind, "book": app.book.mode})
+            return self._reply(200, {"version": VERSION, "instance": INSTANCE, "store": app.store.kind, "book": app.book.mode, "tables": app.tables.describe()})
         if path == "/work":  # simulated work, for drain and shutdown tests: /work?ms=N (at most 5 s)
             match = re.search(r"(?:^|&)ms=(\d{1,5})(?:&|$)", query)
             delay = min(int(match.group(1)) if match else 100, 5000)
@@ -108,7 +113,12 @@ class Handler(BaseHTTPRequestHandler):
             if not ids or len(ids) > MAX_IDS or not all(ORDER_ID.match(i) for i in ids):
                 return self._reply(400, {"error": "ids: expected 1-%d order ids, comma-separated" % MAX_IDS})
             return self._reply(200, {"orders": app.book.find_many(ids)})
+        match = SESSION_PATH.match(path)
+        if match:
+            return self._reply(*app.tables.session(match.group(1)))
         match = SYMBOL_PATH.match(path)
+        if match and match.group(1) == "quote":
+            return self._reply(*app.tables.quote(match.group(2).upper()))
         if match and match.group(1) == "book":
             return self._reply(200, app.book.depth(match.group(2), query_int(query, "levels", 10, 1, 100)))
         if match:
@@ -123,6 +133,8 @@ class Handler(BaseHTTPRequestHandler):
         return self._reply(500, {"error": "internal error: %s" % type(exc).__name__})
 
     def do_POST(self):
+        if self.path.partition("?")[0] == "/sessions":
+            return self._reply(*self.server.app.tables.session())
         if self.path.partition("?")[0] != "/orders":
             return self._reply(404, {"error": "no route for POST %s" % self.path})
         if bad_release():
@@ -142,6 +154,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._unavailable(exc)
         except Exception as exc:  # noqa: BLE001
             return self._failed(exc)
+        if not replayed:
+            self.server.app.tables.committed(result["order"]["symbol"])
         return self._reply(201, result, [("Idempotent-Replay", "true")] if replayed else [])
 
 
@@ -172,6 +186,7 @@ def main():
     sys.stderr.write("hatrading backend %s (%s book, %s store) on :%d as %s\n" % (VERSION, server.app.book.mode, server.app.store.kind, port, INSTANCE))
     server.serve_forever(poll_interval=0.2)
     server.server_close()  # joins the request threads
+    server.app.tables.close()  # publishes what is left, within 2 s
     server.app.book.close()
     sys.stderr.write("stopped cleanly\n")
     return 0

@@ -33,6 +33,7 @@ SCHEMA = (
         updated timestamptz NOT NULL DEFAULT now())""",
     "CREATE INDEX IF NOT EXISTS orders_resting_buy ON orders (symbol, price DESC, seq) WHERE side = 'buy' AND remaining > 0",
     "CREATE INDEX IF NOT EXISTS orders_resting_sell ON orders (symbol, price, seq) WHERE side = 'sell' AND remaining > 0",
+    "CREATE INDEX IF NOT EXISTS orders_symbol_seq ON orders (symbol, seq)",  # a symbol's latest seq: the market table's version (market.py)
     """CREATE TABLE IF NOT EXISTS trades (
         id bigserial PRIMARY KEY,
         buy_order_id text NOT NULL,

@@ -34,6 +34,7 @@ ECR_HOST = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|metal|[0-9]*xlarge|metal-[0-9]+xl)$")
 IMAGE_REF = re.compile(r"^(?P<repo>[a-z0-9][a-z0-9._/:-]*?)(:(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@sha256:[0-9a-f]{64})?$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+TTL_ATTRIBUTE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")  # a DynamoDB attribute name, as the nosql tier checks it
 REGISTRY_AUTH = ("auto", "ecr", "secret", "none")
 SUBNET_LAYERS = ("app", "public")
 WARM_POOL_STATES = ("Stopped", "Running", "Hibernated")
@@ -110,6 +111,9 @@ def validate_tier(settings, name):
     for key in settings.get("environment") or {}:
         if not ENV_NAME.match(str(key)):
             errors.append("%s: %r is not an environment variable name" % (name("environment"), key))
+    attribute = settings.get("nosql_session_ttl_attribute")
+    if attribute and not TTL_ATTRIBUTE.match(str(attribute)):
+        errors.append("%s: %r is not a DynamoDB attribute name (1-255 letters, digits, _ . -)" % (name("nosql_session_ttl_attribute"), attribute))
     layer = settings.get("subnet_layer")
     if layer is not None and layer not in SUBNET_LAYERS:
         errors.append("%s: %r; use app (private, behind the ALB) or public (the seed's placement)" % (name("subnet_layer"), layer))
@@ -215,7 +219,19 @@ def _validate_warm_pool(settings, name):
 
 
 # Options of the compute role that belong to one tier, and those shared by both.
-TIER_OPTIONS = ("image", "instance_type", "min_size", "desired_capacity", "max_size", "health_path", "port", "environment", "warm_pool")
+TIER_OPTIONS = (
+    "image",
+    "instance_type",
+    "min_size",
+    "desired_capacity",
+    "max_size",
+    "health_path",
+    "port",
+    "environment",
+    "warm_pool",
+    "nosql_tables",
+    "nosql_session_ttl_attribute",
+)
 SHARED_OPTIONS = (
     "spot_share",
     "spot_instance_types",
@@ -315,6 +331,8 @@ TEMPLATE_OPTIONS = dict(
     environment=dict(type="dict", default={}),
     key_name=dict(type="str", no_log=False),
     codedeploy_bucket=dict(type="str"),
+    nosql_tables=dict(type="bool", default=False),
+    nosql_session_ttl_attribute=dict(type="str", default="expires_at"),
 )
 GROUP_OPTIONS = dict(
     tier=dict(type="str", required=True, choices=list(APP_TIERS)),

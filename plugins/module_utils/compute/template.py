@@ -110,8 +110,20 @@ def run_script(spec):
     return "\n".join(lines)
 
 
+def nosql_environment(spec):
+    """With ``nosql_tables``: the nosql tier's table names (core/names.py), their TTL attribute and the region, for the app."""
+    if not spec.get("nosql_tables"):
+        return {}
+    tables = names.nosql(spec["stack"])["tables"]
+    environment = {"MARKET_TABLE": tables["market"], "SESSIONS_TABLE": tables["sessions"], "AWS_REGION": spec["region"]}
+    if spec.get("nosql_session_ttl_attribute"):
+        environment["SESSIONS_TTL_ATTRIBUTE"] = spec["nosql_session_ttl_attribute"]
+    return environment
+
+
 def env_file(spec):
-    environment = dict(spec.get("environment") or {})
+    environment = nosql_environment(spec)
+    environment.update(spec.get("environment") or {})  # what the user gives wins
     environment.setdefault("PORT", str(spec["port"]))
     return "".join("%s=%s\n" % (key, str(value).replace("\n", " ")) for key, value in sorted(environment.items()))
 
@@ -233,6 +245,8 @@ def instance_policy(spec):
             "codedeploy-commands-secure:PutHostCommandComplete",
         ]
         statements.append({"Sid": "DeploymentAgent", "Effect": "Allow", "Action": agent, "Resource": "*"})
+    if spec.get("nosql_tables"):
+        statements += nosql_statements(spec)
     auth = model.registry_auth_for(spec["image"], spec.get("registry_auth", "auto"))
     if auth == "ecr":
         host, path, _tag = model.image_parts(spec["image"])
@@ -245,6 +259,27 @@ def instance_policy(spec):
         secret = spec["registry_secret_arn"]
         statements.append({"Sid": "RegistryCredentials", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": secret})
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def nosql_statements(spec):
+    """Item reads and writes on the stack's two tables only, and their KMS key only through DynamoDB."""
+    region = spec["region"]
+    tables = sorted(names.nosql(spec["stack"])["tables"].values())
+    return [
+        {
+            "Sid": "NoSqlTables",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            "Resource": ["arn:aws:dynamodb:%s:*:table/%s" % (region, table) for table in tables],
+        },
+        {
+            "Sid": "NoSqlTableKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+            "Resource": "arn:aws:kms:%s:*:key/*" % region,
+            "Condition": {"StringEquals": {"kms:ViaService": "dynamodb.%s.amazonaws.com" % region}},
+        },
+    ]
 
 
 # ---------------------------------------------------------------- launch template

@@ -66,12 +66,17 @@ def run_tier(tier, argument_spec, validate, reconcile, **module_options):
     INTERRUPTION.listen()  # SIGTERM: stop between AWS calls and say what was done (TierError below)
     try:
         reconcile(Clients(module), params, Run(module.check_mode, module.region), outcome)
-    except TierError as error:
-        module.fail_json(msg=str(error), plan=outcome.plan.as_list())
+    except TierError as error:  # what the run found and did so far comes back with the failure
+        module.fail_json(msg=str(error), plan=outcome.plan.as_list(), **_so_far(outcome))
     except aws_errors() as error:
         what = outcome.step or tier
-        module.fail_json_aws(error, msg="Failed to reconcile the %s of stack %s" % (what, params.get("stack")), plan=outcome.plan.as_list())
+        module.fail_json_aws(error, msg="Failed to reconcile the %s of stack %s" % (what, params.get("stack")), plan=outcome.plan.as_list(), **_so_far(outcome))
     exit_with(module, outcome)
+
+
+def _so_far(outcome):
+    """The tier's own result keys as far as the run got (a failure keeps them), never one of the result's own."""
+    return dict((key, value) for key, value in outcome.result.items() if key not in ("msg", "plan", "plan_text", "changed", "failed", "diff"))
 
 
 def exit_with(module, outcome):

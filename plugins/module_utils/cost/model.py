@@ -3,8 +3,9 @@
 """A month of the stack in dollars, from its settings (before any change) or from what is deployed (the report).
 
 Both ways first reduce the stack to a plain bill of quantities (``usage``): NAT gateways, instances by type and
-purchase option, the database, load balancers, the CDN, alarms and logs, the pipeline, and the traffic
-assumptions, which are stated with every estimate. :func:`estimate` prices it with ``prices.py``. The other
+purchase option, the database, load balancers, the CDN, alarms and logs, the pipeline, the growth tiers
+(DynamoDB tables, the EKS cluster and its nodes) when deployed, and the traffic assumptions, which are
+stated with every estimate. :func:`estimate` prices it with ``prices.py``. The other
 resilience profile is priced beside it: ``ha`` (NAT per AZ, Multi-AZ or Aurora readers, two instances of
 each tier) against ``cost`` (one NAT, one database instance, one instance of each tier). Pure functions.
 """
@@ -30,8 +31,12 @@ TRAFFIC = {
     "build_minutes_month": 300,
     "image_gb": 5,  # images kept in ECR
     "static_site_gb": 1,  # the CDN bucket
+    "dynamodb_writes_millions_month": 10,  # the nosql tier: last trades, books and sessions written
+    "dynamodb_reads_millions_month": 30,
+    "dynamodb_gb": 5,  # stored over both tables (and again in each replica region)
 }
-GROUP_ORDER = ("network", "compute", "database", "cdn", "monitoring", "pipeline")
+GROUP_ORDER = ("network", "compute", "database", "nosql", "eks", "cdn", "monitoring", "pipeline")
+NOSQL_TABLES = 2  # <stack>-sessions and <stack>-market
 ALARMS_PER_APP_TIER = 8  # what the monitoring tier makes per tier (5xx twice, latency, hosts twice, cpu, memory, disk)
 ALARMS_DATABASE = 5
 ALARMS_PER_NAT = 1
@@ -69,8 +74,55 @@ def usage_from_settings(settings):
     usage["pipeline"] = bool(settings.get("pipeline"))
     usage["monitoring"] = bool(settings.get("monitoring"))
     usage["dashboard"] = (settings.get("monitoring") or {}).get("dashboard", True)
+    usage["nosql"] = _nosql_from_settings(settings.get("nosql"))
+    usage["eks"] = _eks_from_settings(settings.get("eks"), azs)
     usage["traffic"] = dict(TRAFFIC, **(settings.get("traffic") or {}))
     return usage
+
+
+def _nosql_from_settings(nosql):
+    """The tables' billing (provisioned tables counted at their autoscaling minimum), PITR and replica count."""
+    if not nosql:
+        return None
+    provisioned = nosql.get("billing_mode") == "provisioned"
+    return {
+        "provisioned": provisioned,
+        "tables": NOSQL_TABLES,
+        "read_capacity": nosql.get("read_capacity_min", 5) if provisioned else 0,
+        "write_capacity": nosql.get("write_capacity_min", 5) if provisioned else 0,
+        "point_in_time_recovery": nosql.get("point_in_time_recovery", True),
+        "replicas": len(nosql.get("replica_regions") or []),
+    }
+
+
+def _eks_from_settings(eks, azs):
+    """One cluster; one managed node group per AZ of the network, each at its desired size."""
+    if not eks:
+        return None
+    kind = (eks.get("node_instance_types") or ["t3.medium"])[0]
+    return {"clusters": 1, "nodes": {"type": kind, "count": azs * (eks.get("node_desired_size") or eks.get("node_min_size") or 1)}}
+
+
+def _growth_from_report(report):
+    """The nosql and eks parts of the bill from the report's tables and node groups (None when not deployed)."""
+    tables = (report.get("nosql") or {}).get("tables") or []
+    nosql = None
+    if tables:
+        provisioned = [t for t in tables if t["billing"] == "PROVISIONED"]
+        nosql = {
+            "provisioned": bool(provisioned),
+            "tables": len(tables),
+            "read_capacity": sum((t.get("capacity") or {}).get("read", 0) for t in provisioned) // max(1, len(provisioned)),
+            "write_capacity": sum((t.get("capacity") or {}).get("write", 0) for t in provisioned) // max(1, len(provisioned)),
+            "point_in_time_recovery": all(t["point_in_time_recovery"] for t in tables),
+            "replicas": max(len(t["replicas"]) for t in tables),
+        }
+    eks = report.get("eks") or {}
+    if not eks.get("cluster"):
+        return nosql, None
+    groups = eks.get("nodegroups") or []
+    kind = next((g["instance_types"][0] for g in groups if g.get("instance_types")), "t3.medium")
+    return nosql, {"clusters": 1, "nodes": {"type": kind, "count": sum(g.get("desired") or 0 for g in groups)}}
 
 
 def usage_from_report(report):
@@ -90,6 +142,7 @@ def usage_from_report(report):
     usage["pipeline"] = bool(report["pipeline"].get("pipeline"))
     usage["monitoring"] = bool(report["monitoring"].get("topic_arn") or report["monitoring"].get("alarms"))
     usage["dashboard"] = bool(report["monitoring"].get("dashboard"))
+    usage["nosql"], usage["eks"] = _growth_from_report(report)
     usage["traffic"] = dict(TRAFFIC)
     return usage
 
@@ -213,6 +266,46 @@ def _edge_lines(items, usage, traffic):
         _line(items, "cdn", "S3 static content", "%d GB" % traffic["static_site_gb"], traffic["static_site_gb"] * p.S3_GB_MONTH)
 
 
+def _growth_lines(items, usage, traffic, unknown):
+    """DynamoDB's requests (or capacity), storage, backups and replicas; the EKS control plane and its nodes."""
+    hours = p.HOURS_PER_MONTH
+    nosql = usage.get("nosql")
+    if nosql:
+        copies = 1 + nosql["replicas"]  # each replica region stores the data and takes every write again
+        if nosql["provisioned"]:
+            units = nosql["tables"] * copies
+            detail = "%d tables x %d region(s), %d RCU + %d WCU each (the autoscaling minimum)" % (
+                nosql["tables"],
+                copies,
+                nosql["read_capacity"],
+                nosql["write_capacity"],
+            )
+            monthly = units * hours * (nosql["read_capacity"] * p.DYNAMODB_RCU_HOUR + nosql["write_capacity"] * p.DYNAMODB_WCU_HOUR)
+        else:
+            writes, reads = traffic["dynamodb_writes_millions_month"], traffic["dynamodb_reads_millions_month"]
+            detail = "on-demand, %d M writes x %d region(s) + %d M reads" % (writes, copies, reads)
+            monthly = writes * copies * p.DYNAMODB_WRITE_PER_MILLION + reads * p.DYNAMODB_READ_PER_MILLION
+        _line(items, "nosql", "DynamoDB requests", detail, monthly)
+        per_gb = p.DYNAMODB_STORAGE_GB_MONTH + (p.DYNAMODB_PITR_GB_MONTH if nosql["point_in_time_recovery"] else 0)
+        detail = "%d GB x %d region(s)%s" % (traffic["dynamodb_gb"], copies, ", point-in-time recovery" if nosql["point_in_time_recovery"] else "")
+        _line(items, "nosql", "DynamoDB storage and backups", detail, traffic["dynamodb_gb"] * copies * per_gb)
+    eks = usage.get("eks")
+    if eks:
+        _line(
+            items,
+            "eks",
+            "EKS control plane",
+            "%d cluster(s) at %s/h (standard support)" % (eks["clusters"], p.EKS_CLUSTER_HOUR),
+            eks["clusters"] * hours * p.EKS_CLUSTER_HOUR,
+        )
+        rate, missing = _instance_hour(eks["nodes"]["type"])
+        if missing:
+            unknown.append("instance type %s" % eks["nodes"]["type"])
+        else:
+            nodes = eks["nodes"]["count"]
+            _line(items, "eks", "EKS nodes", "%d x %s (%s/h), one node group per AZ" % (nodes, eks["nodes"]["type"], rate), nodes * hours * rate)
+
+
 def _operations_lines(items, usage, traffic):
     if usage["monitoring"]:
         alarms = ALARMS_PER_APP_TIER * len(usage["tiers"]) + (ALARMS_DATABASE if usage["database"] else 0) + ALARMS_PER_NAT * usage["nat_gateways"]
@@ -244,6 +337,7 @@ def estimate(usage):
     _compute_lines(items, usage, unknown)
     if usage["database"]:
         _database_lines(items, usage["database"], traffic, unknown)
+    _growth_lines(items, usage, traffic, unknown)
     _operations_lines(items, usage, traffic)
     items.sort(key=lambda line: GROUP_ORDER.index(line["group"]))  # stable: each group keeps its own order
     savings = sum(line["monthly"] for line in items if line["monthly"] < 0)

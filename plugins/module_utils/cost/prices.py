@@ -3,7 +3,7 @@
 """The price table the cost estimate uses: us-east-1, USD, on-demand list prices.
 
 Source: the AWS public price pages for each service (EC2, RDS, Aurora, ELB, VPC NAT gateway and public IPv4,
-CloudFront, S3, CloudWatch, Secrets Manager, KMS, CodePipeline, ECR), as read on 2025-06-01 for us-east-1.
+CloudFront, S3, CloudWatch, Secrets Manager, KMS, CodePipeline, ECR, DynamoDB, EKS), as read on 2025-06-01 for us-east-1.
 Prices change and differ by region: this table is an estimate's input, not a bill; a region without its own
 table is estimated with these figures and says so. A month is 730 hours.
 """
@@ -16,7 +16,7 @@ TABLE = {
     "date": "2025-06-01",
     "region": "us-east-1",
     "currency": "USD",
-    "source": "AWS public price pages (EC2, RDS, Aurora, ELB, VPC, CloudFront, S3, CloudWatch, Secrets Manager, KMS, CodePipeline, ECR)",
+    "source": "AWS public price pages (EC2, RDS, Aurora, ELB, VPC, CloudFront, S3, CloudWatch, Secrets Manager, KMS, CodePipeline, ECR, DynamoDB, EKS)",
 }
 HOURS_PER_MONTH = 730
 
@@ -97,3 +97,15 @@ KMS_KEY_MONTH = 1.00
 PIPELINE_MONTH = 1.00
 CODEBUILD_MINUTE = 0.005  # general1.small
 ECR_GB_MONTH = 0.10
+
+# DynamoDB Standard table class: on-demand per million request units, provisioned per capacity unit-hour,
+# storage and continuous backups (point-in-time recovery) per GB-month; a global table's replica is billed
+# again for its storage and for every write replicated to it (replicated write units at the write price).
+DYNAMODB_WRITE_PER_MILLION = 0.625
+DYNAMODB_READ_PER_MILLION = 0.125
+DYNAMODB_WCU_HOUR = 0.00065
+DYNAMODB_RCU_HOUR = 0.00013
+DYNAMODB_STORAGE_GB_MONTH = 0.25
+DYNAMODB_PITR_GB_MONTH = 0.20
+# EKS: the control plane of a cluster on a Kubernetes version in standard support; nodes are EC2 instances (EC2 above)
+EKS_CLUSTER_HOUR = 0.10

@@ -125,6 +125,29 @@ def ingress(stack, namespace, frontend, public_subnets):
     }
 
 
+def target_group_binding(stack, namespace, target_group_arn, port, load_balancer_groups=()):
+    """The front-end Service bound to the migration's target group: the AWS Load Balancer Controller registers the
+    pods' IPs in it, and (``networking``) lets the public ALB's security groups reach them on ``port``.
+
+    By ARN: binding by ``targetGroupName`` is not in every controller (EKS Auto Mode) and has failed to reconcile
+    pod rollouts (kubernetes-sigs/aws-load-balancer-controller#4297, #4438).
+    """
+    spec = {
+        "serviceRef": {"name": "frontend", "port": port},
+        "targetGroupARN": target_group_arn,
+        "targetType": "ip",
+    }
+    if load_balancer_groups:
+        peers = [{"securityGroup": {"groupID": group}} for group in load_balancer_groups]
+        spec["networking"] = {"ingress": [{"from": peers, "ports": [{"port": port, "protocol": "TCP"}]}]}
+    return {
+        "apiVersion": "elbv2.k8s.aws/v1beta1",
+        "kind": "TargetGroupBinding",
+        "metadata": _meta("frontend", namespace, _labels(stack, "frontend")),
+        "spec": spec,
+    }
+
+
 def app_settings(cfg, images, role_arns):
     """{tier: what its objects need}, from the tier's settings (the same ports and health paths as the compute tier)."""
     namespace = cfg.get("namespace", "hatrading")

@@ -393,7 +393,7 @@ ALARMS = (
         "missing",
     ),
     ("eks", "api-5xx", "5XX answered by the API server of %s", "AWS/EKS", "apiserver_request_total_5XX", "Sum", GE, "eks_api_5xx_count", 1, "notBreaching"),
-    ("eks", "pending-pods", "Pods the scheduler of %s cannot place", "AWS/EKS", "scheduler_pending_pods", "Maximum", GT, "eks_pending_pods", 1, "notBreaching"),
+    ("eks", "pending-pods", "Pods the scheduler of %s cannot place", "AWS/EKS", "scheduler_pending_pods", "Sum", GT, "eks_pending_pods", 1, "notBreaching"),
 )
 
 

@@ -90,6 +90,7 @@ class Drawing:
         y = self.edge(16)
         y = self.vpc(y + 30)
         y = self.nosql(y)
+        y = self.eks(y)
         y = self.logs(y)
         y = self.pipeline(y + 30)
         self.legend(y + 14)
@@ -199,6 +200,27 @@ class Drawing:
             detail = "%s, PITR %s" % (table["billing"].lower().replace("_", " "), "on" if table["point_in_time_recovery"] else "off")
             self.out += _box(x, y, 260, BOX_H, "edge", "table " + table["name"], detail, light=True)
             x += 290
+        return y + BOX_H
+
+    def eks(self, y):
+        """The EKS cluster (control plane run by AWS) and its node groups under the AZ they run in, when deployed."""
+        part = self.report.get("eks") or {}
+        if not part.get("cluster"):
+            return y
+        y += 30
+        self.out.append(_text(12, y + 26, "eks", "h"))
+        detail = "Kubernetes %s, %s endpoint, %d subnets, secrets %s" % (
+            part.get("version") or "-",
+            part.get("endpoint") or "-",
+            part.get("subnets") or 0,
+            "encrypted" if part.get("secrets_encrypted") else "NOT encrypted",
+        )
+        self.out.append(_text(LABEL_W + 20, y - 6, "EKS cluster %s (%s): %s" % (part["cluster"], part.get("status") or "-", detail), "s"))
+        for index, group in enumerate(part.get("nodegroups") or []):
+            # a node group's nodes sit in the app subnets of its AZ; one without a zone label goes to the first free column
+            x = self.col_x(group["zone"]) if group.get("zone") in self.azs else self.col_x(self.azs[index % len(self.azs)])
+            state = "ok" if group.get("status") == "ACTIVE" else "wait"
+            self.out += _box(x + 8, y, COL_W - 26, BOX_H, state, "node group " + _short(group["name"], 24), "%s, %s" % (group.get("status"), group["sizes"]))
         return y + BOX_H
 
     def logs(self, y):

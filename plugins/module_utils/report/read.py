@@ -82,6 +82,8 @@ def eks_part(view):
                 "status": group.get("status"),
                 "zone": (group.get("labels") or {}).get("topology.kubernetes.io/zone", "-"),
                 "sizes": "%s..%s, %s now" % (scaling.get("minSize"), scaling.get("maxSize"), scaling.get("desiredSize")),
+                "desired": scaling.get("desiredSize") or 0,
+                "instance_types": group.get("instanceTypes") or [],
             }
         )
     return {
@@ -111,6 +113,10 @@ def nosql_part(view):
                 "deletion_protection": bool(table.get("DeletionProtectionEnabled")),
                 "encrypted_with": (table.get("SSEDescription") or {}).get("KMSMasterKeyArn") or "AWS owned key",
                 "replicas": sorted(r["RegionName"] for r in table.get("Replicas") or []),
+                "capacity": {
+                    "read": (table.get("ProvisionedThroughput") or {}).get("ReadCapacityUnits", 0),
+                    "write": (table.get("ProvisionedThroughput") or {}).get("WriteCapacityUnits", 0),
+                },
             }
         )
     return {"tables": tables}

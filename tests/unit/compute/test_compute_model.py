@@ -465,3 +465,26 @@ def test_names_fit_aws_limits():
     n = names.compute("a" * 24, "frontend")
     assert len(n["load_balancer"]) <= 32 and len(n["target_group"]) <= 32
     assert len(n["role"]) <= 64
+
+
+# ---------------------------------------------------------------- the nosql tier's tables
+
+
+def test_nosql_tables_reach_the_environment_and_the_role():
+    assert template.nosql_environment(spec()) == {}
+    with_tables = spec(nosql_tables=True, nosql_session_ttl_attribute="expires_at")
+    doc = yaml.safe_load(template.render_user_data(with_tables))
+    env = {f["path"]: f["content"] for f in doc["write_files"]}["/etc/hatrading/backend.env"]
+    assert env == "AWS_REGION=us-east-1\nLOG_LEVEL=info\nMARKET_TABLE=demo-market\nPORT=8081\nSESSIONS_TABLE=demo-sessions\nSESSIONS_TTL_ATTRIBUTE=expires_at\n"
+    mine = template.env_file(dict(with_tables, environment={"MARKET_TABLE": "other"}))
+    assert "MARKET_TABLE=other\n" in mine  # the user's environment wins
+    by_sid = {s["Sid"]: s for s in template.instance_policy(with_tables)["Statement"]}
+    assert by_sid["NoSqlTables"]["Resource"] == ["arn:aws:dynamodb:us-east-1:*:table/demo-market", "arn:aws:dynamodb:us-east-1:*:table/demo-sessions"]
+    assert by_sid["NoSqlTables"]["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    assert by_sid["NoSqlTableKey"]["Condition"] == {"StringEquals": {"kms:ViaService": "dynamodb.us-east-1.amazonaws.com"}}
+    assert "NoSqlTables" not in {s["Sid"] for s in template.instance_policy(spec())["Statement"]}
+
+
+def test_nosql_ttl_attribute_is_checked():
+    errors = model.validate_compute(dict(GOOD, backend_nosql_session_ttl_attribute="expires at"), "compute_")
+    assert errors == ["compute_backend_nosql_session_ttl_attribute: 'expires at' is not a DynamoDB attribute name (1-255 letters, digits, _ . -)"]

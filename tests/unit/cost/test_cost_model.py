@@ -96,3 +96,59 @@ def test_the_profile_of_what_is_deployed():
     usage = model.usage_from_settings(settings())
     assert model.profile_of(usage) == "ha"
     assert model.profile_of(model.other_profile(usage, "ha")) == "cost"
+
+
+def test_dynamodb_on_demand_with_a_replica_and_provisioned_at_its_minimum():
+    traffic = dict(NO_TRAFFIC, dynamodb_writes_millions_month=10, dynamodb_reads_millions_month=30, dynamodb_gb=5)
+    on_demand = model.estimate(model.usage_from_settings(settings(nosql={"billing_mode": "on_demand", "replica_regions": ["us-west-2"]}, traffic=traffic)))
+    assert line(on_demand, "DynamoDB requests") == 16.25  # 10 M writes x 2 regions x 0.625 + 30 M reads x 0.125
+    assert line(on_demand, "DynamoDB storage and backups") == 4.50  # 5 GB x 2 regions x (0.25 + 0.20 point-in-time recovery)
+    provisioned = model.estimate(
+        model.usage_from_settings(
+            settings(nosql={"billing_mode": "provisioned", "read_capacity_min": 5, "write_capacity_min": 5, "point_in_time_recovery": False}, traffic=traffic)
+        )
+    )
+    assert line(provisioned, "DynamoDB requests") == 5.69  # 2 tables x 730 h x (5 x 0.00013 + 5 x 0.00065) = 5.694
+    assert line(provisioned, "DynamoDB storage and backups") == 1.25
+    assert [e["group"] for e in provisioned["items"]].index("nosql") > [e["group"] for e in provisioned["items"]].index("database")
+
+
+def test_eks_control_plane_and_a_node_group_per_az():
+    estimate = model.estimate(model.usage_from_settings(settings(eks={"node_instance_types": ["t3.medium"], "node_desired_size": 2})))
+    assert line(estimate, "EKS control plane") == 73.00  # 730 x 0.10
+    assert line(estimate, "EKS nodes") == 121.47  # 2 AZs x 2 nodes x 730 x 0.0416 = 121.472
+    unpriced = model.estimate(model.usage_from_settings(settings(eks={"node_instance_types": ["x9.large"]})))
+    assert unpriced["unknown"] == ["instance type x9.large"]
+
+
+def test_no_growth_tier_no_growth_line():
+    estimate = model.estimate(model.usage_from_settings(settings()))
+    assert not [e for e in estimate["items"] if e["group"] in ("nosql", "eks")]
+
+
+def test_the_growth_tiers_priced_from_what_is_deployed():
+    report = {
+        "network": {"nat_gateways": []},
+        "compute": {"launch_templates": [], "auto_scaling_groups": [], "load_balancers": []},
+        "database": {},
+        "cdn": {},
+        "pipeline": {},
+        "monitoring": {},
+        "nosql": {
+            "tables": [
+                {"billing": "PAY_PER_REQUEST", "point_in_time_recovery": True, "replicas": [], "capacity": {"read": 0, "write": 0}},
+                {"billing": "PAY_PER_REQUEST", "point_in_time_recovery": True, "replicas": [], "capacity": {"read": 0, "write": 0}},
+            ]
+        },
+        "eks": {
+            "cluster": "s-eks",
+            "nodegroups": [
+                {"name": "a", "desired": 1, "instance_types": ["t3.large"]},
+                {"name": "b", "desired": 2, "instance_types": ["t3.large"]},
+            ],
+        },
+    }
+    usage = model.usage_from_report(report)
+    assert usage["nosql"] == {"provisioned": False, "tables": 2, "read_capacity": 0, "write_capacity": 0, "point_in_time_recovery": True, "replicas": 0}
+    assert usage["eks"] == {"clusters": 1, "nodes": {"type": "t3.large", "count": 3}}
+    assert line(model.estimate(usage), "EKS nodes") == 182.21  # 3 x 730 x 0.0832 = 182.208

@@ -18,6 +18,11 @@ def test_a_cluster_of_the_stack_gets_its_api_and_scheduler_alarms():
     assert eks["prod-eks-api-5xx"]["metric"] == "apiserver_request_total_5XX" and eks["prod-eks-api-5xx"]["threshold"] == 10.0
     assert eks["prod-eks-pending-pods"]["comparison"] == "GreaterThanThreshold" and eks["prod-eks-pending-pods"]["threshold"] == 0.0
     assert eks["prod-eks-pending-pods"]["alarm_actions"] == [TOPIC]
+    # the basic metrics EKS publishes for 1.28 and later, with the statistic its guide gives them
+    assert [(spec["metric"], spec["statistic"]) for _name, spec in sorted(eks.items())] == [
+        ("apiserver_request_total_5XX", "Sum"),
+        ("scheduler_pending_pods", "Sum"),
+    ]
 
 
 def test_no_cluster_or_another_stacks_cluster_gets_none():

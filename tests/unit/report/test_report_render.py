@@ -138,3 +138,31 @@ def test_the_logs_domain_has_lines_and_a_box_per_az_only_when_deployed():
     assert "  VPC only, encrypted at rest and in transit, fine-grained access, snapshot daily at 03:00 UTC" in lines
     page = html.render(with_domain)
     assert page[page.index("<svg") : page.index("</svg>")].count("opensearch demo-logs") == 2
+
+
+def test_the_eks_cluster_and_its_node_groups_are_drawn_under_their_azs_only_when_deployed():
+    assert "EKS cluster" not in html.render(report())
+    with_eks = report()
+    groups = [
+        {"name": "demo-eks-us-east-1a", "status": "ACTIVE", "zone": "us-east-1a", "sizes": "1..3, 1 now", "desired": 1, "instance_types": ["t3.medium"]},
+        {"name": "demo-eks-us-east-1b", "status": "CREATING", "zone": "us-east-1b", "sizes": "1..3, 1 now", "desired": 1, "instance_types": ["t3.medium"]},
+    ]
+    with_eks["eks"] = {
+        "cluster": "demo-eks",
+        "version": "1.33",
+        "status": "ACTIVE",
+        "endpoint": "private",
+        "subnets": 2,
+        "secrets_encrypted": True,
+        "nodegroups": groups,
+    }
+    svg = html.render(with_eks)
+    svg = svg[svg.index("<svg") : svg.index("</svg>")]
+    assert "EKS cluster demo-eks (ACTIVE): Kubernetes 1.33, private endpoint, 2 subnets, secrets encrypted" in svg
+    # each node group in its AZ's column, coloured by its status
+    columns = dict(
+        (m.group(3), (int(m.group(1)), m.group(2)))
+        for m in re.finditer(r'<rect x="(\d+)" y="\d+" width="\d+" height="\d+" rx="\d+" class="(\w+)"/>\s*<text[^>]*>node group (\S+)<', svg)
+    )
+    assert columns["demo-eks-us-east-1a"][1] == "ok" and columns["demo-eks-us-east-1b"][1] == "wait"
+    assert columns["demo-eks-us-east-1a"][0] < columns["demo-eks-us-east-1b"][0]
