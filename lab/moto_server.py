@@ -28,7 +28,8 @@ SecondaryAvailabilityZone, which the lab's data plane follows by promoting its s
 DescribeInstanceInformation is lab/moto_ssm_mend.py; DynamoDB DescribeTable's TableId, which the stock
 community.aws.dynamodb_table needs, lab/moto_dynamodb_mend.py; ELBv2 CreateLoadBalancer, CreateListener and
 CreateTargetGroup idempotent, CreateAutoScalingGroup and CreatePipeline of a name in use answering AlreadyExists and
-PipelineNameInUseException as on AWS, lab/moto_create_mend.py.)
+PipelineNameInUseException as on AWS, lab/moto_create_mend.py; Firehose's OpenSearch Service destination, which the
+logs tier's stream uses, and OpenSearch's AutoTune schedules, which community.aws.opensearch reads, lab/moto_logs_mend.py.)
 
 A realistic clock (AWS's in-between states for AWS's durations / a scale) and per-call latency:
 lab/moto_clock.py, options --clock, --clock-scale, --latency-ms (LAB_CLOCK, LAB_CLOCK_SCALE, LAB_LATENCY_MS).
@@ -53,6 +54,7 @@ from moto.elbv2 import models
 from moto_asg_mend import install_asg_mend
 from moto_create_mend import install_create_mend
 from moto_dynamodb_mend import install_dynamodb_mend
+from moto_logs_mend import install_logs_mend
 from moto_iam_mend import install_iam_mend
 from moto_pipeline_mend import install_pipeline_mend
 from moto_rds_failover_mend import install_rds_failover_mend
@@ -218,6 +220,7 @@ def build_server(host="127.0.0.1", port=0, clock=None):
     install_dynamodb_mend()  # DynamoDB DescribeTable's TableId (lab/moto_dynamodb_mend.py)
     install_iam_mend()  # the AWS managed policies the EKS tier attaches (lab/moto_iam_mend.py)
     install_create_mend()  # creates retried after a lost answer answered as on AWS (lab/moto_create_mend.py)
+    install_logs_mend()  # Firehose's OpenSearch destination, OpenSearch's AutoTune schedules (lab/moto_logs_mend.py)
     app = RecordingApp(moto_clock.LatencyApp(DomainDispatcherApplication(create_backend_app)))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 

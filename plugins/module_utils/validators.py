@@ -11,6 +11,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.compute.model import
 from ansible_collections.hatrading.aws.plugins.module_utils.core.stack_checks import validate_stack
 from ansible_collections.hatrading.aws.plugins.module_utils.database.model import validate_database
 from ansible_collections.hatrading.aws.plugins.module_utils.eks.model import validate_eks
+from ansible_collections.hatrading.aws.plugins.module_utils.logs.model import validate_logs
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring.model import validate_monitoring
 from ansible_collections.hatrading.aws.plugins.module_utils.network.model import validate_network
 from ansible_collections.hatrading.aws.plugins.module_utils.nosql.model import validate_nosql
@@ -27,6 +28,7 @@ VALIDATORS = {
     "pipeline": validate_pipeline,
     "eks": validate_eks,
     "observability": validate_observability,
+    "logs": validate_logs,
     "stack": validate_stack,  # across tiers: ports that must agree, ha without single instances
 }
 ARGUMENT_SPEC = dict(

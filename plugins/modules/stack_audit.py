@@ -26,10 +26,10 @@ author:
   - hatrading.aws maintainers (@hatrading)
 options:
   tiers:
-    description: The tiers to audit (V(nosql), V(eks) and V(observability), optional tiers, when they are deployed).
+    description: The tiers to audit (V(nosql), V(eks), V(observability) and V(logs), optional tiers, when they are deployed).
     type: list
     elements: str
-    choices: [network, compute, database, nosql, eks, observability]
+    choices: [network, compute, database, nosql, eks, observability, logs]
     default: [network, compute, database]
   min_azs:
     description: AZs each layer, group and load balancer must span.
@@ -106,7 +106,10 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import a
 ARGUMENT_SPEC = dict(
     stack=dict(type="str", required=True),
     tiers=dict(
-        type="list", elements="str", choices=["network", "compute", "database", "nosql", "eks", "observability"], default=["network", "compute", "database"]
+        type="list",
+        elements="str",
+        choices=["network", "compute", "database", "nosql", "eks", "observability", "logs"],
+        default=["network", "compute", "database"],
     ),
     min_azs=dict(type="int", default=2),
     min_instances=dict(type="int", default=2),

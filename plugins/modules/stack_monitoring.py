@@ -13,7 +13,8 @@ version_added: 0.1.0
 description:
   - Finds what the other tiers built by their names and stack tags (ALBs C(<stack>-alb-pub) and C(<stack>-alb-int),
     target groups C(<stack>-tg-fe) and C(<stack>-tg-be), Auto Scaling groups C(<stack>-frontend) and C(<stack>-backend),
-    the RDS instance or Aurora cluster C(<stack>-database), the network tier's NAT gateways, the nosql tier's DynamoDB tables and the observability tier's Prometheus workspace when they are deployed) and
+    the RDS instance or Aurora cluster C(<stack>-database), the network tier's NAT gateways, the nosql tier's DynamoDB tables, the observability
+    tier's Prometheus workspace and the logs tier's OpenSearch domain when they are deployed) and
     watches them.
   - Owns the SNS topic C(<stack>-alarms) (unencrypted unless O(kms_key) names a customer managed key) and its e-mail/https subscriptions, the CloudWatch alarms
     C(<stack>-<tier>-<metric>) (each with alarm and OK actions to the topic), the dashboard C(hatrading-<stack>), and the retention
@@ -59,7 +60,9 @@ options:
         C(latency_p99_seconds) (1.0), C(unhealthy_hosts) (0), C(healthy_hosts_min) (1), C(cpu_percent) (80),
         C(memory_percent) (85), C(disk_percent) (85), C(db_cpu_percent) (80), C(db_free_storage_gib) (2),
         C(db_freeable_memory_mib) (256), C(db_connections) (200), C(db_replica_lag_ms) (1000), C(nat_port_allocation_errors) (0),
-        C(nosql_throttled_requests) (0), C(observability_active_series) (8000000).
+        C(nosql_throttled_requests) (0), C(observability_active_series) (8000000), C(logs_free_storage_gib) (5),
+        C(logs_jvm_memory_percent) (80); C(logs_cluster_red) (1) is fixed
+        (an OpenSearch domain's ClusterStatus.red is 0 or 1).
     type: dict
     default: {}
   period:

@@ -28,10 +28,12 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.eks import EKS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.elbv2 import ELBv2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.fis import FIS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.grafana import Grafana
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.firehose import Firehose
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.events import Events
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.iam import IAM
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.kms import KMS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.logs import Logs
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.opensearch import OpenSearch
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.rds import RDS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.s3 import S3
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.secretsmanager import SecretsManager
@@ -60,9 +62,11 @@ SERVICES = dict(
         Events,
         FIS,
         Grafana,
+        Firehose,
         IAM,
         KMS,
         Logs,
+        OpenSearch,
         RDS,
         S3,
         SecretsManager,

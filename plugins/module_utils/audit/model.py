@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
 STATUSES = (PASS, WARN, FAIL, SKIP)
 LAYERS = ("public", "app", "data")
@@ -445,6 +447,81 @@ def audit_observability(snapshot):
     ]
 
 
+def _public(domain):
+    """Whether a domain answers outside a VPC, or its access policy lets anyone in without a condition."""
+    if not domain.get("VPCOptions") and domain.get("Endpoint"):
+        return "a public endpoint"
+    policy = domain.get("AccessPolicies") or "{}"
+    statements = (json.loads(policy) if isinstance(policy, str) else policy).get("Statement") or []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal")
+        anyone = principal == "*" or (isinstance(principal, dict) and principal.get("AWS") in ("*", ["*"]))
+        if statement.get("Effect") == "Allow" and anyone and not statement.get("Condition") and not domain.get("VPCOptions"):
+            return "an access policy open to anyone"
+    return None
+
+
+def audit_logs(snapshot, min_azs):
+    """The logs tier's OpenSearch domain: zone awareness over the AZs, its snapshots, encryption, no public access."""
+    domain = snapshot.get("opensearch_domain")
+    if not domain:
+        return [finding("logs.domain", "logs", snapshot["stack"], SKIP, "no OpenSearch domain of this stack")]
+    name = domain["DomainName"]
+    cluster = domain.get("ClusterConfig") or {}
+    subnets_by_id = dict((s["SubnetId"], s) for s in snapshot["subnets"])
+    vpc = domain.get("VPCOptions") or {}
+    azs = sorted(set(vpc.get("AvailabilityZones") or _azs_of(vpc.get("SubnetIds") or [], subnets_by_id)))
+    zone_count = (cluster.get("ZoneAwarenessConfig") or {}).get("AvailabilityZoneCount", 2) if cluster.get("ZoneAwarenessEnabled") else 1
+    spread = cluster.get("ZoneAwarenessEnabled") and zone_count >= min_azs and len(azs) >= min_azs and cluster.get("InstanceCount", 0) >= min_azs
+    hour = (domain.get("SnapshotOptions") or {}).get("AutomatedSnapshotStartHour")
+    encrypted = [
+        what
+        for what, on in (
+            ("at rest", (domain.get("EncryptionAtRestOptions") or {}).get("Enabled")),
+            ("node to node", (domain.get("NodeToNodeEncryptionOptions") or {}).get("Enabled")),
+            ("HTTPS only", (domain.get("DomainEndpointOptions") or {}).get("EnforceHTTPS")),
+        )
+        if not on
+    ]
+    public = _public(domain)
+    fine_grained = (domain.get("AdvancedSecurityOptions") or {}).get("Enabled")
+    return [
+        finding(
+            "logs.az_spread",
+            "logs",
+            name,
+            PASS if spread else FAIL,
+            "zone awareness %s, %d data nodes over %d AZs (%s)"
+            % ("on" if cluster.get("ZoneAwarenessEnabled") else "off", cluster.get("InstanceCount", 0), len(azs), ", ".join(azs) or "none"),
+            "logs_az_count: 0 (every AZ of the data subnets) and logs_instance_count a multiple of the AZ count",
+        ),
+        finding(
+            "logs.snapshots",
+            "logs",
+            name,
+            PASS if hour is not None else WARN,
+            "automated snapshots (daily at %02d:00 UTC, kept 14 days by AWS); they go with the domain" % hour if hour is not None else "no snapshot hour",
+            "logs_snapshot_hour",
+        ),
+        finding(
+            "logs.encryption",
+            "logs",
+            name,
+            PASS if not encrypted else FAIL,
+            "encrypted at rest and node to node, HTTPS only" if not encrypted else "not " + ", ".join(encrypted),
+            "at rest and node to node can be switched on, not off: rerun the logs tier",
+        ),
+        finding(
+            "logs.no_public_access",
+            "logs",
+            name,
+            PASS if not public and fine_grained else FAIL,
+            "VPC only, fine-grained access control on" if not public and fine_grained else (public or "fine-grained access control off"),
+            "a VPC domain (the logs tier puts it in the data subnets) with fine-grained access control",
+        ),
+    ]
+
+
 def _admits(group, port, source_id):
     """Whether a security group lets TCP ``port`` in from the group ``source_id``."""
     for rule in group.get("IpPermissions") or []:
@@ -502,6 +579,8 @@ def audit(snapshot, min_azs=2, min_instances=2, min_backup_days=7, tiers=("netwo
         found += audit_eks(snapshot, min_azs)
     if "observability" in tiers:
         found += audit_observability(snapshot)
+    if "logs" in tiers:
+        found += audit_logs(snapshot, min_azs)
     if "network" in tiers:
         found += audit_chain(snapshot)
     return found

@@ -23,6 +23,7 @@ def read_snapshot(clients, stack, tiers, view=None):
     if "database" in tiers:
         snapshot.update(db_clusters=view.db_clusters(), db_instances=view.db_instances())
     snapshot["dynamodb_tables"] = view.dynamodb_tables_with_backups() if "nosql" in tiers else []
+    snapshot["opensearch_domain"] = view.opensearch_domain() if "logs" in tiers else None
     if "eks" in tiers:
         snapshot.update(eks_cluster=view.eks_cluster(), eks_nodegroups=view.eks_nodegroups())
     if "observability" in tiers:

@@ -140,6 +140,27 @@ def nosql(stack):
     }
 
 
+def logs(stack, region):
+    """Every name the logs (OpenSearch) tier uses; a domain name is 3-28 characters, so the stack part is cut at 23."""
+    domain = "%s-logs" % stack[:23]
+    return {
+        "domain": domain,
+        "delivery_stream": "%s-logs" % stack,
+        "firehose_role": "%s-logs-firehose" % stack,
+        "subscription_role": "%s-logs-subscription" % stack,
+        "policy": "least-privilege",
+        "security_group": "%s-logs" % stack,
+        "bucket": "hatrading-%s-logs-%s" % (stack, region),  # the documents Firehose could not index
+        "master_secret": "%s/logs/master" % stack,
+        "subscription_filter": "%s-logs-to-opensearch" % stack,
+        "index": "hatrading-logs",
+        "final_snapshot": lambda stamp: "%s-final-%s" % (domain, stamp),
+        "kms_alias": database(stack)["kms_alias"],  # the stack's key, made by the database tier
+        # what it ships: the app instances' groups (the CloudWatch agent's) and the VPC flow log group
+        "log_groups": sorted(monitoring(stack)["log_groups"] + [flow_log(stack)["log_group"]]),
+    }
+
+
 def eks(stack):
     """Every name the EKS tier uses; the control plane's log group name is fixed by EKS."""
     cluster = "%s-eks" % stack

@@ -221,6 +221,12 @@ class StackView:
 
         return self._once("stack_kms_key", read)
 
+    # ------------------------------------------------------------ logs
+
+    def opensearch_domain(self):
+        """The logs tier's OpenSearch domain (DescribeDomain's DomainStatus), or None."""
+        return self._once("opensearch_domain", lambda: self.clients.opensearch.describe_domain(DomainName=names.logs(self.stack, "")["domain"]))
+
     # ------------------------------------------------------------ eks
 
     def eks_cluster(self):

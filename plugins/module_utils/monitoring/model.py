@@ -72,6 +72,9 @@ THRESHOLDS = {
     "eks_api_5xx_count": (10, 0, None),  # 5XX the EKS API server answered per period
     "eks_pending_pods": (0, 0, None),  # pods the scheduler could not place (no room in any AZ)
     "observability_active_series": (8000000, 1, None),  # active series in the account's Prometheus workspaces (AWS/Usage)
+    "logs_cluster_red": (1, 1, 1),  # ClusterStatus.red is 0 or 1: any red minute alarms (fixed)
+    "logs_free_storage_gib": (5, 0.1, None),  # FreeStorageSpace of the logs tier's fullest OpenSearch node
+    "logs_jvm_memory_percent": (80, 1, 100),  # JVMMemoryPressure of the logs tier's worst OpenSearch node
 }
 SETTING_DEFAULTS = {
     "kms_key": DEFAULT_KMS_KEY,
@@ -284,6 +287,8 @@ def watched_resources(stack, raw):
     found["nat_gateways"].sort()
     tables = set(stack_names.nosql(stack)["tables"].values())
     found["dynamodb_tables"] = sorted(t["TableName"] for t in raw.get("dynamodb_tables", []) if t["TableName"] in tables and t.get("TableStatus") != "DELETING")
+    domain = raw.get("opensearch_domain")  # the optional logs tier: its domain and the account its metrics carry
+    found["opensearch_domain"] = (domain["DomainName"], domain["ARN"].split(":")[4]) if domain and not domain.get("Deleted") else None
     cluster = raw.get("eks_cluster")
     found["eks_cluster"] = cluster["name"] if cluster and belongs_to(cluster.get("tags") or {}, stack) and cluster.get("status") != "DELETING" else None
     workspace = raw.get("amp_workspace")
@@ -320,7 +325,7 @@ def _alarm(cfg, tier, metric, description, namespace, metric_name, dimensions, s
 
 
 GT, GE, LT = "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold"
-ELB, RDS, DDB = "AWS/ApplicationELB", "AWS/RDS", "AWS/DynamoDB"
+ELB, RDS, DDB, ES = "AWS/ApplicationELB", "AWS/RDS", "AWS/DynamoDB", "AWS/ES"
 AGENT = "<agent>"  # the stack's CloudWatch agent namespace, hatrading/<stack>
 # (watches, name, description, namespace, metric, statistic, comparison, threshold key, unit factor, missing data)
 # Error counts: no data is no errors (notBreaching). Healthy hosts: no data is no host (breaching).
@@ -352,6 +357,43 @@ ALARMS = (
         "nat_port_allocation_errors",
         1,
         "notBreaching",
+    ),
+    # the logs tier's OpenSearch domain (AWS/ES metrics; FreeStorageSpace is in MiB)
+    (
+        "domain",
+        "cluster-red",
+        "Red cluster status of %s",
+        ES,
+        "ClusterStatus.red",
+        "Maximum",
+        GE,
+        "logs_cluster_red",
+        1,
+        "missing",
+    ),
+    (
+        "domain",
+        "free-storage-low",
+        "Least free storage of %s (MiB)",
+        ES,
+        "FreeStorageSpace",
+        "Minimum",
+        LT,
+        "logs_free_storage_gib",
+        1024,
+        "missing",
+    ),
+    (
+        "domain",
+        "jvm-pressure",
+        "Worst JVM memory pressure of %s (%%)",
+        ES,
+        "JVMMemoryPressure",
+        "Maximum",
+        GT,
+        "logs_jvm_memory_percent",
+        1,
+        "missing",
     ),
     ("eks", "api-5xx", "5XX answered by the API server of %s", "AWS/EKS", "apiserver_request_total_5XX", "Sum", GE, "eks_api_5xx_count", 1, "notBreaching"),
     ("eks", "pending-pods", "Pods the scheduler of %s cannot place", "AWS/EKS", "scheduler_pending_pods", "Sum", GT, "eks_pending_pods", 1, "notBreaching"),
@@ -430,6 +472,9 @@ def desired_alarms(cfg, found, topic_arn):
         add("eks", "eks", found["eks_cluster"], {"ClusterName": found["eks_cluster"]}, t)
     if found.get("amp_workspace"):  # the optional observability tier, when deployed
         add("amp", "observability", found["amp_workspace"], AMP_ACTIVE_SERIES, t)
+    if found.get("opensearch_domain"):  # the optional logs tier, when deployed
+        domain, account = found["opensearch_domain"]
+        add("domain", "logs", domain, {"DomainName": domain, "ClientId": account}, t)
     return alarms, notes
 
 

@@ -27,6 +27,7 @@ def read_watched(clients, stack):
     raw["dynamodb_tables"] = view.dynamodb_tables()
     raw["eks_cluster"] = view.eks_cluster()
     raw["amp_workspace"] = view.amp_workspace()
+    raw["opensearch_domain"] = view.opensearch_domain()
     return raw
 
 

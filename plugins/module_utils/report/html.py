@@ -92,6 +92,7 @@ class Drawing:
         y = self.nosql(y)
         y = self.eks(y)
         y = self.observability(y)
+        y = self.logs(y)
         y = self.pipeline(y + 30)
         self.legend(y + 14)
         height = y + 50
@@ -238,6 +239,19 @@ class Drawing:
         for title, detail in boxes:
             self.out += _box(x, y, 260, BOX_H, "edge", title, detail, light=True)
             x += 290
+        return y + BOX_H
+
+    def logs(self, y):
+        """The OpenSearch domain's nodes in each AZ column, fed by Firehose, when the optional tier is deployed."""
+        part = self.report.get("logs") or {}
+        if not part.get("domain"):
+            return y
+        y += 30
+        self.out.append(_text(12, y + 26, "logs", "h"))
+        caption = "OpenSearch %s (%s), VPC only, zone awareness %s; fed by Firehose from the app and flow log groups"
+        self.out.append(_text(LABEL_W + 20, y - 6, caption % (part["domain"], part["engine"], "on" if part["zone_awareness"] else "off"), "s"))
+        for az in part["zones"]:
+            self.out += _box(self.col_x(az) + 8, y, 200, BOX_H, "db", "opensearch " + part["domain"], "%s, %s" % (az, part["status"]), light=True)
         return y + BOX_H
 
     def pipeline(self, y):

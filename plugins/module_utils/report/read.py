@@ -43,6 +43,7 @@ def read_report(clients, stack, region, view=None):
         "nosql": nosql_part(view),
         "eks": eks_part(view),
         "observability": observability_part(view),
+        "logs": logs_part(view),
     }
 
 
@@ -63,6 +64,29 @@ def observability_part(view):
         "recording_rules": len([rule for rule in rules if rule.get("record")]),
         "alerting_rules": len([rule for rule in rules if rule.get("alert")]),
         "agent_configuration": bool(view.scrape_config()),
+    }
+
+
+def logs_part(view):
+    """The logs tier's OpenSearch domain: its AZs, nodes, protections (None when the optional tier is not deployed)."""
+    domain = view.opensearch_domain()
+    if not domain:
+        return {"domain": None}
+    cluster, vpc = domain.get("ClusterConfig") or {}, domain.get("VPCOptions") or {}
+    by_id = dict((s["SubnetId"], s["AvailabilityZone"]) for s in view.subnets())
+    zones = sorted(set(vpc.get("AvailabilityZones") or [by_id[s] for s in vpc.get("SubnetIds") or [] if s in by_id]))
+    return {
+        "domain": domain["DomainName"],
+        "engine": domain.get("EngineVersion"),
+        "status": "processing" if domain.get("Processing") else "active",
+        "nodes": "%s x %s" % (cluster.get("InstanceCount"), cluster.get("InstanceType")),
+        "masters": cluster.get("DedicatedMasterCount") if cluster.get("DedicatedMasterEnabled") else 0,
+        "zone_awareness": bool(cluster.get("ZoneAwarenessEnabled")),
+        "zones": zones,
+        "private": bool(vpc),
+        "encrypted": bool((domain.get("EncryptionAtRestOptions") or {}).get("Enabled") and (domain.get("NodeToNodeEncryptionOptions") or {}).get("Enabled")),
+        "fine_grained": bool((domain.get("AdvancedSecurityOptions") or {}).get("Enabled")),
+        "snapshot_hour": (domain.get("SnapshotOptions") or {}).get("AutomatedSnapshotStartHour"),
     }
 
 

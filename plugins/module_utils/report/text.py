@@ -130,6 +130,29 @@ def observability_lines(part):
     return lines
 
 
+def logs_lines(part):
+    """Nothing when the optional tier is not deployed."""
+    if not part.get("domain"):
+        return []
+    facts = (
+        part["domain"],
+        part["engine"],
+        part["status"],
+        part["nodes"],
+        len(part["zones"]),
+        ", ".join(part["zones"]) or "-",
+        "on" if part["zone_awareness"] else "off",
+    )
+    lines = ["OpenSearch domain %s %s %s: %s over %d AZs (%s), zone awareness %s" % facts]
+    protections = (
+        "VPC only" if part["private"] else "PUBLIC",
+        "encrypted at rest and in transit" if part["encrypted"] else "NOT encrypted",
+        "fine-grained access" if part["fine_grained"] else "no fine-grained access",
+        "snapshot daily at %02d:00 UTC" % part["snapshot_hour"] if part["snapshot_hour"] is not None else "no snapshot hour",
+    )
+    return lines + ["  %s, %s, %s, %s" % protections, "  app and flow logs in by CloudWatch Logs subscription filters -> Firehose"]
+
+
 SECTIONS = (
     ("network", network_lines),
     ("database", database_lines),
@@ -140,6 +163,7 @@ SECTIONS = (
     ("pipeline", pipeline_lines),
     ("eks", eks_lines),
     ("observability", observability_lines),
+    ("logs", logs_lines),
 )
 
 

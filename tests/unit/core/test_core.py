@@ -97,7 +97,7 @@ def test_the_stack_view_reads_each_family_once():
 def test_every_tier_of_the_registry_has_its_checks():
     assert set(validators.VALIDATORS) == set(registry.NAMES) | {"stack"}
     message, errors = validators.check("nosuchtier", {})
-    assert errors == ["tier: 'nosuchtier' is not a tier; use one of cdn, compute, database, eks, monitoring, network, nosql, observability, pipeline, stack"]
+    assert errors == ["tier: 'nosuchtier' is not a tier; use one of cdn, compute, database, eks, logs, monitoring, network, nosql, observability, pipeline, stack"]
 
 
 def _when(entry):

@@ -78,6 +78,7 @@ def report():
         "nosql": {"tables": []},
         "eks": {"cluster": None, "nodegroups": []},
         "observability": {"workspace": None},
+        "logs": {"domain": None},
     }
 
 
@@ -115,6 +116,29 @@ def test_the_nosql_tables_have_lines_and_boxes_only_when_deployed():
     assert "  table demo-market ACTIVE, PROVISIONED, point-in-time recovery on, deletion protection on, replicas in us-west-2" in lines
     page = html.render(with_tables)
     assert "table demo-market" in page[page.index("<svg") : page.index("</svg>")] and "<h2>nosql</h2>" in page
+
+
+def test_the_logs_domain_has_lines_and_a_box_per_az_only_when_deployed():
+    assert not any("OpenSearch" in line for line in text.render(report())) and "opensearch demo-logs" not in html.render(report())
+    with_domain = report()
+    with_domain["logs"] = {
+        "domain": "demo-logs",
+        "engine": "OpenSearch_2.13",
+        "status": "active",
+        "nodes": "2 x r6g.large.search",
+        "masters": 0,
+        "zone_awareness": True,
+        "zones": ["us-east-1a", "us-east-1b"],
+        "private": True,
+        "encrypted": True,
+        "fine_grained": True,
+        "snapshot_hour": 3,
+    }
+    lines = text.render(with_domain)
+    assert "OpenSearch domain demo-logs OpenSearch_2.13 active: 2 x r6g.large.search over 2 AZs (us-east-1a, us-east-1b), zone awareness on" in lines
+    assert "  VPC only, encrypted at rest and in transit, fine-grained access, snapshot daily at 03:00 UTC" in lines
+    page = html.render(with_domain)
+    assert page[page.index("<svg") : page.index("</svg>")].count("opensearch demo-logs") == 2
 
 
 def test_the_eks_cluster_and_its_node_groups_are_drawn_under_their_azs_only_when_deployed():
