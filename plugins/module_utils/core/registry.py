@@ -30,7 +30,12 @@ TIERS = (
     Tier("eks", "hatrading.aws.eks", "hatrading.aws.stack_eks", ("network", "database"), optional=True),
     Tier("observability", "hatrading.aws.observability", "hatrading.aws.stack_observability", ("compute", "eks"), optional=True),
     Tier("logs", "hatrading.aws.logs", "hatrading.aws.stack_logs", ("network", "database", "compute"), optional=True),
-    Tier("monitoring", "hatrading.aws.monitoring", "hatrading.aws.stack_monitoring", ("network", "compute", "database", "nosql", "eks", "observability", "logs")),
+    Tier(
+        "monitoring",
+        "hatrading.aws.monitoring",
+        "hatrading.aws.stack_monitoring",
+        ("network", "compute", "database", "nosql", "eks", "observability", "logs"),
+    ),
     Tier("pipeline", "hatrading.aws.pipeline", "hatrading.aws.stack_pipeline", ("compute",)),
 )
 NAMES = tuple(tier.name for tier in TIERS)
