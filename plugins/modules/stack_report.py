@@ -117,8 +117,8 @@ def main():
     try:
         report = read_report(clients, stack, module.region, view)
         # an optional tier is audited when it is there (its tables were read for the report: no second read)
-        tiers = AUDITED + (("nosql",) if report["nosql"]["tables"] else ()) + (("observability",) if report["observability"]["workspace"] else ())
-        tiers = AUDITED + (("nosql",) if report["nosql"]["tables"] else ()) + (("logs",) if report["logs"]["domain"] else ())
+        deployed = {"nosql": report["nosql"]["tables"], "observability": report["observability"]["workspace"], "logs": report["logs"]["domain"]}
+        tiers = AUDITED + tuple(tier for tier in ("nosql", "observability", "logs") if deployed[tier])
         findings = audit.audit(read_snapshot(clients, stack, tiers, view), tiers=tiers) if module.params["audit"] else None
     except aws_errors() as error:
         module.fail_json_aws(error, msg="Failed to read stack %s for its report" % stack)
