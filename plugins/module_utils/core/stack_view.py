@@ -69,6 +69,13 @@ class StackView:
         """The network's subnets of one layer (public, app, data), sorted by ID."""
         return sorted((s for s in self.subnets() if _tagged(s, TAG_LAYER, layer)), key=lambda s: s["SubnetId"])
 
+    def subnet_per_az(self, layer):
+        """{AZ: subnet ID} of one layer, the first subnet (by ID) in each AZ: a tier that takes one subnet per AZ."""
+        found = {}
+        for subnet in self.subnets_of(layer):
+            found.setdefault(subnet["AvailabilityZone"], subnet["SubnetId"])
+        return found
+
     def subnet_ids(self, layer):
         return [s["SubnetId"] for s in self.subnets_of(layer)]
 

@@ -52,7 +52,7 @@ def reconcile(clients, params, run, outcome):
     if cfg.get("state") == "absent":
         return _absent(clients, cfg, run, outcome, have_cluster)
     view = StackView(clients, cfg["stack"])
-    subnets = read.app_subnets_by_az(view)
+    subnets = view.subnet_per_az("app")
     if not subnets:
         raise model.EksError("stack %s has no app subnets: deploy the network tier first" % cfg["stack"])
     key_arn = _key_arn(cfg, view)

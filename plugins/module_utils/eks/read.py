@@ -8,34 +8,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
-from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import canonical_json
-from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
+from ansible_collections.hatrading.aws.plugins.module_utils.core import iam_roles
 from ansible_collections.hatrading.aws.plugins.module_utils.eks import model
 
 POLICY = names.eks("stack")["policy"]  # the inline policy's name, the same in every stack
 
 
-def app_subnets_by_az(view):
-    """{AZ: subnet ID} of the network's app subnets (the first per AZ)."""
-    found = {}
-    for subnet in view.subnets_of("app"):
-        found.setdefault(subnet["AvailabilityZone"], subnet["SubnetId"])
-    return found
-
-
 def read_role(iam, name):
-    role = iam.get_role(RoleName=name, missing=None)
-    if not role:
-        return None
-    role = role["Role"]
-    inline = iam.get_role_policy(RoleName=name, PolicyName=POLICY, missing=None)
-    return {
-        "trust": canonical_json(role["AssumeRolePolicyDocument"]),
-        "managed": sorted(p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)),
-        "inline": canonical_json(inline["PolicyDocument"]) if inline else None,
-        "tags": tag_dict(role.get("Tags")),
-        "arn": role["Arn"],
-    }
+    return iam_roles.read_role(iam, name, POLICY, managed=True)
 
 
 def read_roles(iam, role_names):

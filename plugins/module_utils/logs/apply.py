@@ -262,7 +262,7 @@ def _found(clients, cfg, have, check_mode):
         kms_arn = asked
         notes.append("KMS key %s not found yet: the domain will use it once it exists (the database tier makes the stack's key)" % asked)
     view = StackView(clients, cfg["stack"])
-    subnets = read.data_subnets_by_az(view)
+    subnets = view.subnet_per_az("data")
     if not subnets:
         if not check_mode:
             raise model.LogsError("the network tier's data subnets of stack %s not found; deploy the network tier first" % cfg["stack"])

@@ -8,33 +8,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
-from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import canonical_json
+from ansible_collections.hatrading.aws.plugins.module_utils.core import iam_roles
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_NAME
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_filters
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
 from ansible_collections.hatrading.aws.plugins.module_utils.logs import model
 
 
-def data_subnets_by_az(view):
-    """{AZ: subnet ID} of the network's data subnets (the first per AZ)."""
-    found = {}
-    for subnet in view.subnets_of("data"):
-        found.setdefault(subnet["AvailabilityZone"], subnet["SubnetId"])
-    return found
-
-
 def read_role(iam, name):
-    role = iam.get_role(RoleName=name, missing=None)
-    if not role:
-        return None
-    role = role["Role"]
-    inline = iam.get_role_policy(RoleName=name, PolicyName=stack_names.logs("s", "r")["policy"], missing=None)
-    return {
-        "trust": canonical_json(role["AssumeRolePolicyDocument"]),
-        "inline": canonical_json(inline["PolicyDocument"]) if inline else None,
-        "tags": tag_dict(role.get("Tags")),
-        "arn": role["Arn"],
-    }
+    return iam_roles.read_role(iam, name, stack_names.logs("s", "r")["policy"])
 
 
 def read_security_group(clients, stack, name):
