@@ -32,10 +32,10 @@ import moto_clock  # noqa: E402
 import moto_server  # noqa: E402
 
 # Tiers in deploy order; each needs bench/baseline/<tier>.yml to be compared.
-TIERS = ["network", "database", "nosql", "compute", "cdn", "logs", "monitoring", "pipeline"]
+TIERS = ["network", "database", "nosql", "compute", "cdn", "eks", "logs", "monitoring", "pipeline"]
 VARS = REPO / "playbooks" / "vars" / "demo.yml"
 # The optional tiers (core/registry.py) are off in demo.yml: a run with any of them takes growth.yml (demo.yml plus them).
-OPTIONAL = ("nosql", "logs")
+OPTIONAL = ("nosql", "eks", "logs")
 GROWTH_VARS = REPO / "playbooks" / "vars" / "growth.yml"
 
 

@@ -55,6 +55,7 @@ from moto_asg_mend import install_asg_mend
 from moto_create_mend import install_create_mend
 from moto_dynamodb_mend import install_dynamodb_mend
 from moto_logs_mend import install_logs_mend
+from moto_eks_mend import install_eks_mend
 from moto_iam_mend import install_iam_mend
 from moto_pipeline_mend import install_pipeline_mend
 from moto_rds_failover_mend import install_rds_failover_mend
@@ -219,6 +220,7 @@ def build_server(host="127.0.0.1", port=0, clock=None):
     install_ssm_mend()  # SSM DescribeInstanceInformation (lab/moto_ssm_mend.py)
     install_dynamodb_mend()  # DynamoDB DescribeTable's TableId (lab/moto_dynamodb_mend.py)
     install_iam_mend()  # the AWS managed policies the EKS tier attaches (lab/moto_iam_mend.py)
+    install_eks_mend()  # a node group's updateConfig, kept or AWS's default (lab/moto_eks_mend.py)
     install_create_mend()  # creates retried after a lost answer answered as on AWS (lab/moto_create_mend.py)
     install_logs_mend()  # Firehose's OpenSearch destination, OpenSearch's AutoTune schedules (lab/moto_logs_mend.py)
     app = RecordingApp(moto_clock.LatencyApp(DomainDispatcherApplication(create_backend_app)))

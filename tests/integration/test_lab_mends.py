@@ -161,3 +161,15 @@ def test_a_target_group_and_an_auto_scaling_group_created_twice_are_answered_as_
     assert "AutoScalingGroup by this name already exists" in raised.value.response["Error"]["Message"]
     kept = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
     assert (kept["MaxSize"], sorted(i["InstanceId"] for i in kept["Instances"])) == (10, sorted(i["InstanceId"] for i in first["Instances"]))
+
+
+def test_a_node_group_keeps_the_update_config_it_was_created_with_or_gets_awss_default(fresh_moto):
+    _vpc, subnets = _network(fresh_moto)
+    eks = fresh_moto.client("eks")
+    role = "arn:aws:iam::123456789012:role/eks"
+    eks.create_cluster(name="mend", roleArn=role, resourcesVpcConfig={"subnetIds": subnets})
+    eks.create_nodegroup(clusterName="mend", nodegroupName="plain", nodeRole=role, subnets=subnets[:1])
+    eks.create_nodegroup(clusterName="mend", nodegroupName="asked", nodeRole=role, subnets=subnets[:1], updateConfig={"maxUnavailablePercentage": 25})
+    described = dict((name, eks.describe_nodegroup(clusterName="mend", nodegroupName=name)["nodegroup"]) for name in ("plain", "asked"))
+    assert described["plain"]["updateConfig"] == {"maxUnavailable": 1}  # what AWS answers when the create asked for none
+    assert described["asked"]["updateConfig"] == {"maxUnavailablePercentage": 25}
