@@ -14,7 +14,8 @@ import pytest
 from market import MarketTable, read_quote
 from selenium.webdriver.common.by import By
 from store import Database
-from test_frontend_browser import browser, wait_for  # noqa: F401  (the headless Chromium fixture, for the page's session)
+# browser: the headless Chromium fixture, for the page's session
+from test_frontend_browser import browser, wait_for  # noqa: F401  # pylint: disable=unused-import
 
 
 def make_tables(moto):

@@ -29,7 +29,7 @@ def operations(calls):
 
 
 def workspace_of(moto):
-    found = [w for w in moto.client("amp").list_workspaces(alias=WORKSPACE)["workspaces"]]
+    found = list(moto.client("amp").list_workspaces(alias=WORKSPACE)["workspaces"])
     assert len(found) <= 1, found
     return found[0] if found else None
 

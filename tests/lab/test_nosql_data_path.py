@@ -10,6 +10,7 @@ Bounded: 16 orders, each wait capped.
     LAB_DIR=/work/lab-shared .venv/bin/pytest -q tests/lab/test_nosql_data_path.py
 """
 
+import functools
 import hashlib
 import time
 import uuid
@@ -128,11 +129,12 @@ def test_market_and_sessions_tables_through_the_front_door(aws, stack, ansible):
             truth = postgres_truth(stack, symbol)
             assert truth["last"] is not None and truth["bid"] is not None and truth["ask"] is not None, truth
 
-            def published(symbol=symbol, truth=truth):
+            def published(symbol, truth):
                 found = table_view(dynamodb.get_item(TableName=tables["market"], Key={"symbol": {"S": symbol}}).get("Item"))
                 return found if found == truth else None
 
-            wait_until("the market item of %s equal to PostgreSQL's %s" % (symbol, truth), published, timeout=60, interval=0.2)
+            seen = functools.partial(published, symbol, truth)
+            wait_until("the market item of %s equal to PostgreSQL's %s" % (symbol, truth), seen, timeout=60, interval=0.2)
             lag[symbol] = round(time.monotonic() - acknowledged, 2)  # an upper bound: the last acknowledgement to the item seen
             status, _headers, quote = http(door + "/api/quote/" + symbol)
             assert status == 200 and quote["source"] == "dynamodb", quote

@@ -201,6 +201,19 @@ def trust(principal, account=None, region=None):
     return canonical_json({"Version": "2012-10-17", "Statement": [statement]})
 
 
+# Firehose's network interfaces in the data subnets (EC2 takes no resource-level grant for Describe*)
+FIREHOSE_VPC_ACTIONS = [
+    "ec2:DescribeVpcs",
+    "ec2:DescribeVpcAttribute",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+]
+
+
 def firehose_policy(domain_arn, bucket, kms_key_arn):
     statements = [
         {"Effect": "Allow", "Action": ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"],
@@ -208,10 +221,7 @@ def firehose_policy(domain_arn, bucket, kms_key_arn):
         {"Effect": "Allow", "Action": ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject"],
          "Resource": ["arn:aws:s3:::%s" % bucket, "arn:aws:s3:::%s/*" % bucket]},
         {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [kms_key_arn]},
-        # Firehose's network interfaces in the data subnets (EC2 takes no resource-level grant for Describe*)
-        {"Effect": "Allow", "Action": ["ec2:DescribeVpcs", "ec2:DescribeVpcAttribute", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
-                                        "ec2:DescribeNetworkInterfaces", "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-                                        "ec2:DeleteNetworkInterface"], "Resource": "*"},
+        {"Effect": "Allow", "Action": FIREHOSE_VPC_ACTIONS, "Resource": "*"},
     ]  # fmt: skip
     return canonical_json({"Version": "2012-10-17", "Statement": statements})
 

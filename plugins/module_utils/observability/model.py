@@ -235,7 +235,10 @@ def desired_observability(cfg, region, endpoint=None, cluster=None):
     """{kind: {name: description}} of what the tier wants; ``endpoint`` the workspace's Prometheus endpoint if it exists."""
     stack = cfg["stack"]
     n = stack_names.observability(stack)
-    tags = lambda name: stack_tags(stack, TIER, name, cfg.get("tags"))  # noqa: E731
+
+    def tags(name):
+        return stack_tags(stack, TIER, name, cfg.get("tags"))
+
     want = {
         "workspace": {n["workspace"]: {"tags": tags(n["workspace"])}},
         "rules": {},

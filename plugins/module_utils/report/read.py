@@ -10,7 +10,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import yaml
+try:
+    import yaml
+except ImportError:  # PyYAML comes with ansible-core; without it the report counts no rules
+    yaml = None
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
@@ -54,7 +57,7 @@ def observability_part(view):
         return {"workspace": None}
     namespace = view.amp_rules() or {}
     data = namespace.get("data") or b""
-    groups = (yaml.safe_load(data.decode("utf-8") if isinstance(data, bytes) else data) or {}).get("groups") or [] if data else []
+    groups = (yaml.safe_load(data.decode("utf-8") if isinstance(data, bytes) else data) or {}).get("groups") or [] if data and yaml else []
     rules = [rule for group in groups for rule in group.get("rules") or []]
     return {
         "workspace": workspace.get("alias"),

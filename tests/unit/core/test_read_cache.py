@@ -46,7 +46,7 @@ def test_a_read_asked_again_is_answered_once_and_handed_on_to_the_next_module(fr
     with Stubber(service.client) as stub:
         stub.add_response("describe_vpcs", {"Vpcs": [VPC]}, {"Filters": [{"Name": "tag:hatrading:stack", "Values": ["demo"]}]})
         stub.add_response("describe_vpcs", {"Vpcs": []}, {"Filters": [{"Name": "tag:hatrading:stack", "Values": ["other"]}]})
-        for _ in range(3):
+        for _attempt in range(3):
             assert service.describe_vpcs(Filters=[{"Name": "tag:hatrading:stack", "Values": ["demo"]}]) == [VPC]
         assert service.describe_vpcs(Filters=[{"Name": "tag:hatrading:stack", "Values": ["other"]}]) == []  # other parameters: another read
         stub.assert_no_pending_responses()
@@ -100,7 +100,7 @@ def test_a_secret_value_is_never_kept(fresh_cache):
         stub.add_response("get_secret_value", {"SecretString": "hunter2"}, {"SecretId": "demo/database/master"})
         stub.add_response("get_secret_value", {"SecretString": "hunter2"}, {"SecretId": "demo/database/master"})
         stub.add_response("get_random_password", {"RandomPassword": "hunter3"})
-        for _ in range(2):
+        for _attempt in range(2):
             assert service.get_secret_value(SecretId="demo/database/master")["SecretString"] == "hunter2"
         service.get_random_password()
         stub.assert_no_pending_responses()
