@@ -251,7 +251,7 @@ class Drawing:
         caption = "OpenSearch %s (%s), VPC only, zone awareness %s; fed by Firehose from the app and flow log groups"
         self.out.append(_text(LABEL_W + 20, y - 6, caption % (part["domain"], part["engine"], "on" if part["zone_awareness"] else "off"), "s"))
         for az in part["zones"]:
-            self.out += _box(self.col_x(az) + 8, y, 200, BOX_H, "db", "opensearch " + part["domain"], "%s, %s" % (az, part["status"]), light=True)
+            self.out += _box(self.col_x(az) + 8, y, 200, BOX_H, "db", "opensearch " + part["domain"], "%s, %s" % (az, part["status"]))
         return y + BOX_H
 
     def pipeline(self, y):
