@@ -14,6 +14,7 @@ import pytest
 from market import MarketTable, read_quote
 from selenium.webdriver.common.by import By
 from store import Database
+
 # browser: the headless Chromium fixture, for the page's session
 from test_frontend_browser import browser, wait_for  # noqa: F401  # pylint: disable=unused-import
 
