@@ -81,7 +81,10 @@ class ActionModule(ControllerAction):
         role = getattr(self._task, "_role", None)
         if role is None:
             return None
-        for path in (role._role_path, os.path.join(COLLECTION_ROOT, "roles", tier)):
+        tier_role = os.path.join(COLLECTION_ROOT, "roles", tier)
+        # settings_check's own spec declares only settings_check_tier: the settings are the tier role's
+        paths = (tier_role,) if os.path.basename(role._role_path) == "settings_check" else (role._role_path, tier_role)
+        for path in paths:
             if os.path.exists(os.path.join(path, "meta", "argument_specs.yml")):
                 return path
         return None

@@ -47,6 +47,11 @@ def test_every_tier_role_checks_its_own_variables_first():
         assert {"role": "hatrading.aws.settings_check", "settings_check_tier": tier} in (meta.get("dependencies") or []), tier
 
 
+def test_settings_check_accepts_exactly_the_registrys_tiers():
+    spec = yaml.safe_load((REPO / "roles" / "settings_check" / "meta" / "argument_specs.yml").read_text())
+    assert spec["argument_specs"]["main"]["options"]["settings_check_tier"]["choices"] == list(registry.NAMES)
+
+
 def test_every_tier_role_takes_and_hands_on_the_runs_reads():
     # a role that drops hatrading_read_cache makes every later tier read AWS again (site.yml's rerun budget)
     for tier in registry.NAMES:
