@@ -94,7 +94,6 @@ def _launch_balanced(original):
                 instance.autoscaling_group = self
                 self.instance_states.append(InstanceState(instance, protected_from_scale_in=self.new_instances_protected_from_scale_in))
 
-    replace_autoscaling_group_instances.lab_asg_mend = True
     return replace_autoscaling_group_instances
 
 
@@ -105,13 +104,14 @@ def _scale_in_balanced(original):
             self.instance_states = ordered + [s for s in self.instance_states if s.protected_from_scale_in]
         return original(self, new_capacity)
 
-    set_desired_capacity.lab_asg_mend = True
     return set_desired_capacity
 
 
 def install_asg_mend():
     """Idempotent: balanced launches and balanced scale-in for groups with subnets."""
-    if getattr(FakeAutoScalingGroup.replace_autoscaling_group_instances, "lab_asg_mend", False):
+    # marked on the class: the replacement mend wraps this same method, hiding a mark on the function
+    if getattr(FakeAutoScalingGroup, "lab_asg_mend", False):
         return
+    FakeAutoScalingGroup.lab_asg_mend = True
     FakeAutoScalingGroup.replace_autoscaling_group_instances = _launch_balanced(FakeAutoScalingGroup.replace_autoscaling_group_instances)
     FakeAutoScalingGroup.set_desired_capacity = _scale_in_balanced(FakeAutoScalingGroup.set_desired_capacity)

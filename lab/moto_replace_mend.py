@@ -24,7 +24,6 @@ def notify_terminate_instances(original):
             if group.target_group_arns:
                 self.update_attached_target_groups(name)
 
-    notify.lab_replace_mend = True
     return notify
 
 
@@ -39,13 +38,13 @@ def tag_launched_version(original):
             if state.instance.id not in before:
                 state.instance.add_tags({VERSION_TAG: number})
 
-    replace.lab_replace_mend = True
     return replace
 
 
 def install_replace_mend():
     """Idempotent: target groups follow the replacements of terminated members."""
-    if getattr(AutoScalingBackend.notify_terminate_instances, "lab_replace_mend", False):
+    if getattr(FakeAutoScalingGroup, "lab_replace_mend", False):  # on the class: a later wrapper would hide a mark on the method
         return
+    FakeAutoScalingGroup.lab_replace_mend = True
     AutoScalingBackend.notify_terminate_instances = notify_terminate_instances(AutoScalingBackend.notify_terminate_instances)
     FakeAutoScalingGroup.replace_autoscaling_group_instances = tag_launched_version(FakeAutoScalingGroup.replace_autoscaling_group_instances)

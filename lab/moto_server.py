@@ -208,8 +208,17 @@ class QuietRequestHandler(MotoRequestHandler):
             super().log_request(*args, **kwargs)
 
 
-def build_server(host="127.0.0.1", port=0, clock=None):
-    moto_clock.install(clock or moto_clock.Clock.from_env())  # LAB_CLOCK, LAB_LATENCY_MS (lab/moto_clock.py)
+_mended = []
+
+
+def install_mends():
+    """Patch moto's models once per process: a second server in the process (tests start several) must not wrap them again.
+
+    Two mends wrap the same moto method (Auto Scaling's replacement launch); installed twice, the
+    outer AZ-spread mend launched around the version-tag mend and replacements lost their version tag.
+    """
+    if _mended:
+        return
     install_health_bridge()
     install_launch_template_fix()
     install_pipeline_mend()  # CodeDeploy DeleteDeploymentGroup / DeleteApplication (lab/moto_pipeline_mend.py)
@@ -223,6 +232,12 @@ def build_server(host="127.0.0.1", port=0, clock=None):
     install_eks_mend()  # a node group's updateConfig, kept or AWS's default (lab/moto_eks_mend.py)
     install_create_mend()  # creates retried after a lost answer answered as on AWS (lab/moto_create_mend.py)
     install_logs_mend()  # Firehose's OpenSearch destination, OpenSearch's AutoTune schedules (lab/moto_logs_mend.py)
+    _mended.append(True)
+
+
+def build_server(host="127.0.0.1", port=0, clock=None):
+    moto_clock.install(clock or moto_clock.Clock.from_env())  # LAB_CLOCK, LAB_LATENCY_MS (lab/moto_clock.py)
+    install_mends()
     app = RecordingApp(moto_clock.LatencyApp(DomainDispatcherApplication(create_backend_app)))
     return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
 

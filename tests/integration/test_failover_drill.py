@@ -181,7 +181,7 @@ def test_bad_release_trips_the_error_rate_and_is_restored(fresh_moto, ansible):
     finally:
         service.close()
     report = done["report"]
-    assert done["rc"] == 0 and report["state"] == "stopped", done.get("msg")
+    assert done["rc"] == 0 and report["state"] == "stopped", (done.get("msg"), report.get("requests"), report.get("timeline"))
     assert report["stop_condition"].startswith("synthetic order flow error rate")
     assert report["time_to_detect_s"] is not None and report["requests"]["failed"] > 0
     now = group(fresh_moto, name)

@@ -173,3 +173,29 @@ def test_a_node_group_keeps_the_update_config_it_was_created_with_or_gets_awss_d
     described = dict((name, eks.describe_nodegroup(clusterName="mend", nodegroupName=name)["nodegroup"]) for name in ("plain", "asked"))
     assert described["plain"]["updateConfig"] == {"maxUnavailable": 1}  # what AWS answers when the create asked for none
     assert described["asked"]["updateConfig"] == {"maxUnavailablePercentage": 25}
+
+
+def test_a_second_server_in_the_process_leaves_replacements_tagged_with_their_version_and_spread(fresh_moto):
+    """Tests start several moto servers in one process (tests/integration/test_moto_clock.py): the mends go in once.
+
+    Installed twice, the outer AZ-spread mend launched around the version-tag mend: a group switched
+    to version 2 replaced a terminated member with an instance tagged "1", and the bad-release drill
+    never saw its bad version (a CI failure).
+    """
+    import moto_server  # lab/moto_server.py
+
+    moto_server.build_server().server_close()  # a second server, as another test module makes
+    _vpc, subnets = _network(fresh_moto)
+    name = _group(fresh_moto, subnets, 2, name="versions")
+    ec2, asg = fresh_moto.client("ec2"), fresh_moto.client("autoscaling")
+    ec2.create_launch_template_version(LaunchTemplateName=name, SourceVersion="1", LaunchTemplateData={"InstanceType": "t3.small"})
+    asg.update_auto_scaling_group(AutoScalingGroupName=name, LaunchTemplate={"LaunchTemplateName": name, "Version": "2"})
+    members = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]["Instances"]
+    ec2.terminate_instances(InstanceIds=[members[0]["InstanceId"]])
+
+    after = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]["Instances"]
+    (replacement,) = [m["InstanceId"] for m in after if m["InstanceId"] != members[1]["InstanceId"]]
+    (described,) = ec2.describe_instances(InstanceIds=[replacement])["Reservations"][0]["Instances"]
+    assert {t["Key"]: t["Value"] for t in described["Tags"]}["aws:ec2launchtemplate:version"] == "2"
+    assert described["InstanceType"] == "t3.small"
+    assert _zones(fresh_moto, name) == {"us-east-1a": 1, "us-east-1b": 1}
