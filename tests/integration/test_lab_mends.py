@@ -3,6 +3,7 @@
 from collections import Counter
 
 import botocore.exceptions
+import moto_server  # lab/moto_server.py, on sys.path through tests/conftest.py
 import pytest
 from moto_asg_mend import scale_in_order
 
@@ -182,8 +183,6 @@ def test_a_second_server_in_the_process_leaves_replacements_tagged_with_their_ve
     to version 2 replaced a terminated member with an instance tagged "1", and the bad-release drill
     never saw its bad version (a CI failure).
     """
-    import moto_server  # lab/moto_server.py
-
     moto_server.build_server().server_close()  # a second server, as another test module makes
     _vpc, subnets = _network(fresh_moto)
     name = _group(fresh_moto, subnets, 2, name="versions")
