@@ -497,9 +497,9 @@ def render(comparison, traffic, budget=None):
     """Lines a person reads: the items, the totals, the other profile, the assumptions and the table's source."""
     mine = comparison["estimate"]
     lines = ["Monthly cost estimate (%s %s, %s prices of %s)" % (p.TABLE["currency"], comparison["profile"], p.TABLE["region"], p.TABLE["date"])]
-    lines += ["  %-12s %-36s %10.2f  %s" % (line["group"], line["item"], line["monthly"], line["detail"]) for line in mine["items"]]
-    lines.append("  %-49s %10.2f  on-demand" % ("total", mine["on_demand"]))
-    lines.append("  %-49s %10.2f  with 1-year commitments on instances" % ("", mine["committed"]))
+    lines += ["  %-13s %-36s %10.2f  %s" % (line["group"], line["item"], line["monthly"], line["detail"]) for line in mine["items"]]
+    lines.append("  %-50s %10.2f  on-demand" % ("total", mine["on_demand"]))
+    lines.append("  %-50s %10.2f  with 1-year commitments on instances" % ("", mine["committed"]))
     lines.append(
         "  the %s profile: %.2f on-demand (%+.2f for %s)"
         % (comparison["other_profile"], comparison["other"]["on_demand"], comparison["difference"], comparison["profile"])
