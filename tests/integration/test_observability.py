@@ -157,6 +157,8 @@ def test_the_report_lists_and_draws_the_workspace(built, moto, ansible):
     assert "Prometheus (AMP): workspace %s ACTIVE (regional: AMP keeps its data in 3 AZs)" % WORKSPACE in report["lines"]
     assert "  rules %s: 2 groups, 4 recording and 3 alerting rules" % RULES in report["lines"]
     assert "  collector: the agent's scrape configuration in SSM" in report["lines"]
+    priced = [e["item"] for e in report["cost"]["estimate"]["items"] if e["group"] == "observability"]
+    assert priced == ["Prometheus samples ingested", "Prometheus storage and queries"]  # no Grafana: the report reads none
     svg = report["html"][report["html"].index("<svg") : report["html"].index("</svg>")]
     assert "workspace " + WORKSPACE in svg and "rules " + RULES in svg
     assert {f["check"] for f in report["audit"]["findings"] if f["tier"] == "observability"} >= {"observability.az_spread", "observability.rules"}

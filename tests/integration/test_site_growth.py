@@ -21,8 +21,23 @@ def test_the_growth_stack_deploys_then_reruns_without_a_change(fresh_moto, ansib
     alarms = [a["AlarmName"] for a in fresh_moto.client("cloudwatch").describe_alarms(AlarmNamePrefix="demo-nosql-")["MetricAlarms"]]
     assert len(alarms) == 4
     estimate = first["tasks"]["Estimate the month's cost from the checked settings (hatrading_budget_monthly stops a plan above it)"]["cost"]["estimate"]
-    priced = [entry["item"] for entry in estimate["items"] if entry["group"] in ("nosql", "eks")]
-    assert priced == ["DynamoDB requests", "DynamoDB storage and backups", "EKS control plane", "EKS nodes"] and not estimate["unknown"]
+    priced = [entry["item"] for entry in estimate["items"] if entry["group"] in ("nosql", "eks", "observability", "logs")]
+    assert priced == [
+        "DynamoDB requests",
+        "DynamoDB storage and backups",
+        "EKS control plane",
+        "EKS nodes",
+        "Prometheus samples ingested",
+        "Prometheus storage and queries",
+        "OpenSearch data nodes",
+        "OpenSearch storage",
+        "Firehose delivery",
+    ]
+    assert not estimate["unknown"]
+    # the alarms the plan was priced for are the alarms the monitoring tier made (the growth tiers' included)
+    made = fresh_moto.client("cloudwatch").get_paginator("describe_alarms").paginate(AlarmNamePrefix="demo-").build_full_result()["MetricAlarms"]
+    alarms_line = [entry["detail"] for entry in estimate["items"] if entry["item"] == "alarms and dashboard"]
+    assert alarms_line == ["%d alarms + 1 dashboard" % len(made)], sorted(a["AlarmName"] for a in made)
     workspaces = fresh_moto.client("amp").list_workspaces(alias="demo-prometheus")["workspaces"]
     assert [w["tags"]["hatrading:tier"] for w in workspaces] == ["observability"]
     assert fresh_moto.client("ssm").get_parameter(Name="/hatrading/demo/observability/scrape-config")["Parameter"]["Value"].startswith("global:")

@@ -415,6 +415,16 @@ ALARMS = (
 AMP_ACTIVE_SERIES = {"Service": "Prometheus", "Type": "Resource", "Resource": "ActiveSeries", "Class": "None"}
 
 
+def alarms_watching(watches):
+    """The entries of ALARMS a watched resource of kind ``watches`` gets (lb, tg, asg, db, rds, reader, table, nat, ...)."""
+    return [entry for entry in ALARMS if entry[0] == watches]
+
+
+def alarm_count(watched):
+    """How many alarms :func:`desired_alarms` makes for ``watched``, {kind: how many resources of it}: the cost estimate's count."""
+    return sum(len(alarms_watching(kind)) * count for kind, count in watched.items())
+
+
 def desired_alarms(cfg, found, topic_arn):
     """{alarm name: spec} for what exists, and notes on what is skipped because it does not."""
     cfg = settings_with_defaults(cfg)
@@ -423,13 +433,12 @@ def desired_alarms(cfg, found, topic_arn):
     alarms, notes = {}, []
 
     def add(watches, tier, label, dims, thresholds, suffix=""):
-        for kind, metric, description, namespace, metric_name, statistic, comparison, key, factor, missing in ALARMS:
-            if kind == watches:
-                threshold = thresholds[key] * factor
-                text = description % label if "%s" in description else description % ()
-                space = n["namespace"] if namespace == AGENT else namespace
-                name, spec = _alarm(cfg, tier, metric + suffix, text, space, metric_name, dims, statistic, comparison, threshold, missing, topic_arn)
-                alarms[name] = spec
+        for _kind, metric, description, namespace, metric_name, statistic, comparison, key, factor, missing in alarms_watching(watches):
+            threshold = thresholds[key] * factor
+            text = description % label if "%s" in description else description % ()
+            space = n["namespace"] if namespace == AGENT else namespace
+            name, spec = _alarm(cfg, tier, metric + suffix, text, space, metric_name, dims, statistic, comparison, threshold, missing, topic_arn)
+            alarms[name] = spec
 
     for tier in APP_TIERS:
         t = cfg["tier_thresholds"][tier]

@@ -67,7 +67,14 @@ def observability_part(view):
         "recording_rules": len([rule for rule in rules if rule.get("record")]),
         "alerting_rules": len([rule for rule in rules if rule.get("alert")]),
         "agent_configuration": bool(view.scrape_config()),
+        "scrape_interval": _scrape_interval(view.scrape_config()),
     }
+
+
+def _scrape_interval(config):
+    """Seconds between scrapes in the agent's configuration ("30s"), or None (no agent, or not read)."""
+    interval = str(((yaml.safe_load(config) or {}).get("global") or {}).get("scrape_interval") or "") if config and yaml else ""
+    return int(interval[:-1]) if interval.endswith("s") and interval[:-1].isdigit() else None
 
 
 def logs_part(view):
@@ -84,6 +91,10 @@ def logs_part(view):
         "status": "processing" if domain.get("Processing") else "active",
         "nodes": "%s x %s" % (cluster.get("InstanceCount"), cluster.get("InstanceType")),
         "masters": cluster.get("DedicatedMasterCount") if cluster.get("DedicatedMasterEnabled") else 0,
+        "data_nodes": cluster.get("InstanceCount") or 0,  # the cost estimate's quantities
+        "instance_type": cluster.get("InstanceType"),
+        "master_type": cluster.get("DedicatedMasterType"),
+        "volume_gb": (domain.get("EBSOptions") or {}).get("VolumeSize") or 0,
         "zone_awareness": bool(cluster.get("ZoneAwarenessEnabled")),
         "zones": zones,
         "private": bool(vpc),
