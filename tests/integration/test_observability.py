@@ -48,6 +48,7 @@ def test_check_mode_plans_and_creates_nothing(fresh_moto, ansible):
     assert [(s["action"], s["kind"], s["name"]) for s in result["plan"]] == [
         ("create", "workspace", WORKSPACE),
         ("create", "rules", RULES),
+        ("create", "alert_manager", WORKSPACE),
         ("create", "scrape_config", PARAMETER),
     ]
     groups = result["diff"]["after"]["rules/%s" % RULES]["data"]["groups"]
@@ -80,13 +81,49 @@ def test_create_makes_the_workspace_its_rules_and_the_agent_configuration(built,
     assert {"name": "tag:hatrading:stack", "values": [STACK]} in job["ec2_sd_configs"][0]["filters"]
 
 
+def alert_manager_of(moto):
+    """The definition moto holds: its status and the Alertmanager configuration (AMP's YAML holds it as text)."""
+    workspace = workspace_of(moto)
+    found = moto.client("amp").describe_alert_manager_definition(workspaceId=workspace["workspaceId"])["alertManagerDefinition"]
+    return found["status"]["statusCode"], yaml.safe_load(yaml.safe_load(found["data"])["alertmanager_config"])
+
+
+def test_create_routes_every_alert_to_the_stacks_sns_topic(built, moto):
+    status, config = alert_manager_of(moto)
+    account = workspace_of(moto)["arn"].split(":")[4]
+    assert status == "ACTIVE"
+    assert config["route"] == {"receiver": "sns", "group_by": ["alertname"], "group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"}
+    (sns,) = config["receivers"][0]["sns_configs"]
+    # the monitoring tier's topic, by name: it need not exist yet (the registry runs observability first)
+    assert sns["topic_arn"] == "arn:aws:sns:us-east-1:%s:%s-alarms" % (account, STACK)
+    assert sns["sigv4"] == {"region": "us-east-1"}
+
+
+def test_another_repeat_interval_is_one_put_of_the_definition(built, moto, ansible):
+    result = observability(ansible, alert_repeat_interval="12h")
+    assert result["rc"] == 0 and result["changed"], result.get("msg")
+    assert [(s["action"], s["kind"], s.get("fields")) for s in result["plan"]] == [("update", "alert_manager", ["config"])]
+    assert operations(moto.mutating_calls()) == ["PUT /workspaces/{id}/alertmanager/definition"]
+    assert alert_manager_of(moto)[1]["route"]["repeat_interval"] == "12h"
+    moto.forget_calls()
+    again = observability(ansible, alert_repeat_interval="12h")
+    assert again["rc"] == 0 and not again["changed"] and moto.mutating_calls() == [], again
+
+
 def test_rerun_changes_nothing_and_only_reads(built, moto, ansible):
     again = observability(ansible)
     assert again["rc"] == 0 and not again["changed"] and again["plan"] == [], again
     assert moto.mutating_calls() == []
-    # the call budget of a rerun (docs/observability.md): three AMP reads (REST: recorded by method and path), two SSM reads
+    # the call budget of a rerun (docs/observability.md): four AMP reads (REST: recorded by method and path), two SSM reads
     recorded = sorted(operations(moto.calls()))
-    expected = ["GET /workspaces", "GET /workspaces/{id}", "GET /workspaces/{id}/rulegroupsnamespaces/" + RULES, "GetParameter", "ListTagsForResource"]
+    expected = [
+        "GET /workspaces",
+        "GET /workspaces/{id}",
+        "GET /workspaces/{id}/rulegroupsnamespaces/" + RULES,
+        "GET /workspaces/{id}/alertmanager/definition",
+        "GetParameter",
+        "ListTagsForResource",
+    ]
     assert recorded == sorted(expected)
 
 
@@ -112,9 +149,16 @@ def test_absent_keeps_the_workspace_unless_told(built, moto, ansible):
     assert moto.mutating_calls() == []
     kept = observability(ansible, state="absent", confirm_delete=STACK)
     assert kept["rc"] == 0 and kept["changed"], kept
-    assert [(s["action"], s["kind"]) for s in kept["plan"]] == [("delete", "scrape_config")]
+    # the alert manager is configuration, no data: it goes with the collector
+    assert [(s["action"], s["kind"]) for s in kept["plan"]] == [("delete", "scrape_config"), ("delete", "alert_manager")]
+    assert sorted(operations(moto.mutating_calls())) == ["DELETE /workspaces/{id}/alertmanager/definition", "DeleteParameter"]
     assert kept["notes"] == ["Prometheus workspace %s kept with its metrics (delete_workspaces=false)" % WORKSPACE]
     assert workspace_of(moto) is not None
+    with pytest.raises(moto.client("amp").exceptions.ResourceNotFoundException):
+        alert_manager_of(moto)
+    moto.forget_calls()
+    again = observability(ansible, state="absent", confirm_delete=STACK)
+    assert again["rc"] == 0 and not again["changed"] and moto.mutating_calls() == [], again
     gone = observability(ansible, state="absent", confirm_delete=STACK, delete_workspaces=True)
     assert gone["rc"] == 0 and gone["changed"], gone
     assert [(s["action"], s["kind"]) for s in gone["plan"]] == [("delete", "rules"), ("delete", "workspace")]
