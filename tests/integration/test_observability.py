@@ -4,6 +4,7 @@ moto 5.2.6 implements AMP workspaces and rule groups namespaces (and SSM for the
 managed scraper and no Grafana: those calls are covered with Stubber in tests/unit/observability/.
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -216,3 +217,33 @@ def test_the_monitoring_tier_alarms_on_the_workspaces_active_series(built, moto,
     ]
     dimensions = dict((d["Name"], d["Value"]) for d in alarms[0]["Dimensions"])
     assert dimensions == {"Service": "Prometheus", "Type": "Resource", "Resource": "ActiveSeries", "Class": "None"}
+
+
+def test_the_monitoring_tier_lets_the_workspace_publish_its_alerts_to_the_topic(built, moto, ansible):
+    """Observability runs first and names the topic by its ARN; monitoring then grants AMP sns:Publish on it."""
+    monitoring = {"stack": STACK, "region": "us-east-1"}
+    made = ansible.module("hatrading.aws.stack_monitoring", monitoring)
+    assert made["rc"] == 0, made.get("msg")
+    topic_arn = made["monitoring"]["topic_arn"]
+    (sns,) = alert_manager_of(moto)[1]["receivers"][0]["sns_configs"]
+    assert sns["topic_arn"] == topic_arn  # the ARN observability made from the name is the topic's
+    sns_client = moto.client("sns")
+    policy = json.loads(sns_client.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"])
+    (granted,) = [s for s in policy["Statement"] if s.get("Principal") == {"Service": "aps.amazonaws.com"}]
+    assert sorted(granted["Action"]) == ["sns:GetTopicAttributes", "sns:Publish"] and granted["Resource"] == topic_arn
+    assert granted["Condition"]["ArnEquals"] == {"aws:SourceArn": workspace_of(moto)["arn"]}
+    assert len(policy["Statement"]) >= 2  # AWS's default statement kept (CloudWatch's alarms publish through it)
+    moto.forget_calls()
+    again = ansible.module("hatrading.aws.stack_monitoring", monitoring)
+    assert again["rc"] == 0 and moto.mutating_calls() == [], again.get("plan")
+    # the workspace gone, the next monitoring run takes the statement back
+    gone = observability(ansible, state="absent", confirm_delete=STACK, delete_workspaces=True)
+    assert gone["rc"] == 0, gone.get("msg")
+    moto.forget_calls()
+    after = ansible.module("hatrading.aws.stack_monitoring", monitoring)
+    assert after["rc"] == 0, after.get("msg")
+    # with the workspace's alarm and dashboard row, which go too
+    assert [(s["action"], s.get("fields")) for s in after["plan"] if s["kind"] == "sns_topic"] == [("update", ["amp_statement"])]
+    assert operations(moto.mutating_calls()).count("SetTopicAttributes") == 1
+    left = json.loads(sns_client.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"])
+    assert [s for s in left["Statement"] if s.get("Principal") == {"Service": "aps.amazonaws.com"}] == []
