@@ -188,6 +188,7 @@ def test_the_audit_reads_the_workspace_its_rules_and_the_collector(built, moto, 
     assert report["rc"] == 0 and report["passed"], report
     checks = sorted((f["check"], f["resource"], f["status"]) for f in report["findings"])
     assert checks == [
+        ("observability.alerts", WORKSPACE, "pass"),
         ("observability.az_spread", WORKSPACE, "pass"),
         ("observability.backups", WORKSPACE, "skip"),
         ("observability.collector", WORKSPACE, "pass"),
@@ -202,6 +203,7 @@ def test_the_report_lists_and_draws_the_workspace(built, moto, ansible):
     assert "Prometheus (AMP): workspace %s ACTIVE (regional: AMP keeps its data in 3 AZs)" % WORKSPACE in report["lines"]
     assert "  rules %s: 2 groups, 4 recording and 3 alerting rules" % RULES in report["lines"]
     assert "  collector: the agent's scrape configuration in SSM" in report["lines"]
+    assert "  alerts: to SNS topic %s-alarms" % STACK in report["lines"]
     svg = report["html"][report["html"].index("<svg") : report["html"].index("</svg>")]
     assert "workspace " + WORKSPACE in svg and "rules " + RULES in svg
     assert {f["check"] for f in report["audit"]["findings"] if f["tier"] == "observability"} >= {"observability.az_spread", "observability.rules"}

@@ -23,6 +23,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_STACK
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_filters
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
+from ansible_collections.hatrading.aws.plugins.module_utils.observability import model as observability_model
 
 LAYERS = ("public", "app", "data")
 
@@ -67,7 +68,15 @@ def observability_part(view):
         "recording_rules": len([rule for rule in rules if rule.get("record")]),
         "alerting_rules": len([rule for rule in rules if rule.get("alert")]),
         "agent_configuration": bool(view.scrape_config()),
+        "alert_topics": alert_topics(view.amp_alert_manager()),
     }
+
+
+def alert_topics(definition):
+    """The names of the SNS topics the workspace's alert manager sends to (none without a definition)."""
+    if not definition or (definition.get("status") or {}).get("statusCode") == "DELETING":
+        return []
+    return [arn.rsplit(":", 1)[-1] for arn in observability_model.alert_topic_of(observability_model.alert_manager_of(definition.get("data")))]
 
 
 def logs_part(view):
