@@ -13,7 +13,7 @@ version_added: 0.2.0
 description:
   - Owns an Amazon Managed Service for Prometheus workspace with the alias C(<stack>-prometheus), and in it one rule
     groups namespace C(<stack>-rules) holding every group of O(rule_files) (alert and recording rules as code).
-  - Routes every alert of those rules to the monitoring tier's SNS topic C(<stack>-alarms): an alert manager definition
+  - Routes every alert of those rules to the monitoring tier's SNS topic C(<stack>-alarms) with an alert manager definition
     on the workspace (one C(sns_configs) receiver, alerts grouped by C(alertname)), compared as parsed YAML. The topic's
     ARN is made from its name and the workspace's account; the monitoring tier lets C(aps.amazonaws.com) publish to it.
   - Feeds it with a collector. O(collector=agent) writes the Prometheus scrape configuration of the back-end's C(/metrics)
