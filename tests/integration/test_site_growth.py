@@ -1,6 +1,10 @@
 """The demo stack plus the growth tiers, as issue 16 asks: site.yml with playbooks/vars/growth.yml against moto,
 then a second run that changes nothing and makes no mutating call."""
 
+import json
+
+import yaml
+
 GROWTH = ("-e", "@playbooks/vars/growth.yml", "-e", "hatrading_report=false")
 
 
@@ -41,6 +45,15 @@ def test_the_growth_stack_deploys_then_reruns_without_a_change(fresh_moto, ansib
     workspaces = fresh_moto.client("amp").list_workspaces(alias="demo-prometheus")["workspaces"]
     assert [w["tags"]["hatrading:tier"] for w in workspaces] == ["observability"]
     assert fresh_moto.client("ssm").get_parameter(Name="/hatrading/demo/observability/scrape-config")["Parameter"]["Value"].startswith("global:")
+    # the alerts go to the monitoring tier's topic, which lets the workspace publish (observability ran first)
+    amp = fresh_moto.client("amp")
+    data = amp.describe_alert_manager_definition(workspaceId=workspaces[0]["workspaceId"])["alertManagerDefinition"]["data"]
+    receiver = yaml.safe_load(yaml.safe_load(data)["alertmanager_config"])["receivers"][0]
+    topic_arn = receiver["sns_configs"][0]["topic_arn"]
+    assert topic_arn.endswith(":demo-alarms")
+    policy = json.loads(fresh_moto.client("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"])
+    granted = [s for s in policy["Statement"] if s.get("Principal") == {"Service": "aps.amazonaws.com"}]
+    assert [s["Condition"]["ArnEquals"]["aws:SourceArn"] for s in granted] == [workspaces[0]["arn"]]
 
     fresh_moto.forget_calls()
     again = ansible.playbook("playbooks/site.yml", extra_args=GROWTH)
@@ -53,3 +66,4 @@ def test_the_growth_stack_deploys_then_reruns_without_a_change(fresh_moto, ansib
     checks = {(f["check"], f["status"]) for f in findings}
     assert ("database.reader_azs", "pass") in checks and ("nosql.point_in_time_recovery", "pass") in checks
     assert ("observability.az_spread", "pass") in checks and ("observability.rules", "pass") in checks
+    assert ("observability.alerts", "pass") in checks
