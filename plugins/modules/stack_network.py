@@ -21,7 +21,7 @@ description:
   - Fields AWS cannot change in place (VPC and subnet CIDRs, a subnet's AZ) are refused with a message
     rather than replaced, since replacing them would take down what runs there.
   - With O(flow_log), the VPC's flow log, its log group and delivery role are reconciled in the same run, as
-    M(hatrading.aws.vpc_flow_log) does (made after the network, deleted before it): one module run for the tier.
+    M(hatrading.aws.vpc_flow_log) does (made after the network, deleted before it), so the tier is one module run.
 author:
   - hatrading.aws maintainers (@hatrading)
 options:
