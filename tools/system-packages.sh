@@ -7,8 +7,9 @@
 #   postgresql       tests/app and bench/orderbook_bench.py start a throwaway PostgreSQL on loopback
 #   chromium, chromium-driver, fonts-dejavu-core   the page's browser test (headless, Debian's build)
 #   prometheus       promtool checks the observability rules (tests/unit/observability); the lab's Prometheus image
+#   prometheus-alertmanager  amtool checks the observability tier's alert manager configuration (tests/unit/observability)
 set -euo pipefail
-packages=(docker.io docker-registry debootstrap curl git make tar ca-certificates shellcheck postgresql chromium chromium-driver fonts-dejavu-core prometheus)
+packages=(docker.io docker-registry debootstrap curl git make tar ca-certificates shellcheck postgresql chromium chromium-driver fonts-dejavu-core prometheus prometheus-alertmanager)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

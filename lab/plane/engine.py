@@ -192,8 +192,20 @@ def start_engine():
     return True
 
 
+def lab_mounts(mounts_text, root):
+    """The mount points under ``root`` in a /proc/self/mounts text, deepest first (the order to unmount them in)."""
+    prefix = str(root).rstrip("/") + "/"
+    points = [line.split()[1].replace("\\040", " ") for line in mounts_text.splitlines() if len(line.split()) > 1]
+    return sorted((p for p in points if p.startswith(prefix)), key=lambda p: -p.count("/"))
+
+
 def stop_engine():
-    return _stop_pid(LAB / "dockerd.pid", "dockerd", wait=60)
+    stopped = _stop_pid(LAB / "dockerd.pid", "dockerd", wait=60)
+    # dockerd stopped by a signal can leave its network namespace bind-mounted under the exec root
+    # (exec/netns/default): the lab directory then cannot be removed ("Device or resource busy")
+    for point in lab_mounts(Path("/proc/self/mounts").read_text(), LAB / "exec"):
+        subprocess.run(["umount", point], check=False, capture_output=True, timeout=20)
+    return stopped
 
 
 # --------------------------------------------------------------------------- registry

@@ -179,6 +179,22 @@ options:
   secret_name:
     description: Secrets Manager secret holding the master credentials as JSON (C(username), C(password)). Defaults to C(<stack>/database/master).
     type: str
+  credentials:
+    description:
+      - Make the master credentials' secret O(secret_name) first, in the same run, as M(hatrading.aws.database_credentials)
+        does (a password generated here, never shown; an existing secret is kept, a deleted one restored, missing tags
+        added). Omitted, the secret must exist when the database is created.
+      - The secret records the user O(master_username), the database O(database_name), O(port) and the engine
+        (C(postgres), C(mysql), C(aurora-postgresql) or C(aurora-mysql), from O(engine) and O(flavor)).
+    type: dict
+    suboptions:
+      password_length:
+        description: Length of the generated password, 16 to 128.
+        type: int
+        default: 32
+      kms_key_id:
+        description: KMS key encrypting the secret (the account's C(aws/secretsmanager) key when omitted).
+        type: str
   restore_from_snapshot:
     description:
       - Create the database from this snapshot (a DB snapshot for V(rds), a DB cluster snapshot for V(aurora)) when it does
@@ -263,6 +279,11 @@ kms_key_arn:
   description: ARN of the key encrypting the database (null in check mode before the stack's key exists).
   returned: when O(state=present)
   type: str
+secret:
+  description: With O(credentials), the master credentials' secret (its ARN is what the back-end is handed; never the password).
+  returned: when O(credentials) is given and O(state=present)
+  type: dict
+  sample: {"arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/database/master-AbCdEf", "name": "prod/database/master"}
 secret_name:
   description: Name of the secret the master password is taken from.
   returned: always
@@ -277,7 +298,6 @@ final_snapshot:
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.database import apply
-from ansible_collections.hatrading.aws.plugins.module_utils.database import model
 
 ARGUMENT_SPEC = dict(
     stack=dict(type="str", required=True),
@@ -316,6 +336,13 @@ ARGUMENT_SPEC = dict(
     database_name=dict(type="str", default="trading"),
     master_username=dict(type="str", default="dbadmin"),
     secret_name=dict(type="str", no_log=False),
+    credentials=dict(
+        type="dict",
+        options=dict(
+            password_length=dict(type="int", default=32, no_log=False),
+            kms_key_id=dict(type="str"),
+        ),
+    ),
     restore_from_snapshot=dict(type="str"),
     confirm_delete=dict(type="str"),
     wait=dict(type="bool", default=True),
@@ -324,7 +351,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    run_tier("database", ARGUMENT_SPEC, model.validate_params, apply.reconcile)
+    run_tier("database", ARGUMENT_SPEC, apply.validate_params, apply.reconcile_with_credentials)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,10 @@ description:
   - Prices what the settings would build, NAT gateways (hours, public IPv4 and data processed), instances by type and count
     with the spot share and what a 1-year commitment saves, the database (Multi-AZ or single, Aurora instances, storage, I/O),
     load balancers (hours and LCUs), data out, CloudFront and the S3 bucket, alarms, dashboard and logs, the pipeline.
+  - The growth tiers when their settings are given, DynamoDB (requests or capacity, storage, backups, replicas), the EKS
+    control plane and nodes, Managed Prometheus (samples from the back-end's targets, storage, queries) and Managed
+    Grafana licences, OpenSearch (data nodes, dedicated masters, gp3 storage) and its Firehose delivery.
+  - The alarms are counted from the monitoring tier's own list of alarms, the growth tiers' included.
   - Prices come from a table shipped in the collection (C(plugins/module_utils/cost/prices.py)) with its date, region and
     source; traffic is an assumption, stated with every estimate and set with O(traffic).
   - Prices the other resilience profile beside it (V(ha) against V(cost)) and gives the difference.
@@ -34,7 +38,9 @@ options:
     description:
       - Traffic assumptions that override the defaults (V(requests_per_month), V(response_kb), V(cdn_gb_month),
         V(cdn_requests_per_month), V(nat_gb_month), V(log_gb_month), V(flow_log_gb_month), V(aurora_io_millions_month),
-        V(build_minutes_month), V(image_gb), V(static_site_gb)).
+        V(build_minutes_month), V(image_gb), V(static_site_gb), V(dynamodb_writes_millions_month),
+        V(dynamodb_reads_millions_month), V(dynamodb_gb), V(prometheus_query_billions_month), V(grafana_editors),
+        V(grafana_viewers)).
     type: dict
     default: {}
   settings:

@@ -147,6 +147,17 @@ options:
     description: The back-end's replicas at most.
     type: int
     default: 4
+  backend_nosql_tables:
+    description:
+      - The back-end uses the nosql tier's DynamoDB tables C(<stack>-market) and C(<stack>-sessions), as on the compute
+        tier - C(MARKET_TABLE), C(SESSIONS_TABLE), C(AWS_REGION) and C(SESSIONS_TTL_ATTRIBUTE) in its pods' environment,
+        and its service account's role may get, put and update items of those two tables only.
+    type: bool
+    default: false
+  backend_nosql_session_ttl_attribute:
+    description: The sessions table's TTL attribute, in the back-end's environment with O(backend_nosql_tables).
+    type: str
+    default: expires_at
   cpu_target_percent:
     description: The CPU use the HorizontalPodAutoscalers hold.
     type: int
@@ -274,6 +285,8 @@ ARGUMENT_SPEC = dict(
     frontend_max_replicas=dict(type="int", default=4),
     backend_min_replicas=dict(type="int", default=2),
     backend_max_replicas=dict(type="int", default=4),
+    backend_nosql_tables=dict(type="bool", default=False),
+    backend_nosql_session_ttl_attribute=dict(type="str", default="expires_at"),
     cpu_target_percent=dict(type="int", default=60),
     wait_timeout=dict(type="int", default=1800),
     confirm_delete=dict(type="str"),

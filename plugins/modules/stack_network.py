@@ -20,7 +20,8 @@ description:
   - A rerun that finds everything in place makes only read calls and reports no change.
   - Fields AWS cannot change in place (VPC and subnet CIDRs, a subnet's AZ) are refused with a message
     rather than replaced, since replacing them would take down what runs there.
-  - Flow logs are managed by M(hatrading.aws.vpc_flow_log).
+  - With O(flow_log), the VPC's flow log, its log group and delivery role are reconciled in the same run, as
+    M(hatrading.aws.vpc_flow_log) does (made after the network, deleted before it): one module run for the tier.
 author:
   - hatrading.aws maintainers (@hatrading)
 options:
@@ -96,6 +97,40 @@ options:
         (C(site.yml) waits just before the compute tier). Deletes always wait (their addresses are released after).
     type: bool
     default: true
+  flow_log:
+    description:
+      - The VPC's flow log to CloudWatch Logs, reconciled in the same run (see M(hatrading.aws.vpc_flow_log) for each
+        option). Omitted, the module leaves flow logs alone. With O(state=absent), the flow log, its role and (unless
+        O(flow_log.retain_log_group)) its log group are deleted before the network.
+    type: dict
+    suboptions:
+      name:
+        description: Name of the flow log (its C(Name) tag). Defaults to C(<stack>-vpc-flow-log).
+        type: str
+      log_group_name:
+        description: CloudWatch Logs group receiving the records. Defaults to C(/hatrading/<stack>/vpc-flow-logs).
+        type: str
+      retention_days:
+        description: Days CloudWatch Logs keeps the records.
+        type: int
+        default: 30
+      traffic_type:
+        description: Which traffic to record.
+        type: str
+        choices: [ALL, ACCEPT, REJECT]
+        default: ALL
+      max_aggregation_interval:
+        description: Seconds over which records are aggregated.
+        type: int
+        choices: [60, 600]
+        default: 600
+      role_name:
+        description: IAM role the flow log service assumes to deliver. Defaults to C(<stack>-vpc-flow-logs).
+        type: str
+      retain_log_group:
+        description: With O(state=absent), keep the log group and its records.
+        type: bool
+        default: false
   wait_timeout:
     description: Seconds to wait for NAT gateways to become available or deleted.
     type: int
@@ -185,11 +220,15 @@ network:
       description: Security group IDs by Name.
       type: dict
       sample: {"prod-backend": "sg-0a1b2c3d"}
+flow_log:
+  description: With O(flow_log), the flow log after the changes (in check mode, as found); empty when there is none.
+  returned: when O(flow_log) is given
+  type: dict
+  sample: {"flow_log_id": "fl-0a1b2c3d", "log_group_name": "/hatrading/prod/vpc-flow-logs", "role_arn": "arn:aws:iam::123456789012:role/prod-vpc-flow-logs"}
 """
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.network import apply
-from ansible_collections.hatrading.aws.plugins.module_utils.network import model
 
 ARGUMENT_SPEC = dict(
     stack=dict(type="str", required=True),
@@ -211,11 +250,23 @@ ARGUMENT_SPEC = dict(
     tags=dict(type="dict", default={}),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=900),
+    flow_log=dict(
+        type="dict",
+        options=dict(
+            name=dict(type="str"),
+            log_group_name=dict(type="str"),
+            retention_days=dict(type="int", default=30),
+            traffic_type=dict(type="str", choices=["ALL", "ACCEPT", "REJECT"], default="ALL"),
+            max_aggregation_interval=dict(type="int", choices=[60, 600], default=600),
+            role_name=dict(type="str"),
+            retain_log_group=dict(type="bool", default=False),
+        ),
+    ),
 )
 
 
 def main():
-    run_tier("network", ARGUMENT_SPEC, model.validate_params, apply.reconcile, required_if=[("state", "present", ["vpc_cidr"])])
+    run_tier("network", ARGUMENT_SPEC, apply.validate_params, apply.reconcile_with_flow_log, required_if=[("state", "present", ["vpc_cidr"])])
 
 
 if __name__ == "__main__":

@@ -13,6 +13,9 @@ version_added: 0.2.0
 description:
   - Owns an Amazon Managed Service for Prometheus workspace with the alias C(<stack>-prometheus), and in it one rule
     groups namespace C(<stack>-rules) holding every group of O(rule_files) (alert and recording rules as code).
+  - Routes every alert of those rules to the monitoring tier's SNS topic C(<stack>-alarms) with an alert manager definition
+    on the workspace (one C(sns_configs) receiver, alerts grouped by C(alertname)), compared as parsed YAML. The topic's
+    ARN is made from its name and the workspace's account; the monitoring tier lets C(aps.amazonaws.com) publish to it.
   - Feeds it with a collector. O(collector=agent) writes the Prometheus scrape configuration of the back-end's C(/metrics)
     (each back-end instance's agent scrapes its own C(127.0.0.1:<scrape_port>) and labels its series with its instance
     ID and AZ, a SigV4 remote write to the workspace) to the SSM parameter
@@ -24,7 +27,7 @@ description:
     workspace's Grafana API with a service account token that lives 15 minutes and is deleted at once; their digest is kept
     as the tag C(hatrading:dashboards) on the workspace, so a rerun that finds it equal asks Grafana nothing.
   - Reads everything first, changes only the difference; a rerun makes no mutating call. Check mode returns the plan.
-  - O(state=absent) removes the collector and keeps both workspaces (the metrics, the dashboards) unless O(delete_workspaces=true).
+  - O(state=absent) removes the collector and the alert manager definition, and keeps both workspaces (the metrics, the dashboards) unless O(delete_workspaces=true).
 author:
   - hatrading.aws maintainers (@hatrading)
 options:
@@ -46,6 +49,18 @@ options:
     description: Prometheus rule files, file name to its text (C(groups) of C(alert) and C(record) rules); all go to one namespace.
     type: dict
     default: {}
+  alert_group_wait:
+    description: How long the alert manager waits to send the first message of a new group of alerts (an Alertmanager duration).
+    type: str
+    default: 30s
+  alert_group_interval:
+    description: How long it waits before telling of new alerts in a group already sent.
+    type: str
+    default: 5m
+  alert_repeat_interval:
+    description: How long it waits before sending a firing alert again; no shorter than O(alert_group_interval).
+    type: str
+    default: 4h
   grafana_enabled:
     description: Make the Grafana workspace and provision O(dashboards).
     type: bool
@@ -101,6 +116,7 @@ plan:
   sample:
     - {"action": "create", "kind": "workspace", "name": "prod-prometheus"}
     - {"action": "create", "kind": "rules", "name": "prod-rules"}
+    - {"action": "create", "kind": "alert_manager", "name": "prod-prometheus"}
 plan_text:
   description: The plan as lines a reviewer reads, ending with the counts.
   returned: always
@@ -153,6 +169,9 @@ ARGUMENT_SPEC = dict(
     scrape_port=dict(type="int", default=8081),
     scrape_interval=dict(type="int", choices=list(model.SCRAPE_INTERVALS), default=30),
     rule_files=dict(type="dict", default={}),
+    alert_group_wait=dict(type="str", default=model.ALERT_TIMING_DEFAULTS["alert_group_wait"]),
+    alert_group_interval=dict(type="str", default=model.ALERT_TIMING_DEFAULTS["alert_group_interval"]),
+    alert_repeat_interval=dict(type="str", default=model.ALERT_TIMING_DEFAULTS["alert_repeat_interval"]),
     grafana_enabled=dict(type="bool", default=False),
     grafana_authentication=dict(type="str", choices=list(model.GRAFANA_AUTHENTICATION), default="AWS_SSO"),
     dashboards=dict(type="dict", default={}),

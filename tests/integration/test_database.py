@@ -5,6 +5,8 @@ PendingModifiedValues, so "deferred to the window" is asserted here as the modul
 report, and the ApplyImmediately=False call itself in tests/unit/test_database_module.py (Stubber).
 """
 
+import json
+
 import pytest
 
 STACK = "dbt"
@@ -200,3 +202,25 @@ def test_check_mode_before_the_network_exists(fresh_moto, ansible):
     missing = database(ansible)
     assert missing["rc"] != 0 and "build the network first" in missing["msg"]
     assert fresh_moto.mutating_calls() == []
+
+
+def test_the_credentials_made_first_in_the_same_run_and_never_shown(network, moto, ansible):
+    """database_instance's credentials option: the secret, then the database, in one module run (the role's way)."""
+    secrets = moto.client("secretsmanager")
+    made = database(ansible, credentials={"password_length": 24}, engine="aurora", aurora_readers=1, instance_class="db.r6g.large")
+    assert made["rc"] == 0, made.get("msg")
+    kinds = [change["kind"] for change in made["plan"]]
+    assert kinds[0] == "secret" and "db_cluster" in kinds
+    value = json.loads(secrets.get_secret_value(SecretId="%s/database/master" % STACK)["SecretString"])
+    assert value["engine"] == "aurora-postgresql" and value["username"] == "dbadmin" and len(value["password"]) == 24
+    assert made["secret"]["arn"] == secrets.describe_secret(SecretId="%s/database/master" % STACK)["ARN"]
+    assert value["password"] not in json.dumps(made)
+
+    moto.forget_calls()
+    again = database(ansible, credentials={"password_length": 24}, engine="aurora", aurora_readers=1, instance_class="db.r6g.large")
+    assert again["rc"] == 0 and again["changed"] is False, again.get("plan_text")
+    assert moto.mutating_calls() == []
+    assert json.loads(secrets.get_secret_value(SecretId="%s/database/master" % STACK)["SecretString"])["password"] == value["password"]
+
+    short = database(ansible, credentials={"password_length": 8})
+    assert short["rc"] != 0 and "credentials.password_length" in short["msg"]

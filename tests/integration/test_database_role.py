@@ -48,7 +48,7 @@ def test_role_builds_database_and_never_shows_the_password(fresh_moto, ansible, 
     proc = run_verbose(ansible, write_playbook(tmp_path, {}), log)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     text = log.read_text()
-    assert "Reconcile the KMS key, subnet group, parameter group and the database" in text  # the log is written
+    assert "Reconcile the master credentials, the KMS key, subnet group, parameter group and the database" in text  # the log is written
     assert "<ESTABLISH LOCAL CONNECTION" in proc.stdout or "ESTABLISH LOCAL CONNECTION" in proc.stdout  # -vvv took effect
     for where, output in (("stdout", proc.stdout), ("stderr", proc.stderr), ("ANSIBLE_LOG_PATH", text)):
         assert CANARY not in output, "the master password leaked to " + where

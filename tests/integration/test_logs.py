@@ -189,6 +189,12 @@ def test_the_report_lists_and_draws_the_domain(built, moto, ansible):
     assert "  VPC only, encrypted at rest and in transit, fine-grained access, snapshot daily at 03:00 UTC" in report["lines"]
     svg = report["html"][report["html"].index("<svg") : report["html"].index("</svg>")]
     assert svg.count("opensearch " + DOMAIN) == 2  # one box per AZ
+    # the cost lines of what is deployed price the domain as read (its nodes and volumes) and the stream's two AZs
+    priced = dict((e["item"], e["detail"]) for e in report["cost"]["estimate"]["items"] if e["group"] == "logs")
+    assert sorted(priced) == ["Firehose delivery", "OpenSearch data nodes", "OpenSearch storage"], priced
+    assert priced["OpenSearch data nodes"] == "2 x r6g.large.search (0.167/h)"
+    assert priced["OpenSearch storage"].startswith("2 data node(s) x ") and "in 2 AZ(s)" in priced["Firehose delivery"]
+    assert "OpenSearch data nodes" in report["html"]
     assert {f["check"] for f in report["audit"]["findings"] if f["tier"] == "logs"} == {
         "logs.az_spread",
         "logs.snapshots",

@@ -134,3 +134,40 @@ def test_a_vpc_cidr_change_is_refused(ansible, fresh_moto):
     result = ansible.module("hatrading.aws.stack_network", dict(ARGS, vpc_cidr="10.41.0.0/16"))
     assert result["rc"] != 0 and "cannot change in place" in result["msg"]
     assert fresh_moto.mutating_calls() == []
+
+
+def test_the_flow_log_in_the_same_run_made_after_the_network_and_deleted_before_it(ansible, fresh_moto):
+    """stack_network's flow_log: the VPC's flow log, its log group and role in the network's own module run."""
+    ec2, logs, iam = fresh_moto.client("ec2"), fresh_moto.client("logs"), fresh_moto.client("iam")
+    args = dict(ARGS, nat_mode="none", resilience="cost", flow_log={"retention_days": 14, "traffic_type": "REJECT"})
+    group = "/hatrading/%s/vpc-flow-logs" % STACK
+
+    planned = ansible.module("hatrading.aws.stack_network", args, check=True)
+    assert planned["rc"] == 0, planned.get("msg")
+    kinds = [change["kind"] for change in planned["plan"]]
+    assert kinds.index("vpc") < kinds.index("flow_log") and fresh_moto.mutating_calls() == []
+
+    made = ansible.module("hatrading.aws.stack_network", args)
+    assert made["rc"] == 0, made.get("msg")
+    vpc_id = made["network"]["vpc_id"]
+    (flow,) = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+    assert made["flow_log"]["flow_log_id"] == flow["FlowLogId"] and flow["TrafficType"] == "REJECT" and flow["LogGroupName"] == group
+    (described,) = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+    assert described["retentionInDays"] == 14
+    assert iam.get_role(RoleName="%s-vpc-flow-logs" % STACK)["Role"]["Arn"] == made["flow_log"]["role_arn"]
+
+    fresh_moto.forget_calls()
+    again = ansible.module("hatrading.aws.stack_network", args)
+    assert again["rc"] == 0 and again["changed"] is False, again.get("plan_text")
+    assert fresh_moto.mutating_calls() == []
+
+    bad = ansible.module("hatrading.aws.stack_network", dict(args, flow_log={"retention_days": 13}))
+    assert bad["rc"] != 0 and "flow_log.retention_days" in bad["msg"]
+
+    gone = ansible.module("hatrading.aws.stack_network", {"stack": STACK, "state": "absent", "flow_log": {"retain_log_group": True}})
+    assert gone["rc"] == 0, gone.get("msg")
+    kinds = [change["kind"] for change in gone["plan"]]
+    assert kinds.index("flow_log") < kinds.index("vpc")  # the flow log goes before the VPC it logs
+    assert ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"] == []
+    assert snapshot(ec2)["vpcs"] == []
+    assert [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]] == [group]  # kept, as asked

@@ -4,6 +4,7 @@ moto 5.2.6 implements AMP workspaces and rule groups namespaces (and SSM for the
 managed scraper and no Grafana: those calls are covered with Stubber in tests/unit/observability/.
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -48,6 +49,7 @@ def test_check_mode_plans_and_creates_nothing(fresh_moto, ansible):
     assert [(s["action"], s["kind"], s["name"]) for s in result["plan"]] == [
         ("create", "workspace", WORKSPACE),
         ("create", "rules", RULES),
+        ("create", "alert_manager", WORKSPACE),
         ("create", "scrape_config", PARAMETER),
     ]
     groups = result["diff"]["after"]["rules/%s" % RULES]["data"]["groups"]
@@ -81,13 +83,49 @@ def test_create_makes_the_workspace_its_rules_and_the_agent_configuration(built,
     assert config["global"]["external_labels"] == {"stack": STACK, "instance_id": "${HATRADING_INSTANCE_ID}", "az": "${HATRADING_AVAILABILITY_ZONE}"}
 
 
+def alert_manager_of(moto):
+    """The definition moto holds: its status and the Alertmanager configuration (AMP's YAML holds it as text)."""
+    workspace = workspace_of(moto)
+    found = moto.client("amp").describe_alert_manager_definition(workspaceId=workspace["workspaceId"])["alertManagerDefinition"]
+    return found["status"]["statusCode"], yaml.safe_load(yaml.safe_load(found["data"])["alertmanager_config"])
+
+
+def test_create_routes_every_alert_to_the_stacks_sns_topic(built, moto):
+    status, config = alert_manager_of(moto)
+    account = workspace_of(moto)["arn"].split(":")[4]
+    assert status == "ACTIVE"
+    assert config["route"] == {"receiver": "sns", "group_by": ["alertname"], "group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"}
+    (sns,) = config["receivers"][0]["sns_configs"]
+    # the monitoring tier's topic, by name: it need not exist yet (the registry runs observability first)
+    assert sns["topic_arn"] == "arn:aws:sns:us-east-1:%s:%s-alarms" % (account, STACK)
+    assert sns["sigv4"] == {"region": "us-east-1"}
+
+
+def test_another_repeat_interval_is_one_put_of_the_definition(built, moto, ansible):
+    result = observability(ansible, alert_repeat_interval="12h")
+    assert result["rc"] == 0 and result["changed"], result.get("msg")
+    assert [(s["action"], s["kind"], s.get("fields")) for s in result["plan"]] == [("update", "alert_manager", ["config"])]
+    assert operations(moto.mutating_calls()) == ["PUT /workspaces/{id}/alertmanager/definition"]
+    assert alert_manager_of(moto)[1]["route"]["repeat_interval"] == "12h"
+    moto.forget_calls()
+    again = observability(ansible, alert_repeat_interval="12h")
+    assert again["rc"] == 0 and not again["changed"] and moto.mutating_calls() == [], again
+
+
 def test_rerun_changes_nothing_and_only_reads(built, moto, ansible):
     again = observability(ansible)
     assert again["rc"] == 0 and not again["changed"] and again["plan"] == [], again
     assert moto.mutating_calls() == []
-    # the call budget of a rerun (docs/observability.md): three AMP reads (REST: recorded by method and path), two SSM reads
+    # the call budget of a rerun (docs/observability.md): four AMP reads (REST: recorded by method and path), two SSM reads
     recorded = sorted(operations(moto.calls()))
-    expected = ["GET /workspaces", "GET /workspaces/{id}", "GET /workspaces/{id}/rulegroupsnamespaces/" + RULES, "GetParameter", "ListTagsForResource"]
+    expected = [
+        "GET /workspaces",
+        "GET /workspaces/{id}",
+        "GET /workspaces/{id}/rulegroupsnamespaces/" + RULES,
+        "GET /workspaces/{id}/alertmanager/definition",
+        "GetParameter",
+        "ListTagsForResource",
+    ]
     assert recorded == sorted(expected)
 
 
@@ -113,9 +151,16 @@ def test_absent_keeps_the_workspace_unless_told(built, moto, ansible):
     assert moto.mutating_calls() == []
     kept = observability(ansible, state="absent", confirm_delete=STACK)
     assert kept["rc"] == 0 and kept["changed"], kept
-    assert [(s["action"], s["kind"]) for s in kept["plan"]] == [("delete", "scrape_config")]
+    # the alert manager is configuration, no data: it goes with the collector
+    assert [(s["action"], s["kind"]) for s in kept["plan"]] == [("delete", "scrape_config"), ("delete", "alert_manager")]
+    assert sorted(operations(moto.mutating_calls())) == ["DELETE /workspaces/{id}/alertmanager/definition", "DeleteParameter"]
     assert kept["notes"] == ["Prometheus workspace %s kept with its metrics (delete_workspaces=false)" % WORKSPACE]
     assert workspace_of(moto) is not None
+    with pytest.raises(moto.client("amp").exceptions.ResourceNotFoundException):
+        alert_manager_of(moto)
+    moto.forget_calls()
+    again = observability(ansible, state="absent", confirm_delete=STACK)
+    assert again["rc"] == 0 and not again["changed"] and moto.mutating_calls() == [], again
     gone = observability(ansible, state="absent", confirm_delete=STACK, delete_workspaces=True)
     assert gone["rc"] == 0 and gone["changed"], gone
     assert [(s["action"], s["kind"]) for s in gone["plan"]] == [("delete", "rules"), ("delete", "workspace")]
@@ -144,6 +189,7 @@ def test_the_audit_reads_the_workspace_its_rules_and_the_collector(built, moto, 
     assert report["rc"] == 0 and report["passed"], report
     checks = sorted((f["check"], f["resource"], f["status"]) for f in report["findings"])
     assert checks == [
+        ("observability.alerts", WORKSPACE, "pass"),
         ("observability.az_spread", WORKSPACE, "pass"),
         ("observability.backups", WORKSPACE, "skip"),
         ("observability.collector", WORKSPACE, "pass"),
@@ -158,6 +204,9 @@ def test_the_report_lists_and_draws_the_workspace(built, moto, ansible):
     assert "Prometheus (AMP): workspace %s ACTIVE (regional: AMP keeps its data in 3 AZs)" % WORKSPACE in report["lines"]
     assert "  rules %s: 2 groups, 4 recording and 3 alerting rules" % RULES in report["lines"]
     assert "  collector: the agent's scrape configuration in SSM" in report["lines"]
+    priced = [e["item"] for e in report["cost"]["estimate"]["items"] if e["group"] == "observability"]
+    assert priced == ["Prometheus samples ingested", "Prometheus storage and queries"]  # no Grafana: the report reads none
+    assert "  alerts: to SNS topic %s-alarms" % STACK in report["lines"]
     svg = report["html"][report["html"].index("<svg") : report["html"].index("</svg>")]
     assert "workspace " + WORKSPACE in svg and "rules " + RULES in svg
     assert {f["check"] for f in report["audit"]["findings"] if f["tier"] == "observability"} >= {"observability.az_spread", "observability.rules"}
@@ -173,3 +222,33 @@ def test_the_monitoring_tier_alarms_on_the_workspaces_active_series(built, moto,
     ]
     dimensions = dict((d["Name"], d["Value"]) for d in alarms[0]["Dimensions"])
     assert dimensions == {"Service": "Prometheus", "Type": "Resource", "Resource": "ActiveSeries", "Class": "None"}
+
+
+def test_the_monitoring_tier_lets_the_workspace_publish_its_alerts_to_the_topic(built, moto, ansible):
+    """Observability runs first and names the topic by its ARN; monitoring then grants AMP sns:Publish on it."""
+    monitoring = {"stack": STACK, "region": "us-east-1"}
+    made = ansible.module("hatrading.aws.stack_monitoring", monitoring)
+    assert made["rc"] == 0, made.get("msg")
+    topic_arn = made["monitoring"]["topic_arn"]
+    (sns,) = alert_manager_of(moto)[1]["receivers"][0]["sns_configs"]
+    assert sns["topic_arn"] == topic_arn  # the ARN observability made from the name is the topic's
+    sns_client = moto.client("sns")
+    policy = json.loads(sns_client.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"])
+    (granted,) = [s for s in policy["Statement"] if s.get("Principal") == {"Service": "aps.amazonaws.com"}]
+    assert sorted(granted["Action"]) == ["sns:GetTopicAttributes", "sns:Publish"] and granted["Resource"] == topic_arn
+    assert granted["Condition"]["ArnEquals"] == {"aws:SourceArn": workspace_of(moto)["arn"]}
+    assert len(policy["Statement"]) >= 2  # AWS's default statement kept (CloudWatch's alarms publish through it)
+    moto.forget_calls()
+    again = ansible.module("hatrading.aws.stack_monitoring", monitoring)
+    assert again["rc"] == 0 and moto.mutating_calls() == [], again.get("plan")
+    # the workspace gone, the next monitoring run takes the statement back
+    gone = observability(ansible, state="absent", confirm_delete=STACK, delete_workspaces=True)
+    assert gone["rc"] == 0, gone.get("msg")
+    moto.forget_calls()
+    after = ansible.module("hatrading.aws.stack_monitoring", monitoring)
+    assert after["rc"] == 0, after.get("msg")
+    # with the workspace's alarm and dashboard row, which go too
+    assert [(s["action"], s.get("fields")) for s in after["plan"] if s["kind"] == "sns_topic"] == [("update", ["amp_statement"])]
+    assert operations(moto.mutating_calls()).count("SetTopicAttributes") == 1
+    left = json.loads(sns_client.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["Policy"])
+    assert [s for s in left["Statement"] if s.get("Principal") == {"Service": "aps.amazonaws.com"}] == []

@@ -2,7 +2,7 @@
 
 import pytest
 from botocore.exceptions import WaiterError
-from plane import balancer, database, instances
+from plane import balancer, database, engine, instances
 
 import loadgen
 
@@ -271,3 +271,20 @@ def test_database_front_routes_to_resolved_nodes_starting_in_maintenance():
     assert "mode tcp" in config and "bind :5432" in config and "nameserver dns 127.0.0.11:53" in config
     for key in ("us-east-1a", "us-east-1b"):
         assert "server %s hatrading-s1-pg-%s:5432 resolvers docker init-addr last,libc,none disabled" % (key, key) in config
+
+
+def test_lab_mounts_under_the_exec_root_deepest_first_and_nothing_else():
+    mounts = "\n".join(
+        [
+            "proc /proc proc rw 0 0",
+            "nsfs /work/ci/main/.lab/exec/netns/default nsfs rw 0 0",
+            "overlay /work/ci/main/.lab/exec/run/x overlay rw 0 0",
+            "nsfs /work/ci/main/.lab/exec/netns/default/inner nsfs rw 0 0",
+            "nsfs /work/ci/main/.lab/exec2/netns/default nsfs rw 0 0",
+        ]
+    )
+    assert engine.lab_mounts(mounts, "/work/ci/main/.lab/exec") == [
+        "/work/ci/main/.lab/exec/netns/default/inner",
+        "/work/ci/main/.lab/exec/netns/default",
+        "/work/ci/main/.lab/exec/run/x",
+    ]

@@ -18,3 +18,4 @@ class AMP(Service):
     describe_workspace = api("describe_workspace", "workspace", missing=None)
     describe_rule_groups_namespace = api("describe_rule_groups_namespace", "ruleGroupsNamespace", missing=None)
     describe_scraper = api("describe_scraper", "scraper", missing=None)
+    describe_alert_manager_definition = api("describe_alert_manager_definition", "alertManagerDefinition", missing=None)

@@ -14,6 +14,10 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
+from ansible_collections.hatrading.aws.plugins.module_utils.observability.model import alert_manager_of
+from ansible_collections.hatrading.aws.plugins.module_utils.observability.model import alert_topic_of
+
 PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
 STATUSES = (PASS, WARN, FAIL, SKIP)
 LAYERS = ("public", "app", "data")
@@ -401,6 +405,19 @@ def audit_nosql(snapshot):
     return found
 
 
+def _alerts_routed(stack, name, definition):
+    """The alert manager definition is ACTIVE and sends to the stack's SNS topic: else the rules' alerts fire nowhere."""
+    topic = stack_names.monitoring(stack)["topic"]
+    status = ((definition or {}).get("status") or {}).get("statusCode")
+    topics = [arn.rsplit(":", 1)[-1] for arn in alert_topic_of(alert_manager_of((definition or {}).get("data")))]
+    routed = status == "ACTIVE" and topic in topics
+    if not definition:
+        what = "no alert manager definition: the alerts fire nowhere"
+    else:
+        what = "alert manager %s, to SNS topic %s" % (status, ", ".join(topics) or "none")
+    return finding("observability.alerts", "observability", name, PASS if routed else WARN, what, "deploy the observability tier (topic %s)" % topic)
+
+
 def audit_observability(snapshot):
     """The observability tier's workspace: where its data lives, its rules, what feeds it, and backups (AMP has none)."""
     workspace = snapshot.get("amp_workspace")
@@ -428,6 +445,7 @@ def audit_observability(snapshot):
             "rule groups namespace %s" % ("%s %s" % (rules.get("name"), rules_status) if rules else "missing: no alert fires"),
             "deploy the observability tier (observability_rule_files)",
         ),
+        _alerts_routed(snapshot["stack"], name, snapshot.get("amp_alert_manager")),
         finding(
             "observability.collector",
             "observability",

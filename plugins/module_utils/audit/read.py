@@ -28,4 +28,5 @@ def read_snapshot(clients, stack, tiers, view=None):
         snapshot.update(eks_cluster=view.eks_cluster(), eks_nodegroups=view.eks_nodegroups())
     if "observability" in tiers:
         snapshot.update(amp_workspace=view.amp_workspace(), amp_rules=view.amp_rules(), scrape_config=view.scrape_config())
+        snapshot["amp_alert_manager"] = view.amp_alert_manager()
     return snapshot

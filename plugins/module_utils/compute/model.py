@@ -24,6 +24,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import v
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_name
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_tags
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
+from ansible_collections.hatrading.aws.plugins.module_utils.core.nosql_access import validate_ttl_attribute
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 
@@ -34,7 +35,6 @@ ECR_HOST = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|metal|[0-9]*xlarge|metal-[0-9]+xl)$")
 IMAGE_REF = re.compile(r"^(?P<repo>[a-z0-9][a-z0-9._/:-]*?)(:(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@sha256:[0-9a-f]{64})?$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-TTL_ATTRIBUTE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")  # a DynamoDB attribute name, as the nosql tier checks it
 REGISTRY_AUTH = ("auto", "ecr", "secret", "none")
 SUBNET_LAYERS = ("app", "public")
 WARM_POOL_STATES = ("Stopped", "Running", "Hibernated")
@@ -118,9 +118,7 @@ def validate_tier(settings, name):
             errors.append(
                 "%s: %r is not an image reference with a tag (for example %s)" % (name("prometheus_agent_image"), agent_image, PROMETHEUS_AGENT_IMAGE)
             )
-    attribute = settings.get("nosql_session_ttl_attribute")
-    if attribute and not TTL_ATTRIBUTE.match(str(attribute)):
-        errors.append("%s: %r is not a DynamoDB attribute name (1-255 letters, digits, _ . -)" % (name("nosql_session_ttl_attribute"), attribute))
+    errors += validate_ttl_attribute(settings.get("nosql_session_ttl_attribute"), name("nosql_session_ttl_attribute"))
     layer = settings.get("subnet_layer")
     if layer is not None and layer not in SUBNET_LAYERS:
         errors.append("%s: %r; use app (private, behind the ALB) or public (the seed's placement)" % (name("subnet_layer"), layer))

@@ -25,6 +25,8 @@ except ImportError:  # pragma: no cover - Python 2
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import create_or_adopt
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
+from ansible_collections.hatrading.aws.plugins.module_utils.core.nosql_access import nosql_environment
+from ansible_collections.hatrading.aws.plugins.module_utils.core.nosql_access import nosql_statements
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
@@ -207,17 +209,6 @@ def prometheus_agent_units(script):
     return [(unit + ".service", "0644", service), (unit + "-refresh.service", "0644", refresh), (unit + "-refresh.timer", "0644", timer)]
 
 
-def nosql_environment(spec):
-    """With ``nosql_tables``: the nosql tier's table names (core/names.py), their TTL attribute and the region, for the app."""
-    if not spec.get("nosql_tables"):
-        return {}
-    tables = names.nosql(spec["stack"])["tables"]
-    environment = {"MARKET_TABLE": tables["market"], "SESSIONS_TABLE": tables["sessions"], "AWS_REGION": spec["region"]}
-    if spec.get("nosql_session_ttl_attribute"):
-        environment["SESSIONS_TTL_ATTRIBUTE"] = spec["nosql_session_ttl_attribute"]
-    return environment
-
-
 def env_file(spec):
     environment = nosql_environment(spec)
     environment.update(spec.get("environment") or {})  # what the user gives wins
@@ -389,27 +380,6 @@ def prometheus_agent_statements(spec):
             "Action": ["aps:RemoteWrite"],
             "Resource": "arn:aws:aps:%s:*:workspace/*" % region,
             "Condition": {"StringEquals": {"aws:ResourceTag/hatrading:stack": stack}},
-        },
-    ]
-
-
-def nosql_statements(spec):
-    """Item reads and writes on the stack's two tables only, and their KMS key only through DynamoDB."""
-    region = spec["region"]
-    tables = sorted(names.nosql(spec["stack"])["tables"].values())
-    return [
-        {
-            "Sid": "NoSqlTables",
-            "Effect": "Allow",
-            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-            "Resource": ["arn:aws:dynamodb:%s:*:table/%s" % (region, table) for table in tables],
-        },
-        {
-            "Sid": "NoSqlTableKey",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
-            "Resource": "arn:aws:kms:%s:*:key/*" % region,
-            "Condition": {"StringEquals": {"kms:ViaService": "dynamodb.%s.amazonaws.com" % region}},
         },
     ]
 

@@ -280,6 +280,15 @@ class StackView:
 
         return self._once("amp_rules", read)
 
+    def amp_alert_manager(self):
+        """The workspace's alert manager definition (its status and data: where the alerts go), or None."""
+
+        def read():
+            workspace = self.amp_workspace()
+            return self.clients.amp.describe_alert_manager_definition(workspaceId=workspace["workspaceId"]) if workspace else None
+
+        return self._once("amp_alert_manager", read)
+
     def scrape_config(self):
         """The agent's scrape configuration (the SSM parameter's value), or None."""
 

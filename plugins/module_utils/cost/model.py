@@ -4,8 +4,9 @@
 
 Both ways first reduce the stack to a plain bill of quantities (``usage``): NAT gateways, instances by type and
 purchase option, the database, load balancers, the CDN, alarms and logs, the pipeline, the growth tiers
-(DynamoDB tables, the EKS cluster and its nodes) when deployed, and the traffic assumptions, which are
-stated with every estimate. :func:`estimate` prices it with ``prices.py``. The other
+(DynamoDB tables, the EKS cluster and its nodes, the Prometheus workspace and Grafana, the OpenSearch domain and
+its Firehose delivery) when deployed, and the traffic assumptions, which are stated with every estimate.
+:func:`estimate` prices it with ``prices.py``. The other
 resilience profile is priced beside it: ``ha`` (NAT per AZ, Multi-AZ or Aurora readers, two instances of
 each tier) against ``cost`` (one NAT, one database instance, one instance of each tier). Pure functions.
 """
@@ -18,6 +19,7 @@ import copy
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
 from ansible_collections.hatrading.aws.plugins.module_utils.cost import prices as p
+from ansible_collections.hatrading.aws.plugins.module_utils.monitoring.model import alarm_count
 
 TRAFFIC = {
     "requests_per_month": 30000000,  # through the public ALB (API and pages)
@@ -34,12 +36,21 @@ TRAFFIC = {
     "dynamodb_writes_millions_month": 10,  # the nosql tier: last trades, books and sessions written
     "dynamodb_reads_millions_month": 30,
     "dynamodb_gb": 5,  # stored over both tables (and again in each replica region)
+    "prometheus_query_billions_month": 1,  # samples the workspace's rules and the dashboards' queries read
+    "grafana_editors": 1,  # active Grafana users a month (a workspace needs at least one editor)
+    "grafana_viewers": 0,
 }
-GROUP_ORDER = ("network", "compute", "database", "nosql", "eks", "cdn", "monitoring", "pipeline")
+GROUP_ORDER = ("network", "compute", "database", "nosql", "eks", "observability", "logs", "cdn", "monitoring", "pipeline")
 NOSQL_TABLES = 2  # <stack>-sessions and <stack>-market
-ALARMS_PER_APP_TIER = 8  # what the monitoring tier makes per tier (5xx twice, latency, hosts twice, cpu, memory, disk)
-ALARMS_DATABASE = 5
-ALARMS_PER_NAT = 1
+# The series each back-end target sends: what apps/backend/app/metrics.py exposes at /metrics (orders_total by side 2,
+# matches_total 1, errors_total by kind 4, the ack histogram's 11 buckets + +Inf + _sum + _count 14: 21 in all,
+# tests/unit/cost checks it against the app) and the 5 Prometheus adds per target (up, scrape_duration_seconds,
+# scrape_samples_scraped, scrape_samples_post_metric_relabeling, scrape_series_added).
+BACKEND_SERIES = 21
+SERIES_PER_TARGET = 5
+AMP_BYTES_PER_SAMPLE = 2  # stored; AMP says "typically 1 or 2 bytes": the upper one
+AMP_RETENTION_DAYS = 150  # the workspace's default retention: storage holds 150 days of samples once full
+GIB = 1024**3
 
 
 def _instance_hour(kind):
@@ -76,6 +87,8 @@ def usage_from_settings(settings):
     usage["dashboard"] = (settings.get("monitoring") or {}).get("dashboard", True)
     usage["nosql"] = _nosql_from_settings(settings.get("nosql"))
     usage["eks"] = _eks_from_settings(settings.get("eks"), azs)
+    usage["observability"] = _observability_from_settings(settings.get("observability"), settings.get("eks"))
+    usage["logs"] = _logs_from_settings(settings.get("logs"), azs)
     usage["traffic"] = dict(TRAFFIC, **(settings.get("traffic") or {}))
     return usage
 
@@ -101,6 +114,59 @@ def _eks_from_settings(eks, azs):
         return None
     kind = (eks.get("node_instance_types") or ["t3.medium"])[0]
     return {"clusters": 1, "nodes": {"type": kind, "count": azs * (eks.get("node_desired_size") or eks.get("node_min_size") or 1)}}
+
+
+def _observability_from_settings(observability, eks):
+    """The collector and how often it scrapes (its targets are counted when priced), and whether Grafana is on."""
+    if not observability:
+        return None
+    return {
+        "collector": observability.get("collector", "agent"),
+        "scrape_interval": observability.get("scrape_interval", 30),
+        "pods": (eks or {}).get("backend_min_replicas", 2),  # a managed scraper's targets: the eks tier's back-end pods
+        "grafana": bool(observability.get("grafana_enabled")),
+    }
+
+
+def _logs_from_settings(logs, azs):
+    """The OpenSearch domain's data nodes, dedicated masters, gp3 volume per node, AZs, and which log groups it gets."""
+    if not logs:
+        return None
+    masters = logs.get("master_count", 3) if logs.get("dedicated_master") else 0
+    return {
+        "data": {"type": logs.get("instance_type", "r6g.large.search"), "count": logs.get("instance_count", 2)},
+        "masters": {"type": logs.get("master_instance_type", "m6g.large.search"), "count": masters},
+        "volume_gb": logs.get("volume_size", 20),
+        "zones": min(logs.get("az_count") or 3, azs),  # as logs.model.spread: every AZ of the data subnets, at most 3
+        "app_logs": logs.get("ship_app_logs", True),
+        "flow_logs": logs.get("ship_flow_logs", True),
+    }
+
+
+def _observability_from_report(report):
+    """The observability part of the bill from the report's workspace (None when not deployed).
+
+    The report reads no Grafana workspace (Grafana is priced from the settings only)."""
+    part = report.get("observability") or {}
+    if not part.get("workspace"):
+        return None
+    collector = "agent" if part.get("agent_configuration") else "none"
+    return {"collector": collector, "scrape_interval": part.get("scrape_interval") or 30, "pods": 0, "grafana": False}
+
+
+def _logs_from_report(report):
+    """The logs part of the bill from the report's domain (None when not deployed)."""
+    part = report.get("logs") or {}
+    if not part.get("domain"):
+        return None
+    return {
+        "data": {"type": part.get("instance_type"), "count": part.get("data_nodes") or 0},
+        "masters": {"type": part.get("master_type"), "count": part.get("masters") or 0},
+        "volume_gb": part.get("volume_gb") or 0,
+        "zones": max(1, len(part.get("zones") or [])),
+        "app_logs": True,
+        "flow_logs": True,
+    }
 
 
 def _growth_from_report(report):
@@ -143,6 +209,8 @@ def usage_from_report(report):
     usage["monitoring"] = bool(report["monitoring"].get("topic_arn") or report["monitoring"].get("alarms"))
     usage["dashboard"] = bool(report["monitoring"].get("dashboard"))
     usage["nosql"], usage["eks"] = _growth_from_report(report)
+    usage["observability"] = _observability_from_report(report)
+    usage["logs"] = _logs_from_report(report)
     usage["traffic"] = dict(TRAFFIC)
     return usage
 
@@ -306,9 +374,75 @@ def _growth_lines(items, usage, traffic, unknown):
             _line(items, "eks", "EKS nodes", "%d x %s (%s/h), one node group per AZ" % (nodes, eks["nodes"]["type"], rate), nodes * hours * rate)
 
 
+def _observability_lines(items, usage, traffic):
+    """AMP: samples ingested from the back-end's targets, their storage over the retention, the queries; Grafana licences."""
+    observability = usage.get("observability")
+    if not observability:
+        return
+    collector = observability["collector"]
+    targets = {"agent": (usage["tiers"].get("backend") or {}).get("count", 0), "managed_scraper": observability["pods"]}.get(collector, 0)
+    series = targets * (BACKEND_SERIES + SERIES_PER_TARGET)
+    samples = series * p.HOURS_PER_MONTH * 3600.0 / observability["scrape_interval"]
+    detail = "%d back-end target(s) (%s) x %d series every %d s: %.2f M samples" % (
+        targets,
+        collector,
+        BACKEND_SERIES + SERIES_PER_TARGET,
+        observability["scrape_interval"],
+        samples / 1e6,
+    )
+    _line(items, "observability", "Prometheus samples ingested", detail, samples / 1e7 * p.AMP_INGEST_PER_10M_SAMPLES)
+    stored_gb = samples * AMP_RETENTION_DAYS / (p.HOURS_PER_MONTH / 24.0) * AMP_BYTES_PER_SAMPLE / GIB
+    queries = traffic["prometheus_query_billions_month"]
+    detail = "%.3f GB (%d days at %d bytes a sample), %s B query samples" % (stored_gb, AMP_RETENTION_DAYS, AMP_BYTES_PER_SAMPLE, queries)
+    _line(items, "observability", "Prometheus storage and queries", detail, stored_gb * p.AMP_STORAGE_GB_MONTH + queries * p.AMP_QUERY_PER_BILLION_SAMPLES)
+    if observability["grafana"]:
+        editors, viewers = max(1, traffic["grafana_editors"]), traffic["grafana_viewers"]
+        detail = "%d editor(s) at %.2f + %d viewer(s) at %.2f" % (editors, p.GRAFANA_EDITOR_MONTH, viewers, p.GRAFANA_VIEWER_MONTH)
+        _line(items, "observability", "Grafana licences", detail, editors * p.GRAFANA_EDITOR_MONTH + viewers * p.GRAFANA_VIEWER_MONTH)
+
+
+def _logs_lines(items, usage, traffic, unknown):
+    """OpenSearch data nodes, dedicated masters and gp3 storage (no UltraWarm); Firehose ingestion and VPC delivery."""
+    logs = usage.get("logs")
+    if not logs:
+        return
+    hours = p.HOURS_PER_MONTH
+    for what, nodes in (("OpenSearch data nodes", logs["data"]), ("OpenSearch dedicated masters", logs["masters"])):
+        if not nodes["count"]:
+            continue
+        rate = p.OPENSEARCH.get(nodes["type"])
+        if rate is None:
+            unknown.append("OpenSearch instance type %s" % nodes["type"])
+            continue
+        _line(items, "logs", what, "%d x %s (%s/h)" % (nodes["count"], nodes["type"], rate), nodes["count"] * hours * rate)
+    data_nodes = logs["data"]["count"]
+    detail = "%d data node(s) x %d GB gp3, no UltraWarm" % (data_nodes, logs["volume_gb"])
+    _line(items, "logs", "OpenSearch storage", detail, data_nodes * logs["volume_gb"] * p.OPENSEARCH_GP3_GB_MONTH)
+    gb = (traffic["log_gb_month"] if logs["app_logs"] else 0) + (traffic["flow_log_gb_month"] if logs["flow_logs"] else 0)
+    detail = "%d GB of app and flow logs, VPC delivery in %d AZ(s); failed documents to S3: negligible" % (gb, logs["zones"])
+    monthly = gb * (p.FIREHOSE_INGEST_PER_GB + p.FIREHOSE_VPC_PER_GB) + logs["zones"] * hours * p.FIREHOSE_VPC_AZ_HOUR
+    _line(items, "logs", "Firehose delivery", detail, monthly)
+
+
+def alarms_of(usage):
+    """The alarms the monitoring tier makes for what ``usage`` counts: its own list of alarms, counted (monitoring.model)."""
+    app_tiers = len(usage["tiers"])
+    watched = {"lb": app_tiers, "tg": app_tiers, "asg": app_tiers, "nat": usage["nat_gateways"]}
+    db = usage["database"]
+    if db and db["aurora"]:
+        watched.update(db=1, reader=db["instances"] - 1)
+    elif db:
+        watched.update(db=1, rds=1)
+    watched["table"] = (usage.get("nosql") or {}).get("tables", 0)
+    watched["eks"] = (usage.get("eks") or {}).get("clusters", 0)
+    watched["amp"] = 1 if usage.get("observability") else 0
+    watched["domain"] = 1 if usage.get("logs") else 0
+    return alarm_count(watched)
+
+
 def _operations_lines(items, usage, traffic):
     if usage["monitoring"]:
-        alarms = ALARMS_PER_APP_TIER * len(usage["tiers"]) + (ALARMS_DATABASE if usage["database"] else 0) + ALARMS_PER_NAT * usage["nat_gateways"]
+        alarms = alarms_of(usage)
         _line(
             items,
             "monitoring",
@@ -338,6 +472,8 @@ def estimate(usage):
     if usage["database"]:
         _database_lines(items, usage["database"], traffic, unknown)
     _growth_lines(items, usage, traffic, unknown)
+    _observability_lines(items, usage, traffic)
+    _logs_lines(items, usage, traffic, unknown)
     _operations_lines(items, usage, traffic)
     items.sort(key=lambda line: GROUP_ORDER.index(line["group"]))  # stable: each group keeps its own order
     savings = sum(line["monthly"] for line in items if line["monthly"] < 0)
@@ -361,9 +497,9 @@ def render(comparison, traffic, budget=None):
     """Lines a person reads: the items, the totals, the other profile, the assumptions and the table's source."""
     mine = comparison["estimate"]
     lines = ["Monthly cost estimate (%s %s, %s prices of %s)" % (p.TABLE["currency"], comparison["profile"], p.TABLE["region"], p.TABLE["date"])]
-    lines += ["  %-12s %-36s %10.2f  %s" % (line["group"], line["item"], line["monthly"], line["detail"]) for line in mine["items"]]
-    lines.append("  %-49s %10.2f  on-demand" % ("total", mine["on_demand"]))
-    lines.append("  %-49s %10.2f  with 1-year commitments on instances" % ("", mine["committed"]))
+    lines += ["  %-13s %-36s %10.2f  %s" % (line["group"], line["item"], line["monthly"], line["detail"]) for line in mine["items"]]
+    lines.append("  %-50s %10.2f  on-demand" % ("total", mine["on_demand"]))
+    lines.append("  %-50s %10.2f  with 1-year commitments on instances" % ("", mine["committed"]))
     lines.append(
         "  the %s profile: %.2f on-demand (%+.2f for %s)"
         % (comparison["other_profile"], comparison["other"]["on_demand"], comparison["difference"], comparison["profile"])

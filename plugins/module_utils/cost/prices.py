@@ -3,7 +3,9 @@
 """The price table the cost estimate uses: us-east-1, USD, on-demand list prices.
 
 Source: the AWS public price pages for each service (EC2, RDS, Aurora, ELB, VPC NAT gateway and public IPv4,
-CloudFront, S3, CloudWatch, Secrets Manager, KMS, CodePipeline, ECR, DynamoDB, EKS), as read on 2025-06-01 for us-east-1.
+CloudFront, S3, CloudWatch, Secrets Manager, KMS, CodePipeline, ECR, DynamoDB, EKS), as read on 2025-06-01 for us-east-1;
+Managed Prometheus, Managed Grafana, OpenSearch Service and Firehose added on 2026-12-07, each with its source below
+(docs/cost.md lists them, and marks the figures no source could confirm).
 Prices change and differ by region: this table is an estimate's input, not a bill; a region without its own
 table is estimated with these figures and says so. A month is 730 hours.
 """
@@ -16,7 +18,8 @@ TABLE = {
     "date": "2025-06-01",
     "region": "us-east-1",
     "currency": "USD",
-    "source": "AWS public price pages (EC2, RDS, Aurora, ELB, VPC, CloudFront, S3, CloudWatch, Secrets Manager, KMS, CodePipeline, ECR, DynamoDB, EKS)",
+    "source": "AWS public price pages (EC2, RDS, Aurora, ELB, VPC, CloudFront, S3, CloudWatch, Secrets Manager, KMS, CodePipeline, ECR, DynamoDB, EKS; "
+    "Managed Prometheus, Managed Grafana, OpenSearch Service, Firehose as of 2026-12-07, see docs/cost.md)",
 }
 HOURS_PER_MONTH = 730
 
@@ -109,3 +112,28 @@ DYNAMODB_STORAGE_GB_MONTH = 0.25
 DYNAMODB_PITR_GB_MONTH = 0.20
 # EKS: the control plane of a cluster on a Kubernetes version in standard support; nodes are EC2 instances (EC2 above)
 EKS_CLUSTER_HOUR = 0.10
+
+# Amazon Managed Service for Prometheus: samples ingested (first 2 billion a month), storage per GB-month (1 GB = 2^30
+# bytes; a sample is "typically 1 or 2 bytes" plus metadata), query samples processed (QSP) per billion.
+# aws.amazon.com/prometheus/pricing (the units and the sample size); the figures as quoted from it in infracost issue 2477.
+AMP_INGEST_PER_10M_SAMPLES = 0.90
+AMP_STORAGE_GB_MONTH = 0.03
+AMP_QUERY_PER_BILLION_SAMPLES = 0.10
+# Amazon Managed Grafana: per active user and workspace a month; a workspace needs at least one editor licence.
+# aws.amazon.com/grafana/pricing
+GRAFANA_EDITOR_MONTH = 9.00
+GRAFANA_VIEWER_MONTH = 5.00
+# Amazon OpenSearch Service on-demand instances, per hour, and gp3 EBS storage per GB-month of each node.
+# r6g.large.search and gp3: third-party tables that quote the AWS page (docs/cost.md); m6g.large.search not confirmed.
+OPENSEARCH = {
+    "t3.small.search": 0.036,
+    "t3.medium.search": 0.072,
+    "r6g.large.search": 0.167,
+    "m6g.large.search": 0.128,
+}
+OPENSEARCH_GP3_GB_MONTH = 0.122
+# Amazon Data Firehose: ingestion per GB (first 500 TB a month); delivery into a VPC (the domain is VPC only) per
+# hour and AZ, and per GB delivered. The ingestion figure from a third-party note; the VPC figures not confirmed.
+FIREHOSE_INGEST_PER_GB = 0.029
+FIREHOSE_VPC_AZ_HOUR = 0.01
+FIREHOSE_VPC_PER_GB = 0.01

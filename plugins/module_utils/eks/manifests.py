@@ -12,8 +12,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.nosql_access import nosql_environment
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
 from ansible_collections.hatrading.aws.plugins.module_utils.eks.model import PORTS
+from ansible_collections.hatrading.aws.plugins.module_utils.eks.model import backend_nosql
 
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 RESOURCES = {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}
@@ -156,6 +158,8 @@ def app_settings(cfg, images, role_arns):
         env = {"PORT": cfg.get("%s_port" % tier, PORTS[tier])}
         if tier == "frontend":
             env["BACKEND_URL"] = "http://backend.%s.svc.cluster.local:%s" % (namespace, cfg.get("backend_port", PORTS["backend"]))
+        else:
+            env.update(nosql_environment(backend_nosql(cfg)))  # the tables' names, as the compute tier's back-end gets them
         apps[tier] = {
             "tier": tier,
             "image": images[tier],

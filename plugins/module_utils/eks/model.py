@@ -22,6 +22,8 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import v
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
+from ansible_collections.hatrading.aws.plugins.module_utils.core.nosql_access import nosql_statements
+from ansible_collections.hatrading.aws.plugins.module_utils.core.nosql_access import validate_ttl_attribute
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import canonical_json
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_resources
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
@@ -171,7 +173,17 @@ def _validate_apps(settings, v):
     target = settings.get("cpu_target_percent", 60)
     if not _is_int(target) or not 10 <= target <= 95:
         errors.append("%s: %r must be a whole number from 10 to 95" % (v("cpu_target_percent"), target))
-    return errors
+    return errors + validate_ttl_attribute(settings.get("backend_nosql_session_ttl_attribute"), v("backend_nosql_session_ttl_attribute"))
+
+
+def backend_nosql(cfg):
+    """What core.nosql_access reads for the back-end's pods: the same tables and TTL attribute as the compute tier's back-end."""
+    return {
+        "stack": cfg["stack"],
+        "region": cfg.get("region"),
+        "nosql_tables": cfg.get("backend_nosql_tables", False),
+        "nosql_session_ttl_attribute": cfg.get("backend_nosql_session_ttl_attribute", "expires_at"),
+    }
 
 
 # ---------------------------------------------------------------- wanted state
@@ -187,7 +199,8 @@ def trust(service=None, federated=None, conditions=None):
 
 
 def app_policy(cfg, tier, account):
-    """What each app's pods may do, and no more: write their own logs; the back-end also reads the database secret."""
+    """What each app's pods may do, and no more: write their own logs; the back-end also reads the database secret and,
+    with ``backend_nosql_tables``, the items of the nosql tier's two tables (the compute tier's statements)."""
     stack, region = cfg["stack"], cfg["region"]
     prefix = names.eks(stack)["log_group_prefix"]
     statements = [
@@ -208,6 +221,8 @@ def app_policy(cfg, tier, account):
                 "Resource": "arn:aws:secretsmanager:%s:%s:secret:%s-*" % (region, account, secret),
             }
         )
+        if backend_nosql(cfg)["nosql_tables"]:
+            statements += nosql_statements(backend_nosql(cfg))
     return {"Version": "2012-10-17", "Statement": statements}
 
 

@@ -39,10 +39,19 @@ class MonitoringApplier(Applier):
         attributes = {"KmsMasterKeyId": change.after["kms_key"]} if change.after["kms_key"] else {}
         answer = self.clients.sns.create_topic(Name=change.name, Attributes=attributes, Tags=tag_list(change.after["tags"]))
         self.topic_arn = answer["TopicArn"]
+        if change.after.get("amp_statement"):  # added to the policy AWS gave the new topic
+            policy = self.clients.sns.get_topic_attributes(TopicArn=self.topic_arn)["Attributes"].get("Policy")
+            self._put_amp_statement(policy, change.after["amp_statement"])
+
+    def _put_amp_statement(self, policy, statement):
+        text = model.with_amp_statement(policy, statement, self.topic_arn)
+        self.clients.sns.set_topic_attributes(TopicArn=self.topic_arn, AttributeName="Policy", AttributeValue=text)
 
     def update_sns_topic(self, change):
         if "kms_key" in change.fields:
             self.clients.sns.set_topic_attributes(TopicArn=self.topic_arn, AttributeName="KmsMasterKeyId", AttributeValue=change.after["kms_key"])
+        if "amp_statement" in change.fields:
+            self._put_amp_statement(change.before.get("policy"), change.after["amp_statement"])
         missing = missing_tags(change.after["tags"], change.before.get("tags", {}))
         if missing:
             self.clients.sns.tag_resource(ResourceArn=self.topic_arn, Tags=tag_list(missing))

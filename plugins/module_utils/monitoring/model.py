@@ -25,6 +25,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import v
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
+from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import UPDATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Change
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Plan
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import diff_fields
@@ -293,7 +294,58 @@ def watched_resources(stack, raw):
     found["eks_cluster"] = cluster["name"] if cluster and belongs_to(cluster.get("tags") or {}, stack) and cluster.get("status") != "DELETING" else None
     workspace = raw.get("amp_workspace")
     found["amp_workspace"] = workspace.get("alias") if workspace and (workspace.get("status") or {}).get("statusCode") != "DELETING" else None
+    found["amp_workspace_arn"] = workspace.get("arn") if found["amp_workspace"] else None  # its alert manager publishes to the topic
     return found
+
+
+# ---------------------------------------------------------------- the topic's access policy: AMP's alert manager
+
+# The one statement of the topic's policy this tier manages; the others (AWS's default one, anyone's own) are kept.
+AMP_STATEMENT_SID = "hatrading-amp-alerts"
+
+
+def amp_publish_statement(topic_arn, workspace_arn):
+    """Let the stack's Prometheus workspace (only it: SourceArn, SourceAccount) publish its alerts to the topic."""
+    return {
+        "Sid": AMP_STATEMENT_SID,
+        "Effect": "Allow",
+        "Principal": {"Service": "aps.amazonaws.com"},
+        "Action": ["sns:GetTopicAttributes", "sns:Publish"],
+        "Resource": topic_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": workspace_arn}, "StringEquals": {"aws:SourceAccount": workspace_arn.split(":")[4]}},
+    }
+
+
+def _normalized(statement):
+    """A statement as compared: a single action as a list, actions sorted (SNS may give them back either way)."""
+    found = dict(statement)
+    actions = found.get("Action")
+    found["Action"] = sorted([actions] if isinstance(actions, str) else actions or [])
+    return found
+
+
+def amp_statement_of(policy_text):
+    """This tier's statement in a topic policy's text, normalized, or {} when there is none."""
+    try:
+        policy = json.loads(policy_text) if policy_text else {}
+    except ValueError:
+        return {}
+    statements = policy.get("Statement") if isinstance(policy, dict) else None
+    statements = [statements] if isinstance(statements, dict) else statements or []
+    found = [s for s in statements if isinstance(s, dict) and s.get("Sid") == AMP_STATEMENT_SID]
+    return _normalized(found[0]) if found else {}
+
+
+def with_amp_statement(policy_text, statement, topic_arn):
+    """The topic policy's text with this tier's statement replaced by ``statement`` (none when empty); others kept."""
+    policy = json.loads(policy_text) if policy_text else {"Version": "2012-10-17", "Statement": []}
+    statements = policy.get("Statement") or []
+    statements = [statements] if isinstance(statements, dict) else statements
+    kept = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == AMP_STATEMENT_SID)]
+    if statement:
+        kept.append(dict(statement, Resource=resolve(statement["Resource"], topic_arn)))
+    policy["Statement"] = kept
+    return json.dumps(policy, sort_keys=True)
 
 
 # ---------------------------------------------------------------- desired state
@@ -415,6 +467,16 @@ ALARMS = (
 AMP_ACTIVE_SERIES = {"Service": "Prometheus", "Type": "Resource", "Resource": "ActiveSeries", "Class": "None"}
 
 
+def alarms_watching(watches):
+    """The entries of ALARMS a watched resource of kind ``watches`` gets (lb, tg, asg, db, rds, reader, table, nat, ...)."""
+    return [entry for entry in ALARMS if entry[0] == watches]
+
+
+def alarm_count(watched):
+    """How many alarms :func:`desired_alarms` makes for ``watched``, {kind: how many resources of it}: the cost estimate's count."""
+    return sum(len(alarms_watching(kind)) * count for kind, count in watched.items())
+
+
 def desired_alarms(cfg, found, topic_arn):
     """{alarm name: spec} for what exists, and notes on what is skipped because it does not."""
     cfg = settings_with_defaults(cfg)
@@ -423,13 +485,12 @@ def desired_alarms(cfg, found, topic_arn):
     alarms, notes = {}, []
 
     def add(watches, tier, label, dims, thresholds, suffix=""):
-        for kind, metric, description, namespace, metric_name, statistic, comparison, key, factor, missing in ALARMS:
-            if kind == watches:
-                threshold = thresholds[key] * factor
-                text = description % label if "%s" in description else description % ()
-                space = n["namespace"] if namespace == AGENT else namespace
-                name, spec = _alarm(cfg, tier, metric + suffix, text, space, metric_name, dims, statistic, comparison, threshold, missing, topic_arn)
-                alarms[name] = spec
+        for _kind, metric, description, namespace, metric_name, statistic, comparison, key, factor, missing in alarms_watching(watches):
+            threshold = thresholds[key] * factor
+            text = description % label if "%s" in description else description % ()
+            space = n["namespace"] if namespace == AGENT else namespace
+            name, spec = _alarm(cfg, tier, metric + suffix, text, space, metric_name, dims, statistic, comparison, threshold, missing, topic_arn)
+            alarms[name] = spec
 
     for tier in APP_TIERS:
         t = cfg["tier_thresholds"][tier]
@@ -486,6 +547,9 @@ def desired_monitoring(cfg, found, topic_arn=None):
     topic_arn = topic_arn or TOPIC_PLACEHOLDER
     want = dict((kind, {}) for kind in KINDS)
     want["sns_topic"][n["topic"]] = {"kms_key": cfg["kms_key"] or "", "tags": stack_tags(stack, TIER, n["topic"], cfg.get("tags"))}
+    # with the observability tier's workspace, AMP may publish its alerts here; without it, the statement goes ({})
+    workspace_arn = found.get("amp_workspace_arn")
+    want["sns_topic"][n["topic"]]["amp_statement"] = amp_publish_statement(topic_arn, workspace_arn) if workspace_arn else {}
     for item in cfg["subscriptions"]:
         want["subscription"][subscription_key(item["protocol"], item["endpoint"])] = {"protocol": item["protocol"], "endpoint": item["endpoint"]}
     for group in n["log_groups"]:
@@ -660,7 +724,14 @@ def actual_monitoring(stack, raw):
     have = dict((kind, {}) for kind in KINDS)
     topic = raw.get("topic")
     if topic:
-        have["sns_topic"][n["topic"]] = {"kms_key": topic.get("attributes", {}).get("KmsMasterKeyId", ""), "tags": topic.get("tags", {}), "arn": topic["arn"]}
+        attributes = topic.get("attributes", {})
+        have["sns_topic"][n["topic"]] = {
+            "kms_key": attributes.get("KmsMasterKeyId", ""),
+            "amp_statement": amp_statement_of(attributes.get("Policy")),
+            "tags": topic.get("tags", {}),
+            "arn": topic["arn"],
+            "policy": attributes.get("Policy"),  # the whole policy: an update keeps its other statements
+        }
         for sub in topic.get("subscriptions", []):
             key = subscription_key(sub.get("Protocol"), sub.get("Endpoint"))
             have["subscription"][key] = {"protocol": sub.get("Protocol"), "endpoint": sub.get("Endpoint"), "arn": sub.get("SubscriptionArn")}
@@ -773,6 +844,13 @@ def plan_teardown(stack, have, alarm_tags, delete_log_groups=False):
 
 def plan_notes(plan, have, kms_key):
     notes = []
+    for change in plan.of("sns_topic", CREATE) + plan.of("sns_topic", UPDATE):
+        granted = change.after.get("amp_statement") and (change.action == CREATE or "amp_statement" in change.fields)
+        if granted and kms_key:
+            notes.append(
+                "topic %s is encrypted with %s: its key policy must let aps.amazonaws.com use kms:GenerateDataKey* and kms:Decrypt, "
+                "or AMP's alerts are refused" % (change.name, kms_key)
+            )
     pending = [name for name, sub in have["subscription"].items() if sub.get("arn") == "PendingConfirmation"]
     if pending:
         notes.append("subscriptions waiting for their owner to confirm: %s" % ", ".join(sorted(pending)))

@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.grafana import GrafanaHttp
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import Applier
@@ -15,6 +17,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.observability import
 from ansible_collections.hatrading.aws.plugins.module_utils.observability import read
 
 TOKEN_SECONDS = 900  # the provisioning token outlives one run's uploads, no more
+ALERT_POLL_SECONDS = 5  # AMP has no waiter for an alert manager definition
 
 
 class ObservabilityApplier(Applier):
@@ -25,6 +28,7 @@ class ObservabilityApplier(Applier):
         self.cfg = cfg
         self.region = region
         self.timeout = cfg.get("wait_timeout", 600)
+        self.alert_poll_seconds = ALERT_POLL_SECONDS
         self.view = view
         self.grafana_http = grafana_http  # tests give a client for a loopback server
         n = stack_names.observability(cfg["stack"])
@@ -62,6 +66,37 @@ class ObservabilityApplier(Applier):
 
     def delete_rules(self, change):
         self.clients.amp.delete_rule_groups_namespace(workspaceId=self.workspace["id"], name=change.name)
+
+    # -- the alert manager: its topic's ARN names the account, known from the workspace's ARN once it exists
+    def _alert_manager_data(self):
+        topic = model.alarm_topic_arn(self.cfg["stack"], self.region, self.workspace["arn"])
+        return model.alert_manager_text(model.alert_manager_config(self.cfg, self.region, topic)).encode("utf-8")
+
+    def _settle_alert_manager(self, answer):
+        """Wait while AMP takes the definition (CREATING, UPDATING); a definition it refuses fails the run with AMP's reason."""
+        status = (answer.get("status") or {}).get("statusCode")
+        deadline = time.time() + self.timeout
+        while status in ("CREATING", "UPDATING") and self.timeout and time.time() < deadline:
+            time.sleep(self.alert_poll_seconds)
+            answer = self.clients.amp.describe_alert_manager_definition(workspaceId=self.workspace["id"]) or {}
+            status = (answer.get("status") or {}).get("statusCode")
+        if status in model.ALERT_FAILED:
+            reason = (answer.get("status") or {}).get("statusReason") or "no reason given"
+            raise model.ObservabilityError("the alert manager definition is %s: %s" % (status, reason))
+
+    def create_alert_manager(self, change):
+        made = self.clients.amp.create_alert_manager_definition(workspaceId=self.workspace["id"], data=self._alert_manager_data())
+        self._settle_alert_manager(made)
+
+    def update_alert_manager(self, change):
+        if (change.before or {}).get("status") == "CREATION_FAILED":  # never made: made again
+            self.clients.amp.delete_alert_manager_definition(workspaceId=self.workspace["id"])
+            return self.create_alert_manager(change)
+        put = self.clients.amp.put_alert_manager_definition(workspaceId=self.workspace["id"], data=self._alert_manager_data())
+        self._settle_alert_manager(put)
+
+    def delete_alert_manager(self, change):
+        self.clients.amp.delete_alert_manager_definition(workspaceId=self.workspace["id"])
 
     # -- the agent's scrape configuration (the endpoint is known only once the workspace exists)
     def _config_text(self):
@@ -210,8 +245,10 @@ def reconcile(clients, params, run, outcome):
     raw = read.read_observability(clients, stack, cfg, scrapers=cfg.get("collector") == "managed_scraper" and bool(cluster or cfg["state"] == "absent"))
     have = model.actual_observability(stack, raw)
     endpoint = (raw.get("workspace") or {}).get("prometheusEndpoint")
+    workspace_arn = (raw.get("workspace") or {}).get("arn")
     if cfg["state"] == "present":
-        outcome.plan = model.plan_observability(model.desired_observability(cfg, run.region, endpoint, (cluster or {}).get("name")), have)
+        want = model.desired_observability(cfg, run.region, endpoint, (cluster or {}).get("name"), workspace_arn=workspace_arn)
+        outcome.plan = model.plan_observability(want, have)
     else:
         outcome.plan = model.plan_teardown(cfg, have)
     outcome.result["notes"] += model.plan_notes(cfg, have)

@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import hashlib
 import json
+import re
 
 try:
     import yaml
@@ -43,10 +44,22 @@ GRAFANA_AUTHENTICATION = ("AWS_SSO", "SAML")
 DASHBOARDS_TAG = "hatrading:dashboards"
 PENDING_ENDPOINT = "(the workspace's endpoint, once made)"
 SCRAPE_INTERVALS = (15, 30, 60)
+# The alert manager's timing (Alertmanager durations); the wanted defaults are the role's.
+ALERT_TIMING_DEFAULTS = {"alert_group_wait": "30s", "alert_group_interval": "5m", "alert_repeat_interval": "4h"}
+DURATION_FORM = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
+DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+# Stands for the account in the topic's ARN until the workspace (whose ARN names the account) exists.
+PENDING_ACCOUNT = "<account>"
+ALERT_RECEIVER = "sns"
+# SNS refuses a subject over 100 characters: Alertmanager's default one lists every label, so it is set short.
+ALERT_SUBJECT = "[{{ .Status | toUpper }}] {{ .GroupLabels.alertname }} (stack %s)"
+# A definition AMP could not take: CREATION_FAILED is deleted and made again, UPDATE_FAILED is put again.
+ALERT_FAILED = ("CREATION_FAILED", "UPDATE_FAILED")
 # Creates in dependency order (the workspace before what names it), deletes in the reverse.
 ORDER = (
     ("scraper", DELETE),
     ("scrape_config", DELETE),
+    ("alert_manager", DELETE),
     ("rules", DELETE),
     ("dashboards", DELETE),
     ("grafana_workspace", DELETE),
@@ -55,6 +68,8 @@ ORDER = (
     ("workspace", UPDATE),
     ("rules", CREATE),
     ("rules", UPDATE),
+    ("alert_manager", CREATE),
+    ("alert_manager", UPDATE),
     ("scrape_config", CREATE),
     ("scrape_config", UPDATE),
     ("scraper", CREATE),
@@ -104,6 +119,7 @@ def validate_observability(settings, prefix=""):
         if authentication not in GRAFANA_AUTHENTICATION:
             errors.append("%s: %r is not a Grafana sign-in; use AWS_SSO or SAML" % (v("grafana_authentication"), authentication))
         errors += ["%s: %s" % (v("dashboards"), problem) for problem in dashboard_problems(settings.get("dashboards") or {})]
+    errors += alert_timing_problems(settings, prefix)
     timeout = settings.get("wait_timeout", 600)
     if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 0:
         errors.append("%s: %r is not a number of seconds; use 0 or more" % (v("wait_timeout"), timeout))
@@ -232,11 +248,91 @@ def config_text(config):
     return yaml.safe_dump(config, sort_keys=True, default_flow_style=False)
 
 
+# ---------------------------------------------------------------- the alert manager
+
+
+def duration_seconds(text):
+    """Seconds of an Alertmanager duration (``30s``, ``1h30m``), or None when it is not one."""
+    if not isinstance(text, str) or not DURATION_FORM.match(text):
+        return None
+    return sum(int(number) * DURATION_UNITS[unit] for number, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", text))
+
+
+def alert_timing_problems(settings, prefix=""):
+    """The alert manager's waits are durations, each longer than zero, and a repeat no sooner than a group's next send."""
+    problems, seconds = [], {}
+    for option, default in sorted(ALERT_TIMING_DEFAULTS.items()):
+        value = settings.get(option, default)
+        seconds[option] = duration_seconds(value)
+        if not seconds[option]:
+            problems.append("%s%s: %r is not an Alertmanager duration above zero (like 30s, 5m, 4h)" % (prefix, option, value))
+    interval, repeat = seconds["alert_group_interval"], seconds["alert_repeat_interval"]
+    if interval and repeat and repeat < interval:
+        what = "%salert_repeat_interval: shorter than %salert_group_interval" % (prefix, prefix)
+        problems.append(what + ": Alertmanager repeats no sooner than a group's interval")
+    return problems
+
+
+def alarm_topic_arn(stack, region, workspace_arn=None):
+    """The monitoring tier's topic, by name: its ARN is made from the workspace's partition and account (no read).
+
+    The registry runs this tier before monitoring: on a first deploy the topic does not exist yet, and AMP does not
+    ask for it until an alert fires.
+    """
+    parts = (workspace_arn or "").split(":")
+    partition, account = (parts[1], parts[4]) if len(parts) > 5 else ("aws", PENDING_ACCOUNT)
+    return "arn:%s:sns:%s:%s:%s" % (partition, region, account, stack_names.monitoring(stack)["topic"])
+
+
+def alert_manager_config(cfg, region, topic_arn):
+    """The Alertmanager configuration: every alert, grouped by its name, to the stack's SNS topic (AMP's only receiver)."""
+    stack = cfg["stack"]
+    route = {"receiver": ALERT_RECEIVER, "group_by": ["alertname"]}
+    for option, default in sorted(ALERT_TIMING_DEFAULTS.items()):
+        route[option[len("alert_") :]] = cfg.get(option) or default
+    sns = {
+        "topic_arn": topic_arn,
+        "sigv4": {"region": region},  # AMP signs its Publish with it: a region is required
+        "subject": ALERT_SUBJECT % stack,
+        # message attributes, for a subscription's filter policy
+        "attributes": {"stack": stack, "source": "prometheus", "severity": "{{ .CommonLabels.severity }}"},
+    }
+    return {"route": route, "receivers": [{"name": ALERT_RECEIVER, "sns_configs": [sns]}]}
+
+
+def alert_manager_text(config):
+    """The definition's data: AMP's YAML with the Alertmanager configuration as the text of ``alertmanager_config``."""
+    return yaml.safe_dump({"alertmanager_config": config_text(config)}, sort_keys=True, default_flow_style=False)
+
+
+def alert_manager_of(data):
+    """The Alertmanager configuration a definition holds (parsed, so a reformatted text is no change), or None."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data or ""
+    try:
+        outer = yaml.safe_load(text) if text else None
+        inner = outer.get("alertmanager_config") if isinstance(outer, dict) else None
+        return yaml.safe_load(inner) if isinstance(inner, str) else inner
+    except yaml.YAMLError:
+        return None  # someone's broken text: the wanted one replaces it
+
+
+def alert_topic_of(config):
+    """The SNS topic ARNs a configuration sends to."""
+    receivers = (config or {}).get("receivers") or []
+    return sorted(sns.get("topic_arn") for receiver in receivers for sns in receiver.get("sns_configs") or [] if sns.get("topic_arn"))
+
+
+def compare_alert_manager(want, have):
+    """The configuration as parsed YAML; a definition AMP failed to take is made again."""
+    fields = ["config"] if want["config"] != have.get("config") else []
+    return fields + (["status"] if have.get("status") in ALERT_FAILED else [])
+
+
 # ---------------------------------------------------------------- wanted state
 
 
-def desired_observability(cfg, region, endpoint=None, cluster=None):
-    """{kind: {name: description}} of what the tier wants; ``endpoint`` the workspace's Prometheus endpoint if it exists."""
+def desired_observability(cfg, region, endpoint=None, cluster=None, workspace_arn=None):
+    """{kind: {name: description}} of what the tier wants; ``endpoint`` and ``workspace_arn`` the workspace's if it exists."""
     stack = cfg["stack"]
     n = stack_names.observability(stack)
 
@@ -246,11 +342,14 @@ def desired_observability(cfg, region, endpoint=None, cluster=None):
     want = {
         "workspace": {n["workspace"]: {"tags": tags(n["workspace"])}},
         "rules": {},
+        "alert_manager": {},
         "scrape_config": {},
         "scraper": {},
         "grafana_workspace": {},
         "dashboards": {},
     }
+    topic = alarm_topic_arn(stack, region, workspace_arn)
+    want["alert_manager"][n["workspace"]] = {"config": alert_manager_config(cfg, region, topic)}
     want["rules"][n["rules_namespace"]] = {"data": rules_document(cfg.get("rule_files") or {}), "tags": tags(n["rules_namespace"])}
     collector = cfg.get("collector", "agent")
     if collector == "agent":
@@ -278,7 +377,7 @@ def desired_observability(cfg, region, endpoint=None, cluster=None):
 def actual_observability(stack, raw):
     """{kind: {name: description}} of what exists; ``raw`` is what read.read_observability found."""
     n = stack_names.observability(stack)
-    have = {"workspace": {}, "rules": {}, "scrape_config": {}, "scraper": {}, "grafana_workspace": {}, "dashboards": {}}
+    have = {"workspace": {}, "rules": {}, "alert_manager": {}, "scrape_config": {}, "scraper": {}, "grafana_workspace": {}, "dashboards": {}}
     workspace = raw.get("workspace")
     if workspace:
         have["workspace"][n["workspace"]] = {"tags": workspace.get("tags") or {}, "id": workspace["workspaceId"], "arn": workspace["arn"]}
@@ -287,6 +386,10 @@ def actual_observability(stack, raw):
         data = rules.get("data") or b""
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         have["rules"][n["rules_namespace"]] = {"data": yaml.safe_load(text) if text else None, "tags": rules.get("tags") or {}, "arn": rules.get("arn")}
+    definition = raw.get("alert_manager")
+    if definition and (definition.get("status") or {}).get("statusCode") != "DELETING":
+        status = (definition.get("status") or {}).get("statusCode")
+        have["alert_manager"][n["workspace"]] = {"config": alert_manager_of(definition.get("data")), "status": status}
     parameter = raw.get("scrape_config")
     if parameter:
         have["scrape_config"][n["scrape_parameter"]] = {"config": yaml.safe_load(parameter["value"]), "tags": parameter.get("tags") or {}}
@@ -341,13 +444,15 @@ def plan_observability(want, have):
         changes += diff_resources(kind, want[kind], have[kind], compare=compare, delete_extra=False)
     for kind in ("rules", "scrape_config", "scraper"):
         changes += diff_resources(kind, want[kind], have[kind], compare=compare)
+    changes += diff_resources("alert_manager", want["alert_manager"], have["alert_manager"], compare=compare_alert_manager)
     changes += diff_resources("dashboards", want["dashboards"], have["dashboards"], compare=compare_dashboards, delete_extra=False)
     return Plan(ordered(changes))
 
 
 def plan_teardown(cfg, have):
-    """The collector always goes (it only feeds the workspace); the workspaces, their data, only with ``delete_workspaces``."""
-    changes = [Change(DELETE, kind, name, before=spec) for kind in ("scraper", "scrape_config") for name, spec in sorted(have[kind].items())]
+    """The collector and the alert manager (configuration, no data) always go; the workspaces only with ``delete_workspaces``."""
+    kinds = ("scraper", "scrape_config", "alert_manager")
+    changes = [Change(DELETE, kind, name, before=spec) for kind in kinds for name, spec in sorted(have[kind].items())]
     if cfg.get("delete_workspaces"):
         for kind in ("rules", "grafana_workspace", "workspace"):
             changes += [Change(DELETE, kind, name, before=spec) for name, spec in sorted(have[kind].items())]

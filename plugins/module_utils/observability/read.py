@@ -36,6 +36,7 @@ def read_observability(clients, stack, cfg, scrapers=False):
     raw = {"workspace": read_workspace(clients, stack)}
     if raw["workspace"]:
         raw["rules"] = clients.amp.describe_rule_groups_namespace(workspaceId=raw["workspace"]["workspaceId"], name=n["rules_namespace"])
+        raw["alert_manager"] = clients.amp.describe_alert_manager_definition(workspaceId=raw["workspace"]["workspaceId"])
     parameter = clients.ssm.get_parameter(Name=n["scrape_parameter"], missing=None)
     if parameter:
         tags = clients.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=n["scrape_parameter"]).get("TagList")

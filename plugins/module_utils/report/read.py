@@ -23,6 +23,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import TAG_STACK
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_filters
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
+from ansible_collections.hatrading.aws.plugins.module_utils.observability import model as observability_model
 
 LAYERS = ("public", "app", "data")
 
@@ -67,7 +68,22 @@ def observability_part(view):
         "recording_rules": len([rule for rule in rules if rule.get("record")]),
         "alerting_rules": len([rule for rule in rules if rule.get("alert")]),
         "agent_configuration": bool(view.scrape_config()),
+        "scrape_interval": _scrape_interval(view.scrape_config()),
+        "alert_topics": alert_topics(view.amp_alert_manager()),
     }
+
+
+def _scrape_interval(config):
+    """Seconds between scrapes in the agent's configuration ("30s"), or None (no agent, or not read)."""
+    interval = str(((yaml.safe_load(config) or {}).get("global") or {}).get("scrape_interval") or "") if config and yaml else ""
+    return int(interval[:-1]) if interval.endswith("s") and interval[:-1].isdigit() else None
+
+
+def alert_topics(definition):
+    """The names of the SNS topics the workspace's alert manager sends to (none without a definition)."""
+    if not definition or (definition.get("status") or {}).get("statusCode") == "DELETING":
+        return []
+    return [arn.rsplit(":", 1)[-1] for arn in observability_model.alert_topic_of(observability_model.alert_manager_of(definition.get("data")))]
 
 
 def logs_part(view):
@@ -84,6 +100,10 @@ def logs_part(view):
         "status": "processing" if domain.get("Processing") else "active",
         "nodes": "%s x %s" % (cluster.get("InstanceCount"), cluster.get("InstanceType")),
         "masters": cluster.get("DedicatedMasterCount") if cluster.get("DedicatedMasterEnabled") else 0,
+        "data_nodes": cluster.get("InstanceCount") or 0,  # the cost estimate's quantities
+        "instance_type": cluster.get("InstanceType"),
+        "master_type": cluster.get("DedicatedMasterType"),
+        "volume_gb": (domain.get("EBSOptions") or {}).get("VolumeSize") or 0,
         "zone_awareness": bool(cluster.get("ZoneAwarenessEnabled")),
         "zones": zones,
         "private": bool(vpc),

@@ -127,6 +127,8 @@ def observability_lines(part):
     else:
         lines.append("  rules: none")
     lines.append("  collector: %s" % ("the agent's scrape configuration in SSM" if part["agent_configuration"] else "no agent configuration found"))
+    topics = part.get("alert_topics") or []
+    lines.append("  alerts: %s" % ("to SNS topic %s" % ", ".join(topics) if topics else "routed nowhere (no alert manager definition)"))
     return lines
 
 

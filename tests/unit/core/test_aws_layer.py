@@ -7,6 +7,7 @@ from botocore.exceptions import WaiterError
 from botocore.stub import Stubber
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws import base
+from ansible_collections.hatrading.aws.plugins.module_utils._aws import clients as clients_module
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import SERVICES
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.cloudfront import CloudFront
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
@@ -163,3 +164,43 @@ def test_an_undeclared_operation_is_retried_and_paginated_by_the_service_model()
         stub.assert_no_pending_responses()
     with pytest.raises(AttributeError):
         ec2.describe_vpc_endpoint_typo()
+
+
+class ConnectionModule:
+    """What session_client reads of an AnsibleAWSModule: its params (as amazon.aws's connection info reads them) and _name."""
+
+    _name = "hatrading.aws.test"
+
+    def __init__(self, **params):
+        base = dict(
+            access_key="k", secret_key="s", session_token=None, profile=None, endpoint_url="http://127.0.0.1:1", region="eu-west-1",
+            validate_certs=True, aws_ca_bundle=None, aws_config=None, debug_botocore_endpoint_logs=False,
+        )  # fmt: skip
+        self.params = dict(base, **params)
+        self.failed = None
+
+    def fail_json(self, **result):
+        self.failed = result
+        raise SystemExit(1)
+
+    def fail_json_aws(self, error, msg):
+        self.fail_json(msg="%s: %s" % (msg, error))
+
+
+def test_clients_of_a_run_share_one_session_and_keep_the_users_settings():
+    """One boto3 session per profile in the process: botocore's endpoint data and service list are read once, not per client."""
+    module = ConnectionModule(aws_config={"read_timeout": 7})
+    ec2 = clients_module.session_client(module, "ec2", clients_module.CLIENT_CONFIG)
+    rds = clients_module.session_client(module, "rds", clients_module.CLIENT_CONFIG)
+    assert ec2.meta.region_name == rds.meta.region_name == "eu-west-1"
+    assert ec2.meta.endpoint_url == "http://127.0.0.1:1"
+    assert ec2.meta.config.connect_timeout == 10 and ec2.meta.config.read_timeout == 7  # the user's aws_config wins
+    assert ec2.meta.config.retries["mode"] == "standard" and "hatrading.aws" in ec2.meta.config.user_agent_extra
+    assert list(clients_module._sessions) == [None]
+
+
+def test_a_missing_profile_is_named_as_amazon_aws_names_it():
+    module = ConnectionModule(profile="no-such-profile-here", access_key=None, secret_key=None)
+    with pytest.raises(SystemExit):
+        clients_module.session_client(module, "ec2")
+    assert "no-such-profile-here" in module.failed["msg"] and "could not be found" in module.failed["msg"]

@@ -1,11 +1,19 @@
 """The cost estimate, checked against figures computed by hand (730 hours a month, prices.py)."""
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 
 from ansible_collections.hatrading.aws.plugins.module_utils.cost import model
+from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import model as monitoring
 from ansible_collections.hatrading.aws.plugins.module_utils.cost.modes import over_budget
 
 NO_TRAFFIC = dict((key, 0) for key in model.TRAFFIC)
+# the back-end's /metrics (standard library only), loaded from its file as tests/unit/test_invariants.py does
+_METRICS = importlib.util.spec_from_file_location("hatrading_backend_metrics", Path(__file__).resolve().parents[3] / "apps" / "backend" / "app" / "metrics.py")
+backend_metrics = importlib.util.module_from_spec(_METRICS)
+_METRICS.loader.exec_module(backend_metrics)
 
 
 def settings(**tiers):
@@ -151,4 +159,117 @@ def test_the_growth_tiers_priced_from_what_is_deployed():
     usage = model.usage_from_report(report)
     assert usage["nosql"] == {"provisioned": False, "tables": 2, "read_capacity": 0, "write_capacity": 0, "point_in_time_recovery": True, "replicas": 0}
     assert usage["eks"] == {"clusters": 1, "nodes": {"type": "t3.large", "count": 3}}
+    assert usage["observability"] is None and usage["logs"] is None
     assert line(model.estimate(usage), "EKS nodes") == 182.21  # 3 x 730 x 0.0832 = 182.208
+
+    report["compute"] = {
+        "launch_templates": [{"name": "s-backend", "instance_type": "t3.micro"}],
+        "auto_scaling_groups": [{"name": "s-backend", "tier": "backend", "instances": ["i-1", "i-2"], "desired": 2}],
+        "load_balancers": [],
+    }
+    report["observability"] = {"workspace": "s-prometheus", "agent_configuration": True, "scrape_interval": 60}
+    report["logs"] = {
+        "domain": "s-logs",
+        "data_nodes": 2,
+        "instance_type": "r6g.large.search",
+        "masters": 3,
+        "master_type": "m6g.large.search",
+        "volume_gb": 30,
+        "zones": ["us-east-1a", "us-east-1b"],
+    }
+    usage = model.usage_from_report(report)
+    estimate = model.estimate(usage)
+    assert line(estimate, "Prometheus samples ingested") == 0.20  # 2 instances x 26 series x 730 x 3600 / 60 = 2,277,600 -> 0.20498
+    assert line(estimate, "OpenSearch data nodes") == 243.82
+    assert line(estimate, "OpenSearch dedicated masters") == 280.32
+    assert line(estimate, "OpenSearch storage") == 7.32  # 2 x 30 GB x 0.122
+    assert line(estimate, "Firehose delivery") == pytest.approx(30 * 0.039 + 2 * 730 * 0.01, abs=0.01)  # the default 20 + 10 GB of logs
+    assert not [e for e in estimate["items"] if e["item"] == "Grafana licences"]  # the report reads no Grafana workspace
+
+
+def test_the_backend_series_are_what_its_metrics_endpoint_exposes():
+    samples = [line for line in backend_metrics.Metrics("i-1").render().splitlines() if line and not line.startswith("#")]
+    assert len(samples) == model.BACKEND_SERIES == 21
+
+
+def test_prometheus_samples_from_the_backend_instances_and_the_scrape_interval():
+    traffic = dict(NO_TRAFFIC, prometheus_query_billions_month=1)
+    usage = model.usage_from_settings(settings(observability={"collector": "agent", "scrape_interval": 30}, traffic=traffic))
+    estimate = model.estimate(usage)
+    # 2 back-end instances x (21 + 5) series x 730 h x 3600 / 30 s = 4,555,200 samples; / 10 M x 0.90 = 0.40997
+    assert line(estimate, "Prometheus samples ingested") == 0.41
+    # stored: 4,555,200 x 150 days / (730 / 24) days x 2 bytes = 44,928,000 bytes = 0.04184 GB x 0.03 = 0.00126;
+    # queries: 1 billion x 0.10 = 0.10
+    assert line(estimate, "Prometheus storage and queries") == 0.10
+    assert not [e for e in estimate["items"] if e["item"] == "Grafana licences"]
+    faster = model.estimate(model.usage_from_settings(settings(observability={"scrape_interval": 15})))
+    assert line(faster, "Prometheus samples ingested") == 0.82  # twice the samples: 9,110,400 / 10 M x 0.90 = 0.81994
+    # a managed scraper scrapes the eks tier's back-end pods: 3 x 26 x 730 x 3600 / 60 = 3,416,400 -> 0.30748
+    scraper = model.estimate(
+        model.usage_from_settings(settings(observability={"collector": "managed_scraper", "scrape_interval": 60}, eks={"backend_min_replicas": 3}))
+    )
+    assert line(scraper, "Prometheus samples ingested") == 0.31
+
+
+def test_grafana_licences_when_grafana_is_on():
+    on = model.estimate(model.usage_from_settings(settings(observability={"grafana_enabled": True})))
+    assert line(on, "Grafana licences") == 9.00  # the one editor a workspace needs
+    team = model.estimate(
+        model.usage_from_settings(settings(observability={"grafana_enabled": True}, traffic=dict(NO_TRAFFIC, grafana_editors=2, grafana_viewers=3)))
+    )
+    assert line(team, "Grafana licences") == 33.00  # 2 x 9 + 3 x 5
+
+
+def test_opensearch_nodes_storage_and_the_firehose_delivery():
+    traffic = dict(NO_TRAFFIC, log_gb_month=20, flow_log_gb_month=10)
+    logs = {"instance_type": "r6g.large.search", "instance_count": 2, "volume_size": 20}
+    estimate = model.estimate(model.usage_from_settings(settings(logs=logs, traffic=traffic)))
+    assert line(estimate, "OpenSearch data nodes") == 243.82  # 2 x 730 x 0.167 = 243.82
+    assert line(estimate, "OpenSearch storage") == 4.88  # 2 nodes x 20 GB x 0.122
+    assert line(estimate, "Firehose delivery") == 15.77  # 30 GB x (0.029 + 0.01) = 1.17 + 2 AZs x 730 x 0.01 = 14.60
+    assert not [e for e in estimate["items"] if e["item"] == "OpenSearch dedicated masters"]
+    with_masters = dict(logs, dedicated_master=True, master_instance_type="m6g.large.search")
+    masters = model.estimate(model.usage_from_settings(settings(logs=with_masters, traffic=traffic)))
+    assert line(masters, "OpenSearch dedicated masters") == 280.32  # 3 x 730 x 0.128
+    app_only = model.estimate(model.usage_from_settings(settings(logs=dict(logs, ship_flow_logs=False, az_count=1), traffic=traffic)))
+    assert line(app_only, "Firehose delivery") == 8.08  # 20 GB x 0.039 = 0.78 + 1 AZ x 730 x 0.01 = 7.30
+    unpriced = model.estimate(model.usage_from_settings(settings(logs=dict(logs, instance_type="x9.large.search"))))
+    assert unpriced["unknown"] == ["OpenSearch instance type x9.large.search"]
+    groups = [e["group"] for e in estimate["items"]]
+    assert groups.index("logs") > groups.index("database") and groups.index("logs") < groups.index("monitoring")
+
+
+def growth_found(stack):
+    """What the monitoring tier would find of a stack with every tier: 2 app tiers, Aurora with a reader, 2 NATs, the growth tiers."""
+    tiers = dict(
+        (tier, {"load_balancer": "app/%s/1" % tier, "target_group": "targetgroup/%s/1" % tier, "auto_scaling_group": tier}) for tier in ("frontend", "backend")
+    )
+    return {
+        "tiers": tiers,
+        "database": {"engine": "aurora", "cluster": stack + "-database", "writers": [stack + "-database-1"], "readers": [stack + "-database-2"]},
+        "nat_gateways": [(stack + "-nat-a", "nat-1"), (stack + "-nat-b", "nat-2")],
+        "dynamodb_tables": [stack + "-market", stack + "-sessions"],
+        "eks_cluster": stack + "-eks",
+        "amp_workspace": stack + "-prometheus",
+        "opensearch_domain": (stack + "-logs", "123456789012"),
+    }
+
+
+def test_the_alarms_line_counts_what_the_monitoring_tier_makes():
+    plain = model.estimate(model.usage_from_settings(settings(monitoring={"dashboard": True})))
+    assert line(plain, "alarms and dashboard") == 5.20  # 8 x 2 tiers + 4 (RDS) + 2 NATs = 22 alarms x 0.10 + 3.00
+    growth = settings(
+        database={"engine": "aurora", "aurora_readers": 1},
+        monitoring={"dashboard": True},
+        nosql={"billing_mode": "on_demand"},
+        eks={"node_desired_size": 1},
+        observability={"collector": "agent"},
+        logs={"instance_count": 2},
+    )
+    usage = model.usage_from_settings(growth)
+    # 16 + Aurora 3 + its reader 1 + 2 NATs + 2 tables x 2 throttles + EKS 2 + AMP 1 + OpenSearch 3 = 32
+    assert model.alarms_of(usage) == 32
+    assert line(model.estimate(usage), "alarms and dashboard") == 6.20
+    # the same count as the alarms the monitoring tier wants for such a stack (one list of alarms, not a typed number)
+    alarms, _notes = monitoring.desired_alarms({"stack": "s"}, growth_found("s"), "arn:aws:sns:us-east-1:123456789012:s-alarms")
+    assert len(alarms) == 32

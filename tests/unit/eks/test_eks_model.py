@@ -49,6 +49,7 @@ def test_good_settings_pass():
         ({"frontend_health_path": "health"}, "eks_frontend_health_path"),
         ({"frontend_min_replicas": 5, "frontend_max_replicas": 4}, "eks_frontend_min_replicas"),
         ({"cpu_target_percent": 99}, "eks_cpu_target_percent"),
+        ({"backend_nosql_session_ttl_attribute": "expires at"}, "eks_backend_nosql_session_ttl_attribute"),
         ({"stack": "Prod"}, "eks_stack"),
         ({"state": "absent"}, "eks_confirm_delete"),
     ],
@@ -205,3 +206,33 @@ def test_the_ingress_is_an_internet_facing_alb_to_the_frontend():
     assert notes["alb.ingress.kubernetes.io/healthcheck-path"] == "/healthz"
     assert notes["alb.ingress.kubernetes.io/subnets"] == "subnet-p1,subnet-p2"
     assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"] == {"service": {"name": "frontend", "port": {"name": "http"}}}
+
+
+@pytest.mark.parametrize("version", ["1.31", "1.33", kubernetes_validate.latest_version()])
+def test_with_the_nosql_tier_the_backend_pods_get_the_tables_and_their_role_the_item_access(version):
+    found = objects(backend_nosql_tables=True, backend_nosql_session_ttl_attribute="expires_at")
+    backend = by_kind(found, "Deployment", "backend")
+    kubernetes_validate.validate(backend, version, strict=True)
+    env = backend["spec"]["template"]["spec"]["containers"][0]["env"]
+    # the same environment as the compute tier's back-end gets (core.nosql_access), the port as before
+    assert env == [
+        {"name": "AWS_REGION", "value": "us-east-1"},
+        {"name": "MARKET_TABLE", "value": "prod-market"},
+        {"name": "PORT", "value": "8081"},
+        {"name": "SESSIONS_TABLE", "value": "prod-sessions"},
+        {"name": "SESSIONS_TTL_ATTRIBUTE", "value": "expires_at"},
+    ]
+    frontend_env = by_kind(found, "Deployment", "frontend")["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert not [e for e in frontend_env if e["name"].endswith("_TABLE")]
+    without = by_kind(objects(), "Deployment", "backend")["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert without == [{"name": "PORT", "value": "8081"}]
+
+    roles = model.desired_roles(cfg(backend_nosql_tables=True), ACCOUNT, PROVIDER, ISSUER)
+    by_sid = dict((s.get("Sid"), s) for s in json.loads(roles["prod-eks-backend"]["inline"])["Statement"])
+    assert by_sid["NoSqlTables"]["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    assert by_sid["NoSqlTables"]["Resource"] == ["arn:aws:dynamodb:us-east-1:*:table/prod-market", "arn:aws:dynamodb:us-east-1:*:table/prod-sessions"]
+    assert by_sid["NoSqlTableKey"]["Condition"] == {"StringEquals": {"kms:ViaService": "dynamodb.us-east-1.amazonaws.com"}}
+    frontend = json.loads(roles["prod-eks-frontend"]["inline"])["Statement"]
+    assert "NoSqlTables" not in [s.get("Sid") for s in frontend]
+    plain = json.loads(model.desired_roles(cfg(), ACCOUNT, PROVIDER, ISSUER)["prod-eks-backend"]["inline"])["Statement"]
+    assert "NoSqlTables" not in [s.get("Sid") for s in plain]

@@ -1,3 +1,4 @@
+from ansible_collections.hatrading.aws.plugins.module_utils.network import apply
 from ansible_collections.hatrading.aws.plugins.module_utils.network import flow_log as model
 
 CFG = {
@@ -56,3 +57,11 @@ def test_policy_allows_writing_to_its_group_only():
 def test_teardown_keeps_the_log_group_when_asked():
     plan = model.plan_flow_log_teardown(found(), "fl", retain_log_group=True)
     assert [str(c) for c in plan.changes] == ["- flow_log fl", "- role_policy fl", "- role fl"]
+
+
+def test_stack_network_flow_log_option_becomes_the_flow_log_steps_parameters():
+    params = {"stack": "demo", "state": "present", "tags": {"team": "a"}, "flow_log": {"retention_days": 14, "traffic_type": "REJECT"}}
+    step = apply.flow_log_params(params, "vpc-1")
+    assert step["name"] == "demo-vpc-flow-log" and step["vpc_id"] == "vpc-1" and step["tier"] == "network"
+    assert (step["retention_days"], step["traffic_type"], step["max_aggregation_interval"], step["retain_log_group"]) == (14, "REJECT", 600, False)
+    assert model.validate_params(step) == []

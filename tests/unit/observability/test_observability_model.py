@@ -79,6 +79,7 @@ def test_a_new_stack_plans_the_workspace_first_and_grafana_last():
     assert [(c.action, c.kind) for c in plan.changes] == [
         ("create", "workspace"),
         ("create", "rules"),
+        ("create", "alert_manager"),
         ("create", "scrape_config"),
         ("create", "grafana_workspace"),
         ("create", "dashboards"),
@@ -106,10 +107,13 @@ def test_a_teardown_keeps_the_workspaces_unless_told():
         "workspace": {"workspaceId": "ws-1", "arn": "arn:aws:aps:us-east-1:1:workspace/ws-1", "tags": {}},
         "rules": {"data": b"groups: []\n", "tags": {}},
         "scrape_config": {"value": "global: {}\n", "tags": {}},
+        "alert_manager": {"data": b"alertmanager_config: 'route: {receiver: sns}'\n", "status": {"statusCode": "ACTIVE"}},
     }
     have = model.actual_observability("prod", raw)
     kept = model.plan_teardown(cfg(state="absent"), have)
-    assert [(c.action, c.kind) for c in kept.changes] == [("delete", "scrape_config")]
+    # the alert manager is configuration, no data: it goes with the collector
+    assert [(c.action, c.kind) for c in kept.changes] == [("delete", "scrape_config"), ("delete", "alert_manager")]
     assert model.plan_notes(cfg(state="absent"), have) == ["Prometheus workspace prod-prometheus kept with its metrics (delete_workspaces=false)"]
     gone = model.plan_teardown(cfg(state="absent", delete_workspaces=True), have)
-    assert [(c.action, c.kind) for c in gone.changes] == [("delete", "scrape_config"), ("delete", "rules"), ("delete", "workspace")]
+    order = [("delete", "scrape_config"), ("delete", "alert_manager"), ("delete", "rules"), ("delete", "workspace")]
+    assert [(c.action, c.kind) for c in gone.changes] == order
