@@ -24,6 +24,9 @@ class View:
     def scrape_config(self):
         return self.config
 
+    def amp_alert_manager(self):
+        return None  # no alert manager definition: alerts routed nowhere
+
 
 def test_the_logs_part_has_the_nodes_and_the_volume():
     domain = {
@@ -47,5 +50,5 @@ def test_the_logs_part_has_the_nodes_and_the_volume():
 def test_the_observability_part_has_the_agents_scrape_interval():
     config = "global:\n  scrape_interval: 15s\nscrape_configs: []\n"
     part = read.observability_part(View(workspace={"alias": "s-prometheus", "status": {"statusCode": "ACTIVE"}}, scrape_config=config))
-    assert part["agent_configuration"] and part["scrape_interval"] == 15
+    assert part["agent_configuration"] and part["scrape_interval"] == 15 and part["alert_topics"] == []
     assert read.observability_part(View(workspace={"alias": "s-prometheus"}))["scrape_interval"] is None
