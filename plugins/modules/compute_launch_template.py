@@ -99,6 +99,22 @@ options:
     description: The sessions table's TTL attribute (the nosql tier's C(session_ttl_attribute)); empty for none.
     type: str
     default: expires_at
+  prometheus_agent:
+    description:
+      - The back-end runs Prometheus in agent mode beside its container (ignored for O(tier=frontend), which has no
+        C(/metrics)). A systemd service fetches the observability tier's configuration (M(hatrading.aws.stack_observability),
+        the SSM parameter C(/hatrading/<stack>/observability/scrape-config)) with C(aws ssm get-parameter), retrying until
+        it exists, labels the series with the instance's ID and AZ from the instance metadata, and runs the agent on the
+        host's network (it scrapes C(127.0.0.1) and signs its remote write with the instance role); a timer reloads a
+        changed configuration every 5 minutes.
+      - The instance role may read that one parameter (C(ssm:GetParameter)) and remote-write (C(aps:RemoteWrite)) to the
+        region's Prometheus workspaces tagged C(hatrading:stack=<stack>).
+    type: bool
+    default: false
+  prometheus_agent_image:
+    description: The agent's image, pinned by tag; a copy mirrored to ECR is logged in to and may be pulled by the instance role.
+    type: str
+    default: quay.io/prometheus/prometheus:v2.53.5
 extends_documentation_fragment:
   - hatrading.aws.stack
 """

@@ -17,8 +17,10 @@ description:
     on the workspace (one C(sns_configs) receiver, alerts grouped by C(alertname)), compared as parsed YAML. The topic's
     ARN is made from its name and the workspace's account; the monitoring tier lets C(aps.amazonaws.com) publish to it.
   - Feeds it with a collector. O(collector=agent) writes the Prometheus scrape configuration of the back-end's C(/metrics)
-    (EC2 service discovery on the stack's tags, a SigV4 remote write to the workspace) to the SSM parameter
-    C(/hatrading/<stack>/observability/scrape-config), read by the instances' agent. O(collector=managed_scraper)
+    (each back-end instance's agent scrapes its own C(127.0.0.1:<scrape_port>) and labels its series with its instance
+    ID and AZ, a SigV4 remote write to the workspace) to the SSM parameter
+    C(/hatrading/<stack>/observability/scrape-config), read by the agent the compute tier runs on the back-end
+    (M(hatrading.aws.compute_launch_template) option C(prometheus_agent)). O(collector=managed_scraper)
     makes an AMP managed scraper C(<stack>-scraper) on the eks tier's cluster (the back-end's pods).
   - With O(grafana_enabled=true), an Amazon Managed Grafana workspace C(<stack>-grafana) with the Prometheus workspace as
     its data source and O(dashboards) (Grafana dashboard JSON, each with its C(uid)). The dashboards go through the

@@ -78,8 +78,9 @@ def test_create_makes_the_workspace_its_rules_and_the_agent_configuration(built,
     endpoint = amp.describe_workspace(workspaceId=workspace["workspaceId"])["workspace"]["prometheusEndpoint"]
     assert config["remote_write"] == [{"url": endpoint + "api/v1/remote_write", "sigv4": {"region": "us-east-1"}}]
     job = config["scrape_configs"][0]
-    assert job["metrics_path"] == "/metrics" and job["ec2_sd_configs"][0]["port"] == 8081
-    assert {"name": "tag:hatrading:stack", "values": [STACK]} in job["ec2_sd_configs"][0]["filters"]
+    # each back-end instance's agent scrapes only itself and labels its series with its instance ID and AZ
+    assert job["metrics_path"] == "/metrics" and job["static_configs"] == [{"targets": ["127.0.0.1:8081"]}]
+    assert config["global"]["external_labels"] == {"stack": STACK, "instance_id": "${HATRADING_INSTANCE_ID}", "az": "${HATRADING_AVAILABILITY_ZONE}"}
 
 
 def alert_manager_of(moto):

@@ -1,6 +1,7 @@
 """The demo stack plus the growth tiers, as issue 16 asks: site.yml with playbooks/vars/growth.yml against moto,
 then a second run that changes nothing and makes no mutating call."""
 
+import base64
 import json
 
 import yaml
@@ -45,6 +46,10 @@ def test_the_growth_stack_deploys_then_reruns_without_a_change(fresh_moto, ansib
     workspaces = fresh_moto.client("amp").list_workspaces(alias="demo-prometheus")["workspaces"]
     assert [w["tags"]["hatrading:tier"] for w in workspaces] == ["observability"]
     assert fresh_moto.client("ssm").get_parameter(Name="/hatrading/demo/observability/scrape-config")["Parameter"]["Value"].startswith("global:")
+    # the chain: the back-end's launch template runs the Prometheus agent that reads that parameter (issue 16)
+    versions = fresh_moto.client("ec2").describe_launch_template_versions(LaunchTemplateName="demo-backend", Versions=["$Latest"])
+    user_data = base64.b64decode(versions["LaunchTemplateVersions"][0]["LaunchTemplateData"]["UserData"]).decode()
+    assert "--name /hatrading/demo/observability/scrape-config --with-decryption" in user_data
     # the alerts go to the monitoring tier's topic, which lets the workspace publish (observability ran first)
     amp = fresh_moto.client("amp")
     data = amp.describe_alert_manager_definition(workspaceId=workspaces[0]["workspaceId"])["alertManagerDefinition"]["data"]

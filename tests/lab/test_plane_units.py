@@ -130,6 +130,30 @@ def test_parse_the_user_data_compute_launch_template_renders():
     assert instances.lab_health(run["health"])["--health-interval"] == "2s"
 
 
+def test_the_back_end_user_data_with_the_prometheus_agent_still_gives_the_tier_container():
+    """The lab runs the tier's container, never the agent (the lab's own Prometheus scrapes, lab/plane/prometheus.py)."""
+    from ansible_collections.hatrading.aws.plugins.module_utils.compute import template as compute  # noqa: PLC0415  (the collection, via tests/conftest.py)
+
+    spec = {
+        "stack": "demo",
+        "tier": "backend",
+        "region": "us-east-1",
+        "image": "127.0.0.1:5001/hatrading/backend:1.0.0",
+        "port": 8081,
+        "health_path": "/health",
+        "log_group": "/hatrading/demo",
+        "registry_auth": "auto",
+        "environment": {"LOG_LEVEL": "info"},
+        "prometheus_agent": True,
+    }
+    user_data = compute.render_user_data(spec)
+    assert "hatrading-prometheus-agent" in user_data
+    run = instances.parse_user_data(user_data)
+    assert run["image"] == "127.0.0.1:5001/hatrading/backend:1.0.0"
+    assert run["env"] == {"LOG_LEVEL": "info", "PORT": "8081"}
+    assert instances.container_port(run["ports"], 1) == 8081
+
+
 @pytest.mark.parametrize(("duration", "seconds"), [("10s", 10), ("1m30s", 90), ("500ms", 1), ("2h", 7200)])
 def test_seconds(duration, seconds):
     assert instances._seconds(duration) == seconds

@@ -111,6 +111,13 @@ def validate_tier(settings, name):
     for key in settings.get("environment") or {}:
         if not ENV_NAME.match(str(key)):
             errors.append("%s: %r is not an environment variable name" % (name("environment"), key))
+    agent_image = settings.get("prometheus_agent_image")
+    if agent_image:
+        parts = image_parts(agent_image) if isinstance(agent_image, str) else None
+        if parts is None or not parts[2]:
+            errors.append(
+                "%s: %r is not an image reference with a tag (for example %s)" % (name("prometheus_agent_image"), agent_image, PROMETHEUS_AGENT_IMAGE)
+            )
     errors += validate_ttl_attribute(settings.get("nosql_session_ttl_attribute"), name("nosql_session_ttl_attribute"))
     layer = settings.get("subnet_layer")
     if layer is not None and layer not in SUBNET_LAYERS:
@@ -229,6 +236,8 @@ TIER_OPTIONS = (
     "warm_pool",
     "nosql_tables",
     "nosql_session_ttl_attribute",
+    "prometheus_agent",
+    "prometheus_agent_image",
 )
 SHARED_OPTIONS = (
     "spot_share",
@@ -293,6 +302,8 @@ def validate_compute(settings, prefix=""):
 
 # ---------------------------------------------------------------- the modules' options
 
+# The back-end's Prometheus agent (prometheus_agent): Prometheus's own image, pinned; users may mirror it to ECR.
+PROMETHEUS_AGENT_IMAGE = "quay.io/prometheus/prometheus:v2.53.5"
 DEFAULT_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 # Each step's options besides COMMON_SPEC: the one-tier module's argument spec, and what
 # stack_compute takes under tiers[].<step>.
@@ -331,6 +342,8 @@ TEMPLATE_OPTIONS = dict(
     codedeploy_bucket=dict(type="str"),
     nosql_tables=dict(type="bool", default=False),
     nosql_session_ttl_attribute=dict(type="str", default="expires_at"),
+    prometheus_agent=dict(type="bool", default=False),
+    prometheus_agent_image=dict(type="str", default=PROMETHEUS_AGENT_IMAGE),
 )
 GROUP_OPTIONS = dict(
     tier=dict(type="str", required=True, choices=list(APP_TIERS)),

@@ -3,7 +3,8 @@
 """One app tier's instance role, least-privilege policy, instance profile and launch template: model, read, apply.
 
 The launch template's user data (:func:`render_user_data`) installs Docker and the CloudWatch
-agent and runs the tier's image. A version carries the fingerprint of the data it was made from
+agent and runs the tier's image; with ``prometheus_agent``, the back-end also runs the Prometheus agent that
+remote-writes its ``/metrics`` to the observability tier's workspace. A version carries the fingerprint of the data it was made from
 in its description, so a rerun with the same inputs finds the fingerprint and makes no new version.
 """
 
@@ -41,6 +42,11 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag
 FINGERPRINT_PREFIX = "hatrading:sha256:"
 AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
 PENDING = "(created by this run)"
+PROMETHEUS_AGENT = "hatrading-prometheus-agent"  # its script, systemd units and container
+PROMETHEUS_AGENT_CONFIG = "/etc/hatrading/prometheus-agent/agent.yml"
+# What the agent's external labels expand (observability/model.py AGENT_LABEL_ENVIRONMENT names the same variables;
+# a unit test holds them equal), from the instance metadata.
+PROMETHEUS_AGENT_LABELS = (("HATRADING_INSTANCE_ID", "instance-id"), ("HATRADING_AVAILABILITY_ZONE", "placement/availability-zone"))
 
 # ---------------------------------------------------------------- model: user data
 
@@ -113,6 +119,96 @@ def run_script(spec):
     return "\n".join(lines)
 
 
+def prometheus_agent_wanted(spec):
+    """Only the back-end has ``/metrics``: the front-end never runs the agent."""
+    return bool(spec.get("prometheus_agent")) and spec["tier"] == "backend"
+
+
+def prometheus_agent_image(spec):
+    return spec.get("prometheus_agent_image") or model.PROMETHEUS_AGENT_IMAGE
+
+
+def prometheus_agent_script(spec):
+    """The script systemd runs: fetch the observability tier's configuration, run Prometheus in agent mode in the
+    foreground; ``refresh`` (a timer) fetches again and reloads a changed configuration (SIGHUP)."""
+    image = prometheus_agent_image(spec)
+    parameter = names.observability(spec["stack"])["scrape_parameter"]
+    metadata = "http://169.254.169.254/latest"
+    lines = [
+        "#!/bin/bash",
+        "# hatrading %s %s: the Prometheus agent, its configuration from SSM, its series labelled with this instance" % (spec["stack"], spec["tier"]),
+        "set -euo pipefail",
+        "config=%s" % PROMETHEUS_AGENT_CONFIG,
+        'install -d -m 0755 "$(dirname "$config")"',
+        "fetch() {",
+        "  # the observability tier writes the parameter after the compute tier's first run: until then this fails and systemd retries",
+        '  aws ssm get-parameter --region %s --name %s --with-decryption --query Parameter.Value --output text >"$config.new"'
+        % (shell_quote(spec["region"]), shell_quote(parameter)),
+        "}",
+        'if [ "${1:-run}" = refresh ]; then',
+        "  fetch",
+        '  if cmp -s "$config.new" "$config"; then rm -f "$config.new"; exit 0; fi',
+        '  mv "$config.new" "$config"',
+        "  exec docker kill --signal HUP %s" % PROMETHEUS_AGENT,
+        "fi",
+        "fetch",
+        'mv "$config.new" "$config"',
+        'token=$(curl -fsS -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 300" %s/api/token)' % metadata,
+    ]
+    lines += [
+        '%s=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" %s/meta-data/%s)' % (variable, metadata, path) for variable, path in PROMETHEUS_AGENT_LABELS
+    ]
+    if model.registry_auth_for(image, "auto") == "ecr":  # a copy mirrored to ECR (no route to quay.io from the app subnets)
+        lines += _login_lines(spec, model.image_parts(image)[0], "ecr")
+    lines += [
+        "docker pull %s" % shell_quote(image),
+        "docker rm --force %s 2>/dev/null || true" % PROMETHEUS_AGENT,
+        "# the host's network: it scrapes 127.0.0.1, and its SigV4 signing reaches IMDSv2 within the hop limit of 1",
+        "exec docker run --rm --name %s --network host \\" % PROMETHEUS_AGENT,
+        "  %s \\" % " ".join('--env %s="$%s"' % (variable, variable) for variable, _path in PROMETHEUS_AGENT_LABELS),
+        "  --volume %s:/etc/prometheus-agent:ro \\" % PROMETHEUS_AGENT_CONFIG.rsplit("/", 1)[0],
+        "  --log-driver awslogs --log-opt awslogs-region=%s --log-opt awslogs-group=%s --log-opt awslogs-create-group=true \\"
+        % (shell_quote(spec["region"]), shell_quote(spec["log_group"] + "/container")),
+        "  %s --config.file=/etc/prometheus-agent/%s \\" % (shell_quote(image), PROMETHEUS_AGENT_CONFIG.rsplit("/", 1)[1]),
+        "  --enable-feature=agent,expand-external-labels --storage.agent.path=/prometheus --web.listen-address=127.0.0.1:9090",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def prometheus_agent_units(script):
+    """systemd keeps the agent running (and retries until its configuration exists); a timer looks for a new one."""
+    service = (
+        "[Unit]\n"
+        "Description=hatrading Prometheus agent: this instance's /metrics to Amazon Managed Service for Prometheus\n"
+        "After=docker.service network-online.target\n"
+        "Requires=docker.service\n"
+        "Wants=network-online.target\n"
+        "StartLimitIntervalSec=0\n\n"
+        "[Service]\n"
+        "ExecStart=%s\n"
+        "ExecStop=/usr/bin/docker stop %s\n"
+        "Restart=always\n"
+        "RestartSec=30\n\n"
+        "[Install]\n"
+        "WantedBy=multi-user.target\n" % (script, PROMETHEUS_AGENT)
+    )
+    refresh = (
+        "[Unit]\nDescription=hatrading Prometheus agent: reload a changed configuration from SSM\n\n[Service]\nType=oneshot\nExecStart=%s refresh\n" % script
+    )
+    timer = (
+        "[Unit]\n"
+        "Description=hatrading Prometheus agent: look for a changed configuration every 5 minutes\n\n"
+        "[Timer]\n"
+        "OnBootSec=5min\n"
+        "OnUnitActiveSec=5min\n\n"
+        "[Install]\n"
+        "WantedBy=timers.target\n"
+    )
+    unit = "/etc/systemd/system/%s" % PROMETHEUS_AGENT
+    return [(unit + ".service", "0644", service), (unit + "-refresh.service", "0644", refresh), (unit + "-refresh.timer", "0644", timer)]
+
+
 def env_file(spec):
     environment = nosql_environment(spec)
     environment.update(spec.get("environment") or {})  # what the user gives wins
@@ -130,8 +226,8 @@ def render_user_data(spec):
     """cloud-init user data (``#cloud-config``) for one tier, readable in the console and deterministic.
 
     ``spec``: stack, tier, region, image, port, health_path, log_group, registry_auth,
-    registry_secret_arn, registry_username, environment, codedeploy_bucket (adds the CodeDeploy agent).
-    Same spec, same bytes.
+    registry_secret_arn, registry_username, environment, codedeploy_bucket (adds the CodeDeploy agent),
+    prometheus_agent and prometheus_agent_image (the back-end's Prometheus agent). Same spec, same bytes.
     """
     script = "/usr/local/bin/hatrading-%s" % spec["tier"]
     files = [
@@ -145,6 +241,14 @@ def render_user_data(spec):
         [script],
     ]
     packages = ["docker", "amazon-cloudwatch-agent"]
+    what = "Docker, the CloudWatch agent, the tier's container"
+    if prometheus_agent_wanted(spec):
+        # after the tier's script: the lab (lab/plane/instances.py) runs the first `docker run` it finds, the tier's
+        agent_script = "/usr/local/bin/%s" % PROMETHEUS_AGENT
+        files.append((agent_script, "0755", prometheus_agent_script(spec)))
+        files += prometheus_agent_units(agent_script)
+        commands += [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", PROMETHEUS_AGENT + ".service", PROMETHEUS_AGENT + "-refresh.timer"]]
+        what += ", the Prometheus agent"
     if spec.get("codedeploy_bucket"):
         # the pipeline tier deploys new images in place through CodeDeploy: its agent, from the region's own bucket
         packages.append("ruby")
@@ -154,7 +258,7 @@ def render_user_data(spec):
         )
     lines = [
         "#cloud-config",
-        "# hatrading %s %s: Docker, the CloudWatch agent, the tier's container" % (spec["stack"], spec["tier"]),
+        "# hatrading %s %s: %s" % (spec["stack"], spec["tier"], what),
         "package_update: true",
         "packages:",
     ]
@@ -239,18 +343,45 @@ def instance_policy(spec):
         statements.append({"Sid": "DeploymentAgent", "Effect": "Allow", "Action": agent, "Resource": "*"})
     if spec.get("nosql_tables"):
         statements += nosql_statements(spec)
+    if prometheus_agent_wanted(spec):
+        statements += prometheus_agent_statements(spec)
     auth = model.registry_auth_for(spec["image"], spec.get("registry_auth", "auto"))
-    if auth == "ecr":
-        host, path, _tag = model.image_parts(spec["image"])
-        ecr = model.ECR_HOST.match(host)
-        repository = "arn:aws:ecr:%s:%s:repository/%s" % (ecr.group("region"), ecr.group("account"), path) if ecr else "*"
+    repositories = [_ecr_repository(spec["image"])] if auth == "ecr" else []
+    if prometheus_agent_wanted(spec) and model.registry_auth_for(prometheus_agent_image(spec), "auto") == "ecr":
+        repositories.append(_ecr_repository(prometheus_agent_image(spec)))
+    if repositories:
         statements.append({"Sid": "RegistryToken", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"})
         pull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-        statements.append({"Sid": "RegistryPull", "Effect": "Allow", "Action": pull, "Resource": repository})
-    elif auth == "secret":
+        resource = repositories[0] if len(set(repositories)) == 1 else sorted(set(repositories))
+        statements.append({"Sid": "RegistryPull", "Effect": "Allow", "Action": pull, "Resource": resource})
+    if auth == "secret":
         secret = spec["registry_secret_arn"]
         statements.append({"Sid": "RegistryCredentials", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": secret})
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _ecr_repository(image):
+    host, path, _tag = model.image_parts(image)
+    ecr = model.ECR_HOST.match(host)
+    return "arn:aws:ecr:%s:%s:repository/%s" % (ecr.group("region"), ecr.group("account"), path) if ecr else "*"
+
+
+def prometheus_agent_statements(spec):
+    """The agent reads its one configuration parameter and writes to the stack's Prometheus workspace, nothing more."""
+    region, stack = spec["region"], spec["stack"]
+    parameter = names.observability(stack)["scrape_parameter"]  # starts with a slash: the ARN is parameter/hatrading/...
+    return [
+        {"Sid": "PrometheusAgentConfig", "Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": "arn:aws:ssm:%s:*:parameter%s" % (region, parameter)},
+        # The workspace is made after this tier (core/registry.py order), so its ID is unknown here: any workspace of
+        # the region, but only one tagged with this stack (AMP's workspace supports aws:ResourceTag on RemoteWrite).
+        {
+            "Sid": "PrometheusRemoteWrite",
+            "Effect": "Allow",
+            "Action": ["aps:RemoteWrite"],
+            "Resource": "arn:aws:aps:%s:*:workspace/*" % region,
+            "Condition": {"StringEquals": {"aws:ResourceTag/hatrading:stack": stack}},
+        },
+    ]
 
 
 # ---------------------------------------------------------------- launch template

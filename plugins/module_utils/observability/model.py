@@ -209,19 +209,23 @@ def digest(value):
 # ---------------------------------------------------------------- the collector's configuration
 
 
+# The environment variables the back-end's boot script sets from the instance metadata (IMDSv2) and hands to the agent:
+# Prometheus expands them in the external labels (``--enable-feature=expand-external-labels``), so each instance's
+# series carry its own ID and zone (compute/template.py agent_script sets the same names; a unit test holds them equal).
+AGENT_LABEL_ENVIRONMENT = (("instance_id", "HATRADING_INSTANCE_ID"), ("az", "HATRADING_AVAILABILITY_ZONE"))
+
+
 def scrape_config(cfg, region, remote_write_url=None):
     """The Prometheus configuration of the back-end's ``/metrics`` on the stack's instances.
 
-    ``agent``: EC2 service discovery on the stack's tags (the instances' own agent, Prometheus in agent mode or the
-    ADOT collector, reads it from SSM) and a remote write to the workspace signed with SigV4.
+    ``agent``: each back-end instance runs Prometheus in agent mode (the compute tier's user data) that scrapes only
+    its own back-end (``127.0.0.1:<scrape_port>``: discovering every instance would make each of N agents scrape
+    every series, N copies in AMP), labels its series with the stack, its instance ID and AZ (external labels expanded
+    from the environment) and remote-writes them to the workspace signed with SigV4 (the instance role's credentials).
     ``managed_scraper``: the pods of the eks tier's back-end (an AMP scraper runs the config itself, no remote write).
     """
     stack = cfg["stack"]
     job = {"job_name": "backend", "metrics_path": "/metrics", "scrape_interval": "%ds" % cfg.get("scrape_interval", 30)}
-    relabel = [
-        {"source_labels": ["__meta_ec2_availability_zone"], "target_label": "az"},
-        {"source_labels": ["__meta_ec2_instance_id"], "target_label": "instance_id"},
-    ]
     if cfg.get("collector", "agent") == "managed_scraper":
         job["kubernetes_sd_configs"] = [{"role": "pod"}]
         job["relabel_configs"] = [
@@ -229,15 +233,15 @@ def scrape_config(cfg, region, remote_write_url=None):
             {"source_labels": ["__meta_kubernetes_pod_node_name"], "target_label": "node"},
         ]
         return {"global": {"scrape_interval": job["scrape_interval"]}, "scrape_configs": [job]}
-    filters = [
-        {"name": "tag:hatrading:stack", "values": [stack]},
-        {"name": "tag:hatrading:component", "values": ["backend"]},
-        {"name": "instance-state-name", "values": ["running"]},
-    ]
-    job["ec2_sd_configs"] = [{"region": region, "port": int(cfg.get("scrape_port", 8081)), "filters": filters}]
-    job["relabel_configs"] = relabel
+    job["static_configs"] = [{"targets": ["127.0.0.1:%d" % int(cfg.get("scrape_port", 8081))]}]
+    labels = dict((label, "${%s}" % variable) for label, variable in AGENT_LABEL_ENVIRONMENT)
+    labels["stack"] = stack
     url = "%sapi/v1/remote_write" % remote_write_url if remote_write_url else PENDING_ENDPOINT
-    return {"global": {"scrape_interval": job["scrape_interval"]}, "scrape_configs": [job], "remote_write": [{"url": url, "sigv4": {"region": region}}]}
+    return {
+        "global": {"scrape_interval": job["scrape_interval"], "external_labels": labels},
+        "scrape_configs": [job],
+        "remote_write": [{"url": url, "sigv4": {"region": region}}],
+    }
 
 
 def config_text(config):

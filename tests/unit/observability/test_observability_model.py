@@ -53,11 +53,12 @@ def test_the_rules_of_every_file_go_to_one_namespace_in_file_order():
     assert [g["name"] for g in document["groups"]] == ["trading-recording", "trading-alerts", "a-first"]
 
 
-def test_the_agent_configuration_discovers_the_stack_back_ends_and_writes_to_the_workspace():
+def test_the_agent_configuration_scrapes_only_its_own_instance_and_writes_to_the_workspace():
     config = model.scrape_config(cfg(scrape_port=9100), "us-east-1", ENDPOINT)
-    job = config["scrape_configs"][0]
-    assert job["ec2_sd_configs"][0]["port"] == 9100 and job["metrics_path"] == "/metrics"
-    assert {"name": "tag:hatrading:component", "values": ["backend"]} in job["ec2_sd_configs"][0]["filters"]
+    [job] = config["scrape_configs"]
+    # each back-end instance's agent scrapes itself: no discovery, so N agents never scrape a series N times
+    assert job == {"job_name": "backend", "metrics_path": "/metrics", "scrape_interval": "30s", "static_configs": [{"targets": ["127.0.0.1:9100"]}]}
+    assert config["global"]["external_labels"] == {"stack": "prod", "instance_id": "${HATRADING_INSTANCE_ID}", "az": "${HATRADING_AVAILABILITY_ZONE}"}
     assert config["remote_write"] == [{"url": ENDPOINT + "api/v1/remote_write", "sigv4": {"region": "us-east-1"}}]
     assert model.scrape_config(cfg(), "us-east-1")["remote_write"][0]["url"] == model.PENDING_ENDPOINT
 
