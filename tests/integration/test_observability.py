@@ -71,6 +71,7 @@ def test_create_makes_the_workspace_its_rules_and_the_agent_configuration(built,
         "job:hatrading_errors:rate1m",
         "job:hatrading_order_ack_seconds:p99_5m",
         "BackendDown",
+        "BackendMetricsAbsent",
         "OrderAckLatencyHigh",
         "OrderErrorsHigh",
     ]
@@ -202,7 +203,7 @@ def test_the_report_lists_and_draws_the_workspace(built, moto, ansible):
     report = ansible.module("hatrading.aws.stack_report", {"stack": STACK, "region": "us-east-1"})
     assert report["rc"] == 0, report.get("msg")
     assert "Prometheus (AMP): workspace %s ACTIVE (regional: AMP keeps its data in 3 AZs)" % WORKSPACE in report["lines"]
-    assert "  rules %s: 2 groups, 4 recording and 3 alerting rules" % RULES in report["lines"]
+    assert "  rules %s: 2 groups, 4 recording and 4 alerting rules" % RULES in report["lines"]
     assert "  collector: the agent's scrape configuration in SSM" in report["lines"]
     priced = [e["item"] for e in report["cost"]["estimate"]["items"] if e["group"] == "observability"]
     assert priced == ["Prometheus samples ingested", "Prometheus storage and queries"]  # no Grafana: the report reads none
