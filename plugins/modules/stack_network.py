@@ -105,30 +105,30 @@ options:
     type: dict
     suboptions:
       name:
-        description: Name of the flow log (its C(Name) tag). Defaults to C(<stack>-vpc-flow-log).
+        description: The flow log's C(Name) tag (O(hatrading.aws.vpc_flow_log#module:name)); C(<stack>-vpc-flow-log) when omitted.
         type: str
       log_group_name:
-        description: CloudWatch Logs group receiving the records. Defaults to C(/hatrading/<stack>/vpc-flow-logs).
+        description: As O(hatrading.aws.vpc_flow_log#module:log_group_name).
         type: str
       retention_days:
-        description: Days CloudWatch Logs keeps the records.
+        description: As O(hatrading.aws.vpc_flow_log#module:retention_days).
         type: int
         default: 30
       traffic_type:
-        description: Which traffic to record.
+        description: As O(hatrading.aws.vpc_flow_log#module:traffic_type).
         type: str
         choices: [ALL, ACCEPT, REJECT]
         default: ALL
       max_aggregation_interval:
-        description: Seconds over which records are aggregated.
+        description: As O(hatrading.aws.vpc_flow_log#module:max_aggregation_interval).
         type: int
         choices: [60, 600]
         default: 600
       role_name:
-        description: IAM role the flow log service assumes to deliver. Defaults to C(<stack>-vpc-flow-logs).
+        description: As O(hatrading.aws.vpc_flow_log#module:role_name).
         type: str
       retain_log_group:
-        description: With O(state=absent), keep the log group and its records.
+        description: As O(hatrading.aws.vpc_flow_log#module:retain_log_group) (with O(state=absent)).
         type: bool
         default: false
   wait_timeout:
@@ -229,6 +229,7 @@ flow_log:
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.network import apply
+from ansible_collections.hatrading.aws.plugins.module_utils.network.flow_log import FLOW_LOG_OPTIONS
 
 ARGUMENT_SPEC = dict(
     stack=dict(type="str", required=True),
@@ -250,18 +251,7 @@ ARGUMENT_SPEC = dict(
     tags=dict(type="dict", default={}),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=900),
-    flow_log=dict(
-        type="dict",
-        options=dict(
-            name=dict(type="str"),
-            log_group_name=dict(type="str"),
-            retention_days=dict(type="int", default=30),
-            traffic_type=dict(type="str", choices=["ALL", "ACCEPT", "REJECT"], default="ALL"),
-            max_aggregation_interval=dict(type="int", choices=[60, 600], default=600),
-            role_name=dict(type="str"),
-            retain_log_group=dict(type="bool", default=False),
-        ),
-    ),
+    flow_log=dict(type="dict", options=dict(name=dict(type="str"), **FLOW_LOG_OPTIONS)),
 )
 
 

@@ -117,13 +117,8 @@ ARGUMENT_SPEC = dict(
     tier=dict(type="str", default="network"),
     state=dict(type="str", choices=["present", "absent"], default="present"),
     vpc_id=dict(type="str"),
-    log_group_name=dict(type="str"),
-    retention_days=dict(type="int", default=30),
-    traffic_type=dict(type="str", choices=["ALL", "ACCEPT", "REJECT"], default="ALL"),
-    max_aggregation_interval=dict(type="int", choices=[60, 600], default=600),
-    role_name=dict(type="str"),
-    retain_log_group=dict(type="bool", default=False),
     tags=dict(type="dict", default={}),
+    **flow_log.FLOW_LOG_OPTIONS,
 )
 
 

@@ -206,23 +206,19 @@ PLAYBOOK = """
 """
 
 
+def small_compute_vars(stack, max_size=1, **more):
+    """The compute role's variables for a stack of one instance per tier (at most ``max_size``), no instance refresh."""
+    sizes = dict(("compute_%s_%s" % (tier, key), 1) for tier in ("frontend", "backend") for key in ("min_size", "desired_capacity"))
+    sizes.update(("compute_%s_max_size" % tier, max_size) for tier in ("frontend", "backend"))
+    images = {"compute_frontend_image": FRONTEND_IMAGE, "compute_backend_image": BACKEND_IMAGE}
+    return dict(hatrading_stack=stack, hatrading_region="us-east-1", compute_instance_refresh=False, **dict(sizes, **images), **more)
+
+
 def test_role_builds_both_tiers_and_reruns_clean(fresh_moto, ansible, tmp_path):
     stack = "it-compute-role"
     playbook = tmp_path / "compute.yml"
     playbook.write_text(PLAYBOOK)
-    extra = {
-        "hatrading_stack": stack,
-        "hatrading_region": "us-east-1",
-        "compute_frontend_image": FRONTEND_IMAGE,
-        "compute_backend_image": BACKEND_IMAGE,
-        "compute_frontend_min_size": 1,
-        "compute_frontend_desired_capacity": 1,
-        "compute_frontend_max_size": 2,
-        "compute_backend_min_size": 1,
-        "compute_backend_desired_capacity": 1,
-        "compute_backend_max_size": 2,
-        "compute_instance_refresh": False,
-    }
+    extra = small_compute_vars(stack, max_size=2)
     # check mode before even the network exists (as in a first `site.yml --check`): a plan, no change
     fresh_moto.forget_calls()
     checked = ansible.playbook(playbook, extra, check=True)

@@ -5,7 +5,7 @@ import json
 from urllib.parse import unquote
 
 import yaml
-from test_compute import BACKEND_IMAGE, FRONTEND_IMAGE, PLAYBOOK, build_network
+from test_compute import PLAYBOOK, build_network, small_compute_vars
 
 
 def user_data_env(ec2, stack, tier):
@@ -20,21 +20,7 @@ def test_nosql_enabled_gives_the_backend_its_tables(fresh_moto, ansible, tmp_pat
     stack = "it-compute-tables"
     playbook = tmp_path / "compute.yml"
     playbook.write_text(PLAYBOOK)
-    extra = {
-        "hatrading_stack": stack,
-        "hatrading_region": "us-east-1",
-        "compute_frontend_image": FRONTEND_IMAGE,
-        "compute_backend_image": BACKEND_IMAGE,
-        "compute_frontend_min_size": 1,
-        "compute_frontend_desired_capacity": 1,
-        "compute_frontend_max_size": 1,
-        "compute_backend_min_size": 1,
-        "compute_backend_desired_capacity": 1,
-        "compute_backend_max_size": 1,
-        "compute_instance_refresh": False,
-        "nosql_enabled": True,
-        "nosql_session_ttl_attribute": "valid_until",
-    }
+    extra = small_compute_vars(stack, nosql_enabled=True, nosql_session_ttl_attribute="valid_until")
     build_network(ansible, stack, "10.43.0.0/16")
     built = ansible.playbook(playbook, extra)
     assert built["rc"] == 0, built["stderr"][-3000:]

@@ -5,7 +5,7 @@ import json
 from urllib.parse import unquote
 
 import yaml
-from test_compute import BACKEND_IMAGE, FRONTEND_IMAGE, PLAYBOOK, build_network
+from test_compute import PLAYBOOK, build_network, small_compute_vars
 
 AGENT = "/usr/local/bin/hatrading-prometheus-agent"
 
@@ -26,20 +26,7 @@ def test_the_observability_agent_collector_gives_the_back_end_its_agent(fresh_mo
     stack = "it-compute-agent"
     playbook = tmp_path / "compute.yml"
     playbook.write_text(PLAYBOOK)
-    extra = {
-        "hatrading_stack": stack,
-        "hatrading_region": "us-east-1",
-        "compute_frontend_image": FRONTEND_IMAGE,
-        "compute_backend_image": BACKEND_IMAGE,
-        "compute_frontend_min_size": 1,
-        "compute_frontend_desired_capacity": 1,
-        "compute_frontend_max_size": 1,
-        "compute_backend_min_size": 1,
-        "compute_backend_desired_capacity": 1,
-        "compute_backend_max_size": 1,
-        "compute_instance_refresh": False,
-        "observability_enabled": True,  # observability_collector defaults to agent
-    }
+    extra = small_compute_vars(stack, observability_enabled=True)  # observability_collector defaults to agent
     build_network(ansible, stack, "10.44.0.0/16")
     built = ansible.playbook(playbook, extra)
     assert built["rc"] == 0, built["stderr"][-3000:]

@@ -53,6 +53,17 @@ class FlowLogError(TierError):
 # ---------------------------------------------------------------- settings
 
 
+# The flow log's own options: vpc_flow_log's, and the suboptions of stack_network's flow_log.
+FLOW_LOG_OPTIONS = dict(
+    log_group_name=dict(type="str"),
+    retention_days=dict(type="int", default=30),
+    traffic_type=dict(type="str", choices=["ALL", "ACCEPT", "REJECT"], default="ALL"),
+    max_aggregation_interval=dict(type="int", choices=[60, 600], default=600),
+    role_name=dict(type="str"),
+    retain_log_group=dict(type="bool", default=False),
+)
+
+
 def validate_params(params):
     """The module's checks, before any AWS call (a missing vpc_id is checked by ``reconcile``: check mode may lack one)."""
     errors = validate_stack_name(params["stack"]) + validate_tags(params["tags"], "tags")
