@@ -27,7 +27,8 @@ description:
     workspace's Grafana API with a service account token that lives 15 minutes and is deleted at once; their digest is kept
     as the tag C(hatrading:dashboards) on the workspace, so a rerun that finds it equal asks Grafana nothing.
   - Reads everything first, changes only the difference; a rerun makes no mutating call. Check mode returns the plan.
-  - O(state=absent) removes the collector and the alert manager definition, and keeps both workspaces (the metrics, the dashboards) unless O(delete_workspaces=true).
+  - O(state=absent) removes the collector and the alert manager definition, and keeps both workspaces (the metrics,
+    the dashboards) unless O(delete_workspaces=true).
 author:
   - hatrading.aws maintainers (@hatrading)
 options:
