@@ -13,6 +13,23 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
 class AMP(Service):
     NAME = "amp"
     NOT_FOUND = ("ResourceNotFoundException",)
+    # botocore has no waiter for an alert manager definition: AMP answers CREATING or UPDATING, then ACTIVE, or a
+    # failed status with its reason (the waiter's last answer, read by the caller)
+    WAITERS = {
+        "version": 2,
+        "waiters": {
+            "alert_manager_settled": {
+                "operation": "DescribeAlertManagerDefinition",
+                "delay": 5,
+                "maxAttempts": 120,
+                "acceptors": [
+                    {"matcher": "path", "argument": "alertManagerDefinition.status.statusCode", "expected": "ACTIVE", "state": "success"},
+                    {"matcher": "path", "argument": "alertManagerDefinition.status.statusCode", "expected": "CREATION_FAILED", "state": "failure"},
+                    {"matcher": "path", "argument": "alertManagerDefinition.status.statusCode", "expected": "UPDATE_FAILED", "state": "failure"},
+                ],
+            },
+        },
+    }
 
     # None when gone: reads of what may not exist yet
     describe_workspace = api("describe_workspace", "workspace", missing=None)

@@ -6,7 +6,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import time
+try:
+    from botocore.exceptions import WaiterError
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.grafana import GrafanaHttp
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
@@ -17,7 +20,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.observability import
 from ansible_collections.hatrading.aws.plugins.module_utils.observability import read
 
 TOKEN_SECONDS = 900  # the provisioning token outlives one run's uploads, no more
-ALERT_POLL_SECONDS = 5  # AMP has no waiter for an alert manager definition
+ALERT_POLL_SECONDS = 5  # between polls of the alert manager definition (_aws/amp.py alert_manager_settled)
 
 
 class ObservabilityApplier(Applier):
@@ -28,7 +31,6 @@ class ObservabilityApplier(Applier):
         self.cfg = cfg
         self.region = region
         self.timeout = cfg.get("wait_timeout", 600)
-        self.alert_poll_seconds = ALERT_POLL_SECONDS
         self.view = view
         self.grafana_http = grafana_http  # tests give a client for a loopback server
         n = stack_names.observability(cfg["stack"])
@@ -75,11 +77,13 @@ class ObservabilityApplier(Applier):
     def _settle_alert_manager(self, answer):
         """Wait while AMP takes the definition (CREATING, UPDATING); a definition it refuses fails the run with AMP's reason."""
         status = (answer.get("status") or {}).get("statusCode")
-        deadline = time.time() + self.timeout
-        while status in ("CREATING", "UPDATING") and self.timeout and time.time() < deadline:
-            time.sleep(self.alert_poll_seconds)
-            answer = self.clients.amp.describe_alert_manager_definition(workspaceId=self.workspace["id"]) or {}
-            status = (answer.get("status") or {}).get("statusCode")
+        if status in ("CREATING", "UPDATING") and self.timeout:
+            try:
+                self.clients.amp.wait("alert_manager_settled", self.timeout, delay=ALERT_POLL_SECONDS, workspaceId=self.workspace["id"])
+                return
+            except WaiterError as error:  # a failed status, or still taking it when the time is up (the run goes on)
+                answer = (error.last_response or {}).get("alertManagerDefinition") or {}
+                status = (answer.get("status") or {}).get("statusCode")
         if status in model.ALERT_FAILED:
             reason = (answer.get("status") or {}).get("statusReason") or "no reason given"
             raise model.ObservabilityError("the alert manager definition is %s: %s" % (status, reason))

@@ -17,6 +17,12 @@ WORKSPACE_ARN = "arn:aws:aps:us-east-1:123456789012:workspace/ws-1"
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:prod-alarms"
 
 
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch):
+    """The waiter's polls without its real delay."""
+    monkeypatch.setattr("botocore.waiter.time.sleep", lambda seconds: None)
+
+
 @pytest.fixture
 def amp():
     client = boto3.client("amp", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
@@ -29,9 +35,7 @@ def amp():
 def applier(clients, **settings):
     cfg = dict({"stack": "prod", "state": "present", "tags": {}, "wait_timeout": 60}, **settings)
     have = model.actual_observability("prod", {"workspace": {"workspaceId": "ws-1", "arn": WORKSPACE_ARN, "tags": {}}})
-    made = apply.ObservabilityApplier(clients, cfg, "us-east-1", have)
-    made.alert_poll_seconds = 0  # no real wait in a unit test
-    return made
+    return apply.ObservabilityApplier(clients, cfg, "us-east-1", have)
 
 
 def data(**settings):
