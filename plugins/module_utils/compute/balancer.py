@@ -11,12 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-try:
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import already_exists
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import create_or_adopt
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
@@ -285,21 +280,20 @@ class BalancerApplier(Applier):
 
     def create_target_group(self, change):
         want = change.after
-        try:
-            group = self.client.create_target_group(
-                Name=change.name,
-                Protocol=want["protocol"],
-                Port=want["port"],
-                VpcId=want["vpc_id"],
-                TargetType="instance",
-                Tags=tag_list(want["tags"]),
-                **self._health(want),
-            )["TargetGroups"][0]
-        except ClientError as error:  # AWS answers a retry with the same settings with the group; other settings: this
-            if not already_exists(error):
-                raise
+        # AWS answers a retry with the same settings with the group; with other settings, "already exists": adopted
+        made = create_or_adopt(
+            self.client.create_target_group,
+            Name=change.name,
+            Protocol=want["protocol"],
+            Port=want["port"],
+            VpcId=want["vpc_id"],
+            TargetType="instance",
+            Tags=tag_list(want["tags"]),
+            **self._health(want),
+        )
+        if made is None:
             return self._adopt("target_group", change.name, want)
-        self.tg_arn = group["TargetGroupArn"]
+        self.tg_arn = made["TargetGroups"][0]["TargetGroupArn"]
         self._set_delay(self.tg_arn, want["deregistration_delay"])
         return None
 
@@ -347,20 +341,20 @@ class BalancerApplier(Applier):
 
     def create_load_balancer(self, change):
         want = change.after
-        try:
-            created = self.client.create_load_balancer(
-                Name=change.name,
-                Subnets=want["subnets"],
-                SecurityGroups=want["security_groups"],
-                Scheme=want["scheme"],
-                Type="application",
-                IpAddressType="ipv4",
-                Tags=tag_list(want["tags"]),
-            )["LoadBalancers"][0]
-        except ClientError as error:  # AWS answers a retry with the same settings with the ALB; other settings: this
-            if not already_exists(error):
-                raise
+        # AWS answers a retry with the same settings with the ALB; with other settings, "already exists": adopted
+        made = create_or_adopt(
+            self.client.create_load_balancer,
+            Name=change.name,
+            Subnets=want["subnets"],
+            SecurityGroups=want["security_groups"],
+            Scheme=want["scheme"],
+            Type="application",
+            IpAddressType="ipv4",
+            Tags=tag_list(want["tags"]),
+        )
+        if made is None:
             return self._adopt("load_balancer", change.name, want)
+        created = made["LoadBalancers"][0]
         self.lb_arn = created["LoadBalancerArn"]
         self.lb = {"arn": self.lb_arn, "dns_name": created["DNSName"], "scheme": created["Scheme"]}
         self.client.modify_load_balancer_attributes(LoadBalancerArn=self.lb_arn, Attributes=self._attributes(want))

@@ -11,12 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-try:
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import already_exists
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import create_or_adopt
 from ansible_collections.hatrading.aws.plugins.module_utils.compute import model
 from ansible_collections.hatrading.aws.plugins.module_utils.compute.balancer import resource_label
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
@@ -326,23 +321,21 @@ class GroupApplier(Applier):
 
     def create_auto_scaling_group(self, change):
         want = change.after
-        try:
-            self.client.create_auto_scaling_group(
-                AutoScalingGroupName=change.name,
-                MinSize=want["min_size"],
-                MaxSize=want["max_size"],
-                DesiredCapacity=want["desired_capacity"],
-                VPCZoneIdentifier=",".join(want["subnets"]),
-                HealthCheckType=want["health_check_type"],
-                HealthCheckGracePeriod=want["health_check_grace_period"],
-                TargetGroupARNs=[self.refs["target_groups"][name] for name in want["target_groups"]],
-                Tags=group_tags(want["tags"]),
-                CapacityRebalance=bool(want.get("instances_distribution")),
-                **self._template(want),
-            )
-        except ClientError as error:
-            if not already_exists(error):
-                raise
+        made = create_or_adopt(
+            self.client.create_auto_scaling_group,
+            AutoScalingGroupName=change.name,
+            MinSize=want["min_size"],
+            MaxSize=want["max_size"],
+            DesiredCapacity=want["desired_capacity"],
+            VPCZoneIdentifier=",".join(want["subnets"]),
+            HealthCheckType=want["health_check_type"],
+            HealthCheckGracePeriod=want["health_check_grace_period"],
+            TargetGroupARNs=[self.refs["target_groups"][name] for name in want["target_groups"]],
+            Tags=group_tags(want["tags"]),
+            CapacityRebalance=bool(want.get("instances_distribution")),
+            **self._template(want),
+        )
+        if made is None:  # the group exists (a create whose answer was lost, retried): adopted
             self._adopt(change.name, want)
         else:
             self._collect_metrics(change.name)
