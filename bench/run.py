@@ -109,7 +109,13 @@ def measure(tiers, runs):
 
 
 def deploy_commands(side, tiers):
-    """The whole stack's deploy: ours in one site.yml run, stock as its baseline tiers one after another."""
+    """The whole stack's deploy: ours in one site.yml run, stock as its baseline tiers one after another.
+
+    The side "floor" (bench/floor.yml) runs as many stock AWS module processes as our rerun, one read or two
+    each and nothing else: what ansible-core and amazon.aws cost before any tier reads or compares.
+    """
+    if side == "floor":
+        return [["ansible-playbook", str(REPO / "bench" / "floor.yml")]]
     if side == "ours":
         return [["ansible-playbook", str(REPO / "playbooks" / "site.yml"), "-e", "@%s" % vars_for(tiers)]]
     return [command("stock", tier) for tier in tiers]
@@ -163,6 +169,10 @@ def measure_clock(tiers, scale, latency_ms, rerun_latency_ms=50.0, sides=("ours"
                         failed = "" if not figures["rc"] else " FAILED rc=%d" % figures["rc"]
                         progress = (side, phase, shown.describe(), figures["seconds"], figures["calls"], figures["read"], failed)
                         print("  clock %-5s %-6s %-45s %7.2f s %4d calls (%d read)%s" % progress, file=sys.stderr)
+        floor = {}
+        for clock in (moto_clock.Clock(), moto_clock.Clock("realistic", scale=scale, latency_ms=rerun_latency_ms, seed=13)):
+            moto_clock.install(clock)
+            floor[clock.mode] = dict(run_all("floor", tiers, env, url), rerun_clock=clock.describe())
     finally:
         moto_clock.install(moto_clock.Clock())
         server.shutdown()
@@ -175,7 +185,7 @@ def measure_clock(tiers, scale, latency_ms, rerun_latency_ms=50.0, sides=("ours"
         figures["aws_minutes"] = round((waited * scale + instant["seconds"]) / 60.0, 1)
         figures["waited_over_longest_create"] = round(waited / high, 2)
     longest = {"kind": kind, "seconds": [round(low, 1), round(high, 1)]}
-    return {"scale": scale, "latency_ms": latency_ms, "rerun_latency_ms": rerun_latency_ms, "longest_create": longest, "sides": results}
+    return {"scale": scale, "latency_ms": latency_ms, "rerun_latency_ms": rerun_latency_ms, "longest_create": longest, "sides": results, "floor": floor}
 
 
 def measure_rerun(tiers, scale, rerun_latency_ms, sides, before=None):
@@ -183,17 +193,18 @@ def measure_rerun(tiers, scale, rerun_latency_ms, sides, before=None):
     its rerun there (moto), then a rerun on the realistic clock with ``rerun_latency_ms`` a call (what was made on
     the instant clock shows no in-between state: the realistic rerun adds only the latency).
 
-    ``before``: another checkout (the main branch, say) whose site.yml runs as the side "before", in the same run.
+    ``before``: another checkout (the main branch, say) whose site.yml runs as the side "before", in the same run;
+    the side "floor" last (deploy_commands).
     """
     server, url = moto_server.start_in_thread()
     base = dict(os.environ, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
     base["PATH"] = str(REPO / ".venv" / "bin") + os.pathsep + base.get("PATH", "")
     results = {}
     try:
-        for side in sides + (("before",) if before else ()):
+        for side in sides + (("before",) if before else ()) + ("floor",):
             repo = Path(before) if side == "before" else REPO
             env = dict(base, ANSIBLE_CONFIG=str(repo / "ansible.cfg"))
-            commands = deploy_commands("stock" if side == "stock" else "ours", tiers)
+            commands = deploy_commands(side if side in ("stock", "floor") else "ours", tiers)
             if side == "before":
                 variables = repo / "playbooks" / "vars" / vars_for(tiers).name
                 commands = [[argv[0], str(repo / "playbooks" / "site.yml"), "-e", "@%s" % variables] for argv in commands]
@@ -228,7 +239,8 @@ def _run_each(commands, env, url, cwd):
 
 
 def rerun_table(rerun):
-    lines = ["", "no-op rerun of the whole stack (ours and before: site.yml; stock: the baseline tiers in order)"]
+    lines = ["", "no-op rerun of the whole stack (ours and before: site.yml; stock: the baseline tiers in order;"]
+    lines.append("floor: bench/floor.yml, as many stock AWS module processes as ours runs, one read or two each)")
     lines.append("%-7s %10s %8s %8s %10s %22s %8s" % ("side", "moto s", "calls", "read", "changed", "realistic %g ms/call s" % rerun["latency_ms"], "read"))
     for side, f in rerun["sides"].items():
         moto, real = f["rerun_moto"], f["rerun_realistic"]
@@ -256,14 +268,15 @@ def clock_table(clock):
             if playbook.get("timeline"):
                 lines.extend(["", "%s, realistic clock: %s" % (side, playbook["timeline"][0])] + playbook["timeline"][1:])
     lines.append("")
-    lines.append("no-op rerun of the whole stack (ours: site.yml; stock: the baseline tiers in order)")
+    lines.append("no-op rerun of the whole stack (ours: site.yml; stock: the baseline tiers in order;")
+    lines.append("floor: bench/floor.yml, as many stock AWS module processes as ours runs, one read or two each)")
     lines.append("%-6s %-44s %10s %8s %8s" % ("side", "clock", "seconds", "calls", "read"))
-    for side, sides in clock["sides"].items():
-        for mode in ("instant", "realistic"):
-            rerun = sides[mode].get("rerun")
-            if rerun:
-                failed = "  FAILED" if rerun["rc"] else ""
-                lines.append("%-6s %-44s %10.2f %8d %8d%s" % (side, sides[mode]["rerun_clock"], rerun["seconds"], rerun["calls"], rerun["read"], failed))
+    reruns = [(side, sides[mode]["rerun_clock"], sides[mode].get("rerun")) for side, sides in clock["sides"].items() for mode in ("instant", "realistic")]
+    reruns += [("floor", figures["rerun_clock"], figures) for figures in clock.get("floor", {}).values()]
+    for side, shown, rerun in reruns:
+        if rerun:
+            failed = "  FAILED" if rerun["rc"] else ""
+            lines.append("%-6s %-44s %10.2f %8d %8d%s" % (side, shown, rerun["seconds"], rerun["calls"], rerun["read"], failed))
     return "\n".join(lines)
 
 
