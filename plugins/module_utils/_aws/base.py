@@ -20,6 +20,7 @@ __metaclass__ = type
 import copy
 import json
 import signal
+import threading
 
 try:
     from botocore.exceptions import ClientError
@@ -62,6 +63,7 @@ class Interruption:
     def __init__(self):
         self.signal = None
         self.reads = 0
+        self._counting = threading.Lock()  # reads of different services run in threads (core/together.py)
         self.changes = []  # "service Operation" of each change AWS accepted, in order
 
     def listen(self):
@@ -81,7 +83,8 @@ class Interruption:
             return  # refused: it changed nothing
         service, operation = event_name.split(".")[1:3]
         if operation.startswith(READS):
-            self.reads += 1
+            with self._counting:
+                self.reads += 1
         else:
             self.changes.append("%s %s" % (service, operation))
             READ_CACHE.stop()

@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+
 try:
     import boto3
     import botocore.config
@@ -131,11 +133,13 @@ class Clients:
     def __init__(self, module=None, make=None, config=None):
         self._make = make or (lambda name: session_client(module, name, config or CLIENT_CONFIG))
         self._made = {}
+        self._making = threading.Lock()  # reads run in threads (core/together.py); a boto3 session is not thread safe
 
     def __call__(self, name):
-        if name not in self._made:
-            self._made[name] = SERVICES[name](self._make(name))
-        return self._made[name]
+        with self._making:
+            if name not in self._made:
+                self._made[name] = SERVICES[name](self._make(name))
+            return self._made[name]
 
     def __getattr__(self, name):
         if name.startswith("_") or name not in SERVICES:

@@ -11,6 +11,7 @@ import hashlib
 import os
 
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn import model
+from ansible_collections.hatrading.aws.plugins.module_utils.core.together import read_together
 
 
 def read_distribution(cloudfront, stack, comment):
@@ -37,12 +38,20 @@ def read_oac(cloudfront, name):
 
 def read_state(clients, stack, names):
     """What exists: bucket (seven reads), origin access control (one), distribution (three)."""
-    raw_bucket = clients.s3.bucket_settings(names["bucket"])
-    distribution = read_distribution(clients.cloudfront, stack, names["comment"])
+    found = read_together(  # one branch a service (core/together.py)
+        {
+            "s3": lambda: clients.s3.bucket_settings(names["bucket"]),
+            "cloudfront": lambda: (
+                read_distribution(clients.cloudfront, stack, names["comment"]),
+                read_oac(clients.cloudfront, names["origin_access_control"]),
+            ),
+        }
+    )
+    raw_bucket, (distribution, oac) = found["s3"], found["cloudfront"]
     have = {
         "bucket": model.actual_bucket(raw_bucket),
         "bucket_policy": raw_bucket.get("policy"),
-        "origin_access_control": model.actual_oac(read_oac(clients.cloudfront, names["origin_access_control"])),
+        "origin_access_control": model.actual_oac(oac),
         "distribution_raw": distribution,
         "distribution": None,
     }

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn.model import actual_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import tag_dict
+from ansible_collections.hatrading.aws.plugins.module_utils.core.together import read_together
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import model
 
 
@@ -18,20 +19,40 @@ def account(clients, region):
 
 
 def read_state(clients, n, ecr_repositories=True):
-    """Everything the tier owns, as model.plan_pipeline / plan_teardown compare it (None: not found)."""
-    have = {"repositories": read_repositories(clients, n) if ecr_repositories else {}}
-    have["code_repository"] = clients.codecommit.get_repository(repositoryName=n["code_repository"], missing=None)
-    have["bucket"] = read_bucket(clients, n["bucket"])
-    have["log_group"] = read_log_group(clients, n["log_group"])
-    have["roles"] = read_roles(clients, n)
-    projects = clients.codebuild.batch_get_projects(names=[n["build_project"]]).get("projects") or []
-    have["project"] = model.actual_project(projects[0] if projects else None)
-    have["application"] = (clients.codedeploy.get_application(applicationName=n["application"], missing=None) or {}).get("application")
-    have["deployment_groups"] = read_deployment_groups(clients, n) if have["application"] is not None else {}
-    rule = clients.events.describe_rule(Name=n["trigger_rule"], missing=None)
-    have["trigger"] = model.actual_trigger(rule, clients.events.list_targets_by_rule(Rule=n["trigger_rule"], missing=[]) if rule else None)
-    have["pipeline"] = read_pipeline(clients, n["pipeline"])
+    """Everything the tier owns, as model.plan_pipeline / plan_teardown compare it (None: not found).
+
+    One branch a service, read at the same time (core/together.py)."""
+    have = read_together(
+        {
+            "repositories": lambda: read_repositories(clients, n) if ecr_repositories else {},
+            "code_repository": lambda: clients.codecommit.get_repository(repositoryName=n["code_repository"], missing=None),
+            "bucket": lambda: read_bucket(clients, n["bucket"]),
+            "log_group": lambda: read_log_group(clients, n["log_group"]),
+            "roles": lambda: read_roles(clients, n),
+            "project": lambda: read_project(clients, n["build_project"]),
+            "deployment": lambda: read_deployment(clients, n),
+            "trigger": lambda: read_trigger(clients, n["trigger_rule"]),
+            "pipeline": lambda: read_pipeline(clients, n["pipeline"]),
+        }
+    )
+    have["application"], have["deployment_groups"] = have.pop("deployment")
     return have
+
+
+def read_project(clients, name):
+    projects = clients.codebuild.batch_get_projects(names=[name]).get("projects") or []
+    return model.actual_project(projects[0] if projects else None)
+
+
+def read_deployment(clients, n):
+    """The CodeDeploy application, and its deployment groups when it exists."""
+    application = (clients.codedeploy.get_application(applicationName=n["application"], missing=None) or {}).get("application")
+    return application, read_deployment_groups(clients, n) if application is not None else {}
+
+
+def read_trigger(clients, name):
+    rule = clients.events.describe_rule(Name=name, missing=None)
+    return model.actual_trigger(rule, clients.events.list_targets_by_rule(Rule=name, missing=[]) if rule else None)
 
 
 def read_repositories(clients, n):
