@@ -18,9 +18,8 @@ import re
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.buckets import private_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import TierChecks
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
@@ -104,31 +103,19 @@ def settings_of(params):
     return cfg
 
 
-def validate_params(params):
-    """The module's check, before any AWS call; the region defaults to us-east-1 (CloudFront's own)."""
-    if not params.get("region"):
-        params["region"] = "us-east-1"
-    return validate_cdn(settings_of(params))
+def _validate_bucket(settings, v):
+    return validate_stack_bucket(settings, v, lambda stack, region: stack_names.cdn(stack, region or "us-east-1")["bucket"])
 
 
-def validate_cdn(settings, prefix=""):
-    """Check the CDN tier's settings; returns the problems found, each naming the variable."""
+def _validate_emptying(settings, v):
+    if settings.get("empty_bucket") and not settings.get("delete_bucket"):
+        return ["%s: only means something with %s=true (the bucket is kept otherwise)" % (v("empty_bucket"), v("delete_bucket"))]
+    return []
 
-    def v(option):
-        return prefix + option
 
-    stack = settings.get("stack")
-    errors = validate_stack_settings(settings, prefix)
-    region = settings.get("region") or "us-east-1"
-    bucket = settings.get("bucket_name") or (stack_names.cdn(stack, region)["bucket"] if not errors else None)
-    if bucket:
-        errors += validate_bucket_name(bucket, v("bucket_name") if settings.get("bucket_name") else v("bucket_name (derived from the stack and region)"))
-    if settings.get("state", "present") == "absent":
-        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the CDN", "the bucket is kept unless %s=true" % v("delete_bucket"))
-        if settings.get("empty_bucket") and not settings.get("delete_bucket"):
-            errors.append("%s: only means something with %s=true (the bucket is kept otherwise)" % (v("empty_bucket"), v("delete_bucket")))
-        return errors
-
+def _validate_distribution(settings, v):
+    """The bucket's encryption, the certificate and aliases, the price class, the API origin, the upload."""
+    errors = []
     encryption = settings.get("encryption", "sse-s3")
     if encryption not in ENCRYPTIONS:
         errors.append("%s: %r is not an encryption; use sse-s3 or sse-kms" % (v("encryption"), encryption))
@@ -165,6 +152,24 @@ def validate_cdn(settings, prefix=""):
     if not isinstance(root, str) or not root or root.startswith("/"):
         errors.append("%s: %r must be an object name such as index.html, without a leading /" % (v("default_root_object"), root))
     return errors
+
+
+CHECKS = TierChecks(
+    settings_of,
+    "the CDN",
+    kept=lambda v: "the bucket is kept unless %s=true" % v("delete_bucket"),
+    common=(_validate_bucket,),
+    build=(_validate_distribution,),
+    teardown=(_validate_emptying,),
+)
+validate_cdn = CHECKS.settings  # the validate play's check (``prefix``: cdn_)
+
+
+def validate_params(params):
+    """The module's check, before any AWS call; the region defaults to us-east-1 (CloudFront's own)."""
+    if not params.get("region"):
+        params["region"] = "us-east-1"
+    return CHECKS.params(params)
 
 
 # ---------------------------------------------------------------- bucket

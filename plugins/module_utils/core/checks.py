@@ -131,3 +131,59 @@ def validate_delete_confirmed(settings, name, what, note=""):
     if settings.get("confirm_delete") == stack:
         return []
     return ["%s: deleting %s of stack %s needs %s=%s%s" % (name, what, stack, name, stack, " (%s)" % note if note else "")]
+
+
+def validate_wait_timeout(settings, v):
+    """``wait_timeout``: how long a tier waits for AWS, in whole seconds (0: not at all)."""
+    timeout = settings.get("wait_timeout", 600)
+    if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 0:
+        return ["%s: %r is not a number of seconds; use 0 or more" % (v("wait_timeout"), timeout)]
+    return []
+
+
+def validate_stack_bucket(settings, v, derive):
+    """The tier's bucket: ``bucket_name`` as given, else ``derive(stack, region)`` (once the stack's name and tags pass); no dots."""
+    given = settings.get("bucket_name")
+    bucket = given or (derive(settings.get("stack"), settings.get("region")) if not validate_stack_settings(settings) else None)
+    if not bucket:
+        return []
+    return validate_bucket_name(bucket, v("bucket_name") if given else v("bucket_name (derived from the stack and region)"))
+
+
+class TierChecks:
+    """A tier's check of its settings, in the shape every tier shares, so each tier writes only its own checks.
+
+    First the stack's name and tags, then ``common`` (for a build and a teardown alike); a build runs ``build``;
+    a teardown (``state: absent``) needs ``confirm_delete`` set to the stack's name (what it deletes: ``deleted``;
+    ``kept(v)``: what it keeps unless told) and runs ``teardown``. Each check is ``check(settings, v)`` and
+    returns messages; ``v(option)`` is the variable's name as the user wrote it (the role's prefix first).
+    ``settings_of(params)``: the module's options as the tier's settings.
+    """
+
+    def __init__(self, settings_of, deleted, kept=None, build=(), teardown=(), common=()):
+        self.settings_of = settings_of
+        self.deleted, self.kept = deleted, kept
+        self.build, self.teardown, self.common = build, teardown, common
+
+    def params(self, params):
+        """The module's check, before any AWS call."""
+        return self.settings(self.settings_of(params))
+
+    def settings(self, settings, prefix=""):
+        """The problems found in the tier's settings, each naming the variable (``prefix``: the role's, e.g. ``nosql_``)."""
+
+        def v(option):
+            return prefix + option
+
+        errors = validate_stack_settings(settings, prefix) + _run_checks(self.common, settings, v)
+        if settings.get("state", "present") != "absent":
+            return errors + _run_checks(self.build, settings, v)
+        errors += validate_delete_confirmed(settings, v("confirm_delete"), self.deleted, self.kept(v) if self.kept else "")
+        return errors + _run_checks(self.teardown, settings, v)
+
+
+def _run_checks(checks, settings, v):
+    errors = []
+    for check in checks:
+        errors += check(settings, v)
+    return errors

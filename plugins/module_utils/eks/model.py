@@ -17,10 +17,9 @@ import re
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_cidr
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_log_retention
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import TierChecks
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.nosql_access import nosql_statements
 from ansible_collections.hatrading.aws.plugins.module_utils.core.nosql_access import validate_ttl_attribute
@@ -64,23 +63,6 @@ class EksError(TierError):
 
 def settings_of(params):
     return regional_options(params, DEFAULT_REGION)
-
-
-def validate_params(params):
-    return validate_eks(settings_of(params))
-
-
-def validate_eks(settings, prefix=""):
-    """Check the EKS tier's settings; returns the problems found, each naming the variable."""
-
-    def v(option):
-        return prefix + option
-
-    errors = validate_stack_settings(settings, prefix)
-    if settings.get("state", "present") == "absent":
-        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the EKS cluster", "its log group is kept unless %s" % v("delete_log_group"))
-        return errors
-    return errors + _validate_cluster(settings, v) + _validate_nodes(settings, v) + _validate_access(settings, v) + _validate_apps(settings, v)
 
 
 def _is_int(value):
@@ -174,6 +156,16 @@ def _validate_apps(settings, v):
     if not _is_int(target) or not 10 <= target <= 95:
         errors.append("%s: %r must be a whole number from 10 to 95" % (v("cpu_target_percent"), target))
     return errors + validate_ttl_attribute(settings.get("backend_nosql_session_ttl_attribute"), v("backend_nosql_session_ttl_attribute"))
+
+
+CHECKS = TierChecks(
+    settings_of,
+    "the EKS cluster",
+    kept=lambda v: "its log group is kept unless %s" % v("delete_log_group"),
+    build=(_validate_cluster, _validate_nodes, _validate_access, _validate_apps),
+)
+validate_params = CHECKS.params
+validate_eks = CHECKS.settings  # the validate play's check (``prefix``: eks_)
 
 
 def backend_nosql(cfg):

@@ -17,8 +17,7 @@ import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_arn
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import TierChecks
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
@@ -100,11 +99,6 @@ def settings_of(params):
     return dict(params)
 
 
-def validate_params(params):
-    """The module's check, before any AWS call."""
-    return validate_logs(settings_of(params))
-
-
 def _int_in(settings, errors, name, v, low, high, default, what):
     value = settings.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
@@ -112,15 +106,9 @@ def _int_in(settings, errors, name, v, low, high, default, what):
     return value
 
 
-def validate_logs(settings, prefix=""):
-    """Check the logs tier's settings; returns the problems found, each naming the variable."""
-
-    def v(option):
-        return prefix + option
-
-    errors = validate_stack_settings(settings, prefix)
-    if settings.get("state", "present") == "absent":
-        return errors + validate_delete_confirmed(settings, v("confirm_delete"), "the logs tier", "the domain is kept unless %s=true" % v("delete_domain"))
+def _validate_domain(settings, v):
+    """The OpenSearch domain: its version, instances, storage, nodes and shipping (its master user: _validate_master)."""
+    errors = []
     engine = settings.get("engine_version", "OpenSearch_2.13")
     if not isinstance(engine, str) or not ENGINE_FORM.match(engine):
         errors.append("%s: %r is not an OpenSearch version; use OpenSearch_<major>.<minor>, e.g. OpenSearch_2.13" % (v("engine_version"), engine))
@@ -151,7 +139,6 @@ def validate_logs(settings, prefix=""):
     kms_key = settings.get("kms_key") or ""
     if kms_key and not KMS_KEY_FORM.match(kms_key):
         errors.append("%s: %r is not a KMS key ID, ARN or alias; leave it empty for the stack's key" % (v("kms_key"), kms_key))
-    errors += _validate_master(settings, v)
     return errors
 
 
@@ -172,6 +159,16 @@ def _validate_master(settings, v):
             "%s: not a valid master password; use 8-128 characters with an upper, a lower, a digit and a special character" % v("master_user_password")
         )
     return errors
+
+
+CHECKS = TierChecks(
+    settings_of,
+    "the logs tier",
+    kept=lambda v: "the domain is kept unless %s=true" % v("delete_domain"),
+    build=(_validate_domain, _validate_master),
+)
+validate_params = CHECKS.params
+validate_logs = CHECKS.settings  # the validate play's check (``prefix``: logs_)
 
 
 # ---------------------------------------------------------------- wanted state

@@ -20,8 +20,7 @@ import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import LOG_RETENTION_DAYS
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import TierChecks
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
@@ -106,25 +105,14 @@ def settings(params):
     return options_set(params)
 
 
-def validate_params(params):
-    """The module's check, before any AWS call."""
-    return validate_monitoring(settings(params))
-
-
-def validate_monitoring(settings, prefix=""):
-    """Check the monitoring tier's settings; returns the problems found, each naming the variable."""
-
-    def v(option):
-        return prefix + option
-
-    errors = validate_stack_settings(settings, prefix)
+def _validate_state(settings, v):
     state = settings.get("state", "present")
-    if state not in ("present", "absent"):
-        errors.append("%s: %r is not a state; use present or absent" % (v("state"), state))
-    if state == "absent":
-        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the alarms, dashboard and topic")
-        return errors
+    return [] if state in ("present", "absent") else ["%s: %r is not a state; use present or absent" % (v("state"), state)]
 
+
+def _validate_alarms(settings, v):
+    """The topic's key and subscriptions, the thresholds, the alarms' periods, the logs' retention."""
+    errors = []
     kms_key = settings.get("kms_key", DEFAULT_KMS_KEY)
     if kms_key and not KMS_KEY_FORM.match(str(kms_key)):
         errors.append("%s: %r is not a KMS key ID, ARN or alias (empty leaves the topic unencrypted)" % (v("kms_key"), kms_key))
@@ -173,6 +161,11 @@ def validate_monitoring(settings, prefix=""):
     if retention not in LOG_RETENTION_DAYS:
         errors.append("%s: %r is not a retention CloudWatch Logs offers (%s)" % (v("log_retention_days"), retention, ", ".join(map(str, LOG_RETENTION_DAYS))))
     return errors
+
+
+CHECKS = TierChecks(settings, "the alarms, dashboard and topic", build=(_validate_state, _validate_alarms))
+validate_params = CHECKS.params
+validate_monitoring = CHECKS.settings  # the validate play's check (``prefix``: monitoring_)
 
 
 def _check_given_thresholds(settings, v):

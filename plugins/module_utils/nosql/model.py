@@ -14,8 +14,8 @@ __metaclass__ = type
 import re
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_wait_timeout
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import TierChecks
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
@@ -63,21 +63,9 @@ def settings_of(params):
     return dict(params)
 
 
-def validate_params(params):
-    """The module's check, before any AWS call."""
-    return validate_nosql(settings_of(params))
-
-
-def validate_nosql(settings, prefix=""):
-    """Check the nosql tier's settings; returns the problems found, each naming the variable."""
-
-    def v(option):
-        return prefix + option
-
-    errors = validate_stack_settings(settings, prefix)
-    if settings.get("state", "present") == "absent":
-        errors += validate_delete_confirmed(settings, v("confirm_delete"), "the nosql tier", "the tables are kept unless %s=true" % v("delete_tables"))
-        return errors
+def _validate_table(settings, v):
+    """The billing, the TTL attribute, the key, the replicas and the wait."""
+    errors = []
     billing = settings.get("billing_mode", "on_demand")
     if billing not in BILLING_MODES:
         errors.append("%s: %r is not a billing mode; use on_demand or provisioned" % (v("billing_mode"), billing))
@@ -96,10 +84,7 @@ def validate_nosql(settings, prefix=""):
     for region in sorted(settings.get("replica_kms_keys") or {}):
         if region not in (settings.get("replica_regions") or []):
             errors.append("%s: %s is not among %s" % (v("replica_kms_keys"), region, v("replica_regions")))
-    timeout = settings.get("wait_timeout", 600)
-    if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 0:
-        errors.append("%s: %r is not a number of seconds; use 0 or more" % (v("wait_timeout"), timeout))
-    return errors
+    return errors + validate_wait_timeout(settings, v)
 
 
 def _validate_capacity(settings, v):
@@ -129,6 +114,16 @@ def _validate_replicas(regions, region, v):
     if len(set(regions)) != len(regions):
         errors.append("%s: a region is listed twice" % v("replica_regions"))
     return errors
+
+
+CHECKS = TierChecks(
+    settings_of,
+    "the nosql tier",
+    kept=lambda v: "the tables are kept unless %s=true" % v("delete_tables"),
+    build=(_validate_table,),
+)
+validate_params = CHECKS.params
+validate_nosql = CHECKS.settings  # the validate play's check (``prefix``: nosql_)
 
 
 # ---------------------------------------------------------------- wanted state

@@ -23,9 +23,9 @@ except ImportError:  # Ansible ships PyYAML; a missing one is reported by the mo
     yaml = None
 
 from ansible_collections.hatrading.aws.plugins.module_utils.core import names as stack_names
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_wait_timeout
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_port
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import TierChecks
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import CREATE
 from ansible_collections.hatrading.aws.plugins.module_utils.core.plan import DELETE
@@ -90,22 +90,9 @@ def settings_of(params):
     return dict(params)
 
 
-def validate_params(params):
-    """The module's check, before any AWS call."""
-    return validate_observability(settings_of(params))
-
-
-def validate_observability(settings, prefix=""):
-    """Check the observability tier's settings; returns the problems found, each naming the variable."""
-
-    def v(option):
-        return prefix + option
-
-    errors = validate_stack_settings(settings, prefix)
-    if settings.get("state", "present") == "absent":
-        return errors + validate_delete_confirmed(
-            settings, v("confirm_delete"), "the observability tier", "the workspaces are kept unless %s=true" % v("delete_workspaces")
-        )
+def _validate_collection(settings, v):
+    """The collector and its scrapes, the rules, Grafana's sign-in and dashboards, the alert timing, the wait."""
+    errors = []
     collector = settings.get("collector", "agent")
     if collector not in COLLECTORS:
         errors.append("%s: %r is not a collector; use %s" % (v("collector"), collector, ", ".join(COLLECTORS)))
@@ -119,11 +106,8 @@ def validate_observability(settings, prefix=""):
         if authentication not in GRAFANA_AUTHENTICATION:
             errors.append("%s: %r is not a Grafana sign-in; use AWS_SSO or SAML" % (v("grafana_authentication"), authentication))
         errors += ["%s: %s" % (v("dashboards"), problem) for problem in dashboard_problems(settings.get("dashboards") or {})]
-    errors += alert_timing_problems(settings, prefix)
-    timeout = settings.get("wait_timeout", 600)
-    if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 0:
-        errors.append("%s: %r is not a number of seconds; use 0 or more" % (v("wait_timeout"), timeout))
-    return errors
+    errors += alert_timing_problems(settings, v(""))
+    return errors + validate_wait_timeout(settings, v)
 
 
 # ---------------------------------------------------------------- rules and dashboards as code
@@ -271,6 +255,16 @@ def alert_timing_problems(settings, prefix=""):
         what = "%salert_repeat_interval: shorter than %salert_group_interval" % (prefix, prefix)
         problems.append(what + ": Alertmanager repeats no sooner than a group's interval")
     return problems
+
+
+CHECKS = TierChecks(
+    settings_of,
+    "the observability tier",
+    kept=lambda v: "the workspaces are kept unless %s=true" % v("delete_workspaces"),
+    build=(_validate_collection,),
+)
+validate_params = CHECKS.params
+validate_observability = CHECKS.settings  # the validate play's check (``prefix``: observability_)
 
 
 def alarm_topic_arn(stack, region, workspace_arn=None):

@@ -21,8 +21,8 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core import names
 from ansible_collections.hatrading.aws.plugins.module_utils.core.buckets import private_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import KMS_ARN
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import SECRET_ARN
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_bucket_name
-from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_delete_confirmed
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import TierChecks
+from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_bucket
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_log_retention
 from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import validate_stack_settings
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
@@ -67,39 +67,19 @@ def settings_of(params):
     return regional_options(params, DEFAULT_REGION)
 
 
-def validate_params(params):
-    """The module's check (the runner calls it before any AWS call)."""
-    return validate_pipeline(settings_of(params))
-
-
-def validate_pipeline(settings, prefix=""):
-    """Check the pipeline tier's settings; returns the problems found, each naming the variable."""
-
-    def v(option):
-        return prefix + option
-
-    errors = _validate_identity(settings, v)
-    errors += _validate_registry(settings, v)
-    if not errors:
-        found = names.pipeline(settings["stack"], _region(settings), settings.get("repositories") or {})["repositories"]
-        if found["frontend"] == found["backend"]:
-            errors.append("%s: frontend and backend need two repositories (both are %s)" % (v("repositories"), found["frontend"]))
-    if settings.get("state", "present") == "absent":
-        return errors + _validate_teardown(settings, v)
-    return errors + _validate_source(settings, v) + _validate_build(settings, v)
-
-
 def _region(settings):
     return settings.get("region") or DEFAULT_REGION
 
 
-def _validate_identity(settings, v):
-    """The stack, its tags and the artifact bucket's name (given, or derived from the stack and region)."""
-    stack = settings.get("stack")
-    errors = validate_stack_settings(settings, v(""))
-    bucket = settings.get("bucket_name") or (names.pipeline_bucket(stack, _region(settings)) if not errors else None)
-    if bucket:  # CodeDeploy fetches revisions over TLS on the bucket's virtual host: no dots
-        errors += validate_bucket_name(bucket, v("bucket_name") if settings.get("bucket_name") else v("bucket_name (derived from the stack and region)"))
+def _validate_images(settings, v):
+    """The artifact bucket (given, or derived from the stack and region), the registry, and one repository per app tier."""
+    # CodeDeploy fetches revisions over TLS on the bucket's virtual host: no dots
+    errors = validate_stack_bucket(settings, v, lambda stack, region: names.pipeline_bucket(stack, region or DEFAULT_REGION))
+    errors += _validate_registry(settings, v)
+    if not errors and not validate_stack_settings(settings):
+        found = names.pipeline(settings["stack"], _region(settings), settings.get("repositories") or {})["repositories"]
+        if found["frontend"] == found["backend"]:
+            errors.append("%s: frontend and backend need two repositories (both are %s)" % (v("repositories"), found["frontend"]))
     return errors
 
 
@@ -138,12 +118,10 @@ def _validate_registry(settings, v):
     return errors
 
 
-def _validate_teardown(settings, v):
-    kept = "repositories, code and bucket are kept unless %s / %s" % (v("delete_repositories"), v("delete_bucket"))
-    errors = validate_delete_confirmed(settings, v("confirm_delete"), "the pipeline", kept)
+def _validate_force(settings, v):
     if settings.get("force") and not (settings.get("delete_repositories") or settings.get("delete_bucket")):
-        errors.append("%s: only means something with %s=true or %s=true" % (v("force"), v("delete_repositories"), v("delete_bucket")))
-    return errors
+        return ["%s: only means something with %s=true or %s=true" % (v("force"), v("delete_repositories"), v("delete_bucket"))]
+    return []
 
 
 def _validate_source(settings, v):
@@ -200,6 +178,18 @@ def _validate_build(settings, v):
 
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool) or (isinstance(value, str) and value.isdigit())
+
+
+CHECKS = TierChecks(
+    settings_of,
+    "the pipeline",
+    kept=lambda v: "repositories, code and bucket are kept unless %s / %s" % (v("delete_repositories"), v("delete_bucket")),
+    common=(_validate_images,),
+    build=(_validate_source, _validate_build),
+    teardown=(_validate_force,),
+)
+validate_params = CHECKS.params
+validate_pipeline = CHECKS.settings  # the validate play's check (``prefix``: pipeline_)
 
 
 def image_uris(registry, registry_host, n):
