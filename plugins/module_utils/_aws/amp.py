@@ -8,6 +8,7 @@ __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import waiter
 
 
 class AMP(Service):
@@ -16,19 +17,12 @@ class AMP(Service):
     # botocore has no waiter for an alert manager definition: AMP answers CREATING or UPDATING, then ACTIVE, or a
     # failed status with its reason (the waiter's last answer, read by the caller)
     WAITERS = {
-        "version": 2,
-        "waiters": {
-            "alert_manager_settled": {
-                "operation": "DescribeAlertManagerDefinition",
-                "delay": 5,
-                "maxAttempts": 120,
-                "acceptors": [
-                    {"matcher": "path", "argument": "alertManagerDefinition.status.statusCode", "expected": "ACTIVE", "state": "success"},
-                    {"matcher": "path", "argument": "alertManagerDefinition.status.statusCode", "expected": "CREATION_FAILED", "state": "failure"},
-                    {"matcher": "path", "argument": "alertManagerDefinition.status.statusCode", "expected": "UPDATE_FAILED", "state": "failure"},
-                ],
-            },
-        },
+        "alert_manager_settled": waiter(
+            "DescribeAlertManagerDefinition",
+            "alertManagerDefinition.status.statusCode",
+            success=("ACTIVE",),
+            failure=("CREATION_FAILED", "UPDATE_FAILED"),
+        ),
     }
 
     # None when gone: reads of what may not exist yet

@@ -7,8 +7,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import StackRetry
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import error_code
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import retry_answer
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import waiter
 
 try:
     from botocore.exceptions import ClientError
@@ -18,27 +19,10 @@ except ImportError:
 PROFILE_NOT_PROPAGATED = "InstanceProfileNotPropagated"
 
 
-class LaunchRetry(StackRetry):
-    """StackRetry that also waits out a new instance profile IAM has not yet propagated.
-
-    Auto Scaling answers that case with a plain ValidationError ("Invalid IAM Instance Profile
-    name"), the same code as real mistakes, so the message tells them apart.
-    """
-
-    @staticmethod
-    def status_code_from_exception(error):
-        code = error_code(error)
-        message = ((getattr(error, "response", None) or {}).get("Error") or {}).get("Message") or ""
-        if code == "ValidationError" and "instance profile" in message.lower():
-            return PROFILE_NOT_PROPAGATED
-        return code
-
-
-def _in_service_at_least(bound):
-    """A waiter on DescribeAutoScalingGroups: the group's in-service instances reach ``bound`` (a JMESPath of the group)."""
-    in_service = "length(AutoScalingGroups[0].Instances[?LifecycleState=='InService'])"
-    acceptor = {"matcher": "path", "expected": True, "state": "success", "argument": "%s >= %s" % (in_service, bound)}
-    return {"operation": "DescribeAutoScalingGroups", "delay": 5, "maxAttempts": 120, "acceptors": [acceptor]}
+# Auto Scaling answers a new instance profile IAM has not yet propagated with a plain ValidationError ("Invalid IAM
+# Instance Profile name"), the same code as real mistakes, so the message tells them apart.
+LaunchRetry = retry_answer(("ValidationError",), lambda message: "instance profile" in message, PROFILE_NOT_PROPAGATED)
+IN_SERVICE = "length(AutoScalingGroups[0].Instances[?LifecycleState=='InService'])"
 
 
 class AutoScaling(Service):
@@ -73,27 +57,16 @@ class AutoScaling(Service):
 
     # waiters botocore lacks: a group gone, a group in service, a refresh done
     WAITERS = {
-        "version": 2,
-        "waiters": {
-            "GroupDeleted": {
-                "operation": "DescribeAutoScalingGroups",
-                "delay": 5,
-                "maxAttempts": 120,
-                "acceptors": [{"matcher": "path", "expected": True, "argument": "length(AutoScalingGroups[]) == `0`", "state": "success"}],
-            },
-            # the group's minimum in service (a deploy with wait), its desired capacity in service (a roll's surge)
-            "GroupInService": _in_service_at_least("AutoScalingGroups[0].MinSize"),
-            "DesiredInService": _in_service_at_least("AutoScalingGroups[0].DesiredCapacity"),
-            "RefreshDone": {
-                "operation": "DescribeInstanceRefreshes",
-                "delay": 15,
-                "maxAttempts": 240,
-                "acceptors": [
-                    {"matcher": "path", "expected": "Successful", "state": "success", "argument": "InstanceRefreshes[0].Status"},
-                    {"matcher": "path", "expected": "Failed", "state": "failure", "argument": "InstanceRefreshes[0].Status"},
-                    {"matcher": "path", "expected": "Cancelled", "state": "failure", "argument": "InstanceRefreshes[0].Status"},
-                    {"matcher": "path", "expected": "RollbackSuccessful", "state": "failure", "argument": "InstanceRefreshes[0].Status"},
-                ],
-            },
-        },
+        "GroupDeleted": waiter("DescribeAutoScalingGroups", "length(AutoScalingGroups[]) == `0`", success=(True,)),
+        # the group's minimum in service (a deploy with wait), its desired capacity in service (a roll's surge)
+        "GroupInService": waiter("DescribeAutoScalingGroups", IN_SERVICE + " >= AutoScalingGroups[0].MinSize", success=(True,)),
+        "DesiredInService": waiter("DescribeAutoScalingGroups", IN_SERVICE + " >= AutoScalingGroups[0].DesiredCapacity", success=(True,)),
+        "RefreshDone": waiter(
+            "DescribeInstanceRefreshes",
+            "InstanceRefreshes[0].Status",
+            success=("Successful",),
+            failure=("Failed", "Cancelled", "RollbackSuccessful"),
+            delay=15,
+            attempts=240,
+        ),
     }

@@ -249,6 +249,32 @@ class StackRetry(AWSRetry):
         return error_code(error)
 
 
+def retry_answer(codes, says, retried_as):
+    """A StackRetry that also retries one answer told apart by its message: one of ``codes`` whose message (lower case)
+    ``says(message)``, retried as the code ``retried_as`` (a Service's RETRY_CODES names it). The same codes answer
+    real mistakes (invalid input), so the message decides: e.g. a role IAM made a moment ago that a service cannot assume yet."""
+
+    class MessageRetry(StackRetry):
+        @staticmethod
+        def status_code_from_exception(error):
+            found = error_code(error)
+            message = ((getattr(error, "response", None) or {}).get("Error") or {}).get("Message") or ""
+            return retried_as if found in codes and says(message.lower()) else found
+
+    return MessageRetry
+
+
+def waiter(operation, path=None, success=(), failure=(), gone=None, delay=5, attempts=120, failure_path=None):
+    """One of a Service's ``WAITERS`` (botocore's waiter model): ``operation`` polled until ``path`` (a JMESPath of its
+    answer) is one of ``success`` or of ``failure`` (``failure_path``'s, when another path tells a failure), or until
+    it answers the error ``gone`` (done: deleted). :meth:`Service.wait` sets the delay and attempts from its timeout."""
+    acceptors = [{"matcher": "path", "argument": path, "expected": value, "state": "success"} for value in success]
+    acceptors += [{"matcher": "path", "argument": failure_path or path, "expected": value, "state": "failure"} for value in failure]
+    if gone:
+        acceptors.append({"matcher": "error", "expected": gone, "state": "success"})
+    return {"operation": operation, "delay": delay, "maxAttempts": attempts, "acceptors": acceptors}
+
+
 def api(operation, key=None, pages=False, missing=RAISE, codes=None):
     """A Service method calling ``operation`` with keyword arguments, retried.
 
@@ -282,7 +308,7 @@ class Service:
 
     ``NAME`` is the boto3 service name; ``NOT_FOUND`` the codes that mean "no such resource";
     ``RETRY_CODES`` extra codes worth retrying (eventual consistency right after a create);
-    ``WAITERS`` a botocore waiter model (version 2) for the waiters botocore lacks.
+    ``WAITERS`` {name: :func:`waiter`} for the waiters botocore lacks.
     """
 
     NAME = None
@@ -346,8 +372,8 @@ class Service:
         even after the client's own retries. Each poll here is retried on throttling and 5xx answers
         (``poll_retry``) before the waiter sees it, so a long wait (NAT, RDS) survives a throttled poll.
         """
-        if self.WAITERS and waiter_name in self.WAITERS["waiters"]:
-            model = create_waiter_with_client(waiter_name, WaiterModel(self.WAITERS), self.client)
+        if self.WAITERS and waiter_name in self.WAITERS:
+            model = create_waiter_with_client(waiter_name, WaiterModel({"version": 2, "waiters": self.WAITERS}), self.client)
         else:
             model = self.client.get_waiter(waiter_name)
         poll = self.poll_retry(getattr(self.client, xform_name(model.config.operation)))

@@ -7,27 +7,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import StackRetry
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import error_code
-
-
-class EksRolePropagationRetry(StackRetry):
-    """Right after IAM creates a role, EKS may answer that it cannot assume it; only that answer is retried."""
-
-    @staticmethod
-    def status_code_from_exception(error):
-        found = error_code(error)
-        message = ((getattr(error, "response", None) or {}).get("Error", {}).get("Message") or "").lower()
-        if found == "InvalidParameterException" and "role" in message and "assume" in message:
-            return "RolePropagation"
-        return found
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import retry_answer
 
 
 class EKS(Service):
     NAME = "eks"
     NOT_FOUND = ("ResourceNotFoundException",)
-    RETRY_CLASS = EksRolePropagationRetry  # a create naming a role IAM made a moment ago
+    # a create naming a role IAM made a moment ago: EKS may answer that it cannot assume it; only that answer is retried
+    RETRY_CLASS = retry_answer(("InvalidParameterException",), lambda message: "role" in message and "assume" in message, "RolePropagation")
     RETRY_CODES = ("RolePropagation",)
     describe_cluster = api("describe_cluster", "cluster", missing=None)
     describe_nodegroup = api("describe_nodegroup", "nodegroup", missing=None)

@@ -7,42 +7,24 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import StackRetry
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import error_code
-
-
-class FirehoseRolePropagationRetry(StackRetry):
-    """Right after IAM creates a role, Firehose may answer that it cannot assume it; only that answer is retried."""
-
-    @staticmethod
-    def status_code_from_exception(error):
-        found = error_code(error)
-        message = ((getattr(error, "response", None) or {}).get("Error", {}).get("Message") or "").lower()
-        if found == "InvalidArgumentException" and "role" in message and ("assume" in message or "not authorized" in message):
-            return "RolePropagation"
-        return found
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import retry_answer
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import waiter
 
 
 class Firehose(Service):
     NAME = "firehose"
     NOT_FOUND = ("ResourceNotFoundException",)
-    RETRY_CLASS = FirehoseRolePropagationRetry
+    # right after IAM creates a role, Firehose may answer that it cannot assume it; only that answer is retried
+    RETRY_CLASS = retry_answer(
+        ("InvalidArgumentException",), lambda message: "role" in message and ("assume" in message or "not authorized" in message), "RolePropagation"
+    )
     RETRY_CODES = ("RolePropagation",)
 
     describe_delivery_stream = api("describe_delivery_stream", "DeliveryStreamDescription", missing=None)
 
     WAITERS = {
-        "version": 2,
-        "waiters": {
-            "stream_active": {
-                "operation": "DescribeDeliveryStream",
-                "delay": 10,
-                "maxAttempts": 60,
-                "acceptors": [
-                    {"state": "success", "matcher": "path", "argument": "DeliveryStreamDescription.DeliveryStreamStatus", "expected": "ACTIVE"},
-                    {"state": "failure", "matcher": "path", "argument": "DeliveryStreamDescription.DeliveryStreamStatus", "expected": "CREATING_FAILED"},
-                ],
-            },
-        },
+        "stream_active": waiter(
+            "DescribeDeliveryStream", "DeliveryStreamDescription.DeliveryStreamStatus", success=("ACTIVE",), failure=("CREATING_FAILED",), delay=10, attempts=60
+        ),
     }

@@ -18,6 +18,7 @@ from ansible.module_utils.urls import open_url
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import waiter
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 
 
@@ -26,25 +27,8 @@ class Grafana(Service):
     NOT_FOUND = ("ResourceNotFoundException",)
     # botocore has no Grafana waiter: the workspace is ACTIVE in 5-10 minutes
     WAITERS = {
-        "version": 2,
-        "waiters": {
-            "workspace_active": {
-                "operation": "DescribeWorkspace",
-                "delay": 15,
-                "maxAttempts": 60,
-                "acceptors": [
-                    {"matcher": "path", "argument": "workspace.status", "expected": "ACTIVE", "state": "success"},
-                    {"matcher": "path", "argument": "workspace.status", "expected": "FAILED", "state": "failure"},
-                    {"matcher": "path", "argument": "workspace.status", "expected": "CREATION_FAILED", "state": "failure"},
-                ],
-            },
-            "workspace_deleted": {
-                "operation": "DescribeWorkspace",
-                "delay": 15,
-                "maxAttempts": 60,
-                "acceptors": [{"matcher": "error", "expected": "ResourceNotFoundException", "state": "success"}],
-            },
-        },
+        "workspace_active": waiter("DescribeWorkspace", "workspace.status", success=("ACTIVE",), failure=("FAILED", "CREATION_FAILED"), delay=15, attempts=60),
+        "workspace_deleted": waiter("DescribeWorkspace", gone="ResourceNotFoundException", delay=15, attempts=60),
     }
     describe_workspace = api("describe_workspace", "workspace", missing=None)
 

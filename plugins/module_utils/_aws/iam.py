@@ -7,8 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import StackRetry
-from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import error_code
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import retry_answer
 
 
 class IAM(Service):
@@ -19,17 +18,13 @@ class IAM(Service):
     )
 
 
-class RolePropagationRetry(StackRetry):
-    """Right after IAM creates a role, CodeBuild, CodeDeploy, CodePipeline and EventBridge may not be able to
-    assume it yet; only that answer (not any invalid input) is retried, as ``RolePropagation``."""
-
-    @staticmethod
-    def status_code_from_exception(error):
-        found = error_code(error)
-        message = ((getattr(error, "response", None) or {}).get("Error", {}).get("Message") or "").lower()
-        if found in ("InvalidInputException", "InvalidRoleException", "InvalidStructureException") and ("assume" in message or "not authorized" in message):
-            return "RolePropagation"
-        return found
+# Right after IAM creates a role, CodeBuild, CodeDeploy, CodePipeline and EventBridge may not be able to assume it
+# yet; only that answer (not any invalid input) is retried, as ``RolePropagation``.
+RolePropagationRetry = retry_answer(
+    ("InvalidInputException", "InvalidRoleException", "InvalidStructureException"),
+    lambda message: "assume" in message or "not authorized" in message,
+    "RolePropagation",
+)
 
 
 class RoleUsingService(Service):

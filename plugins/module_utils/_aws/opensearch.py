@@ -8,6 +8,7 @@ __metaclass__ = type
 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import Service
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import api
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.base import waiter
 
 
 class OpenSearch(Service):
@@ -21,24 +22,8 @@ class OpenSearch(Service):
     # botocore has no OpenSearch waiters: a domain is ready when it is no longer processing a change
     # (a create, a blue/green update), and gone when DescribeDomain answers "not found"
     WAITERS = {
-        "version": 2,
-        "waiters": {
-            "domain_ready": {
-                "operation": "DescribeDomain",
-                "delay": 30,
-                "maxAttempts": 120,
-                "acceptors": [
-                    {"state": "success", "matcher": "path", "argument": "DomainStatus.Processing", "expected": False},
-                    {"state": "failure", "matcher": "path", "argument": "DomainStatus.Deleted", "expected": True},
-                ],
-            },
-            "domain_deleted": {
-                "operation": "DescribeDomain",
-                "delay": 30,
-                "maxAttempts": 120,
-                "acceptors": [
-                    {"state": "success", "matcher": "error", "expected": "ResourceNotFoundException"},
-                ],
-            },
-        },
+        "domain_ready": waiter(
+            "DescribeDomain", "DomainStatus.Processing", success=(False,), failure=(True,), failure_path="DomainStatus.Deleted", delay=30, attempts=120
+        ),
+        "domain_deleted": waiter("DescribeDomain", gone="ResourceNotFoundException", delay=30, attempts=120),
     }
