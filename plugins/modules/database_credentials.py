@@ -94,13 +94,12 @@ plan_text:
   sample: ["+ secret prod/database/master", "Plan: 1 to create, 0 to update, 0 to delete."]
 """
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.database import credentials
 
 ARGUMENT_SPEC = dict(
-    stack=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    tags=dict(type="dict", default={}),
+    TIER_SPEC,
     secret_name=dict(type="str", no_log=False),
     username=dict(type="str", default="dbadmin"),
     database_name=dict(type="str", default="trading"),

@@ -296,13 +296,12 @@ final_snapshot:
   sample: prod-database-final-20260101-120000
 """
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.database import apply
 
 ARGUMENT_SPEC = dict(
-    stack=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    tags=dict(type="dict", default={}),
+    TIER_SPEC,
     engine=dict(type="str", choices=["rds", "aurora"], default="rds"),
     flavor=dict(type="str", choices=["postgres", "mysql"], default="postgres"),
     engine_version=dict(type="str"),

@@ -198,12 +198,11 @@ cdn:
 
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn import apply
 from ansible_collections.hatrading.aws.plugins.module_utils.cdn import model
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 
 ARGUMENT_SPEC = dict(
-    stack=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    tags=dict(type="dict", default={}),
+    TIER_SPEC,
     bucket_name=dict(type="str"),
     encryption=dict(type="str", choices=list(model.ENCRYPTIONS), default="sse-s3"),
     kms_key_arn=dict(type="str", no_log=False),  # an ARN, not a secret

@@ -250,14 +250,13 @@ eks:
       elements: str
 """
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.eks import apply
 from ansible_collections.hatrading.aws.plugins.module_utils.eks import model
 
 ARGUMENT_SPEC = dict(
-    stack=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    tags=dict(type="dict", default={}),
+    TIER_SPEC,
     kubernetes_version=dict(type="str", default="1.33"),
     kms_key_arn=dict(type="str", no_log=False),  # an ARN, not a secret
     endpoint_private_access=dict(type="bool", default=True),

@@ -200,14 +200,13 @@ logs:
       type: str
 """
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.logs import apply
 from ansible_collections.hatrading.aws.plugins.module_utils.logs import model
 
 ARGUMENT_SPEC = dict(
-    stack=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    tags=dict(type="dict", default={}),
+    TIER_SPEC,
     engine_version=dict(type="str", default="OpenSearch_2.13"),
     instance_type=dict(type="str", default="r6g.large.search"),
     instance_count=dict(type="int", default=2),

@@ -171,14 +171,13 @@ monitoring:
       sample: ["/hatrading/prod/frontend/host"]
 """
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import apply
 from ansible_collections.hatrading.aws.plugins.module_utils.monitoring import model
 
 ARGUMENT_SPEC = dict(
-    stack=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    tags=dict(type="dict", default={}),
+    TIER_SPEC,
     kms_key=dict(type="str", default=model.DEFAULT_KMS_KEY, no_log=False),
     subscriptions=dict(
         type="list",

@@ -227,13 +227,13 @@ flow_log:
   sample: {"flow_log_id": "fl-0a1b2c3d", "log_group_name": "/hatrading/prod/vpc-flow-logs", "role_arn": "arn:aws:iam::123456789012:role/prod-vpc-flow-logs"}
 """
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.network import apply
 from ansible_collections.hatrading.aws.plugins.module_utils.network.flow_log import FLOW_LOG_OPTIONS
 
 ARGUMENT_SPEC = dict(
-    stack=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
+    TIER_SPEC,
     vpc_cidr=dict(type="str"),
     availability_zones=dict(type="list", elements="str", default=[]),
     az_count=dict(type="int", default=2),
@@ -248,7 +248,6 @@ ARGUMENT_SPEC = dict(
     backend_port=dict(type="int", default=8081),
     database_port=dict(type="int", default=5432),
     restrict_default_security_group=dict(type="bool", default=True),
-    tags=dict(type="dict", default={}),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=900),
     flow_log=dict(type="dict", options=dict(name=dict(type="str"), **FLOW_LOG_OPTIONS)),

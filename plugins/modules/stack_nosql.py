@@ -160,14 +160,13 @@ nosql:
       type: str
 """
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.nosql import apply
 from ansible_collections.hatrading.aws.plugins.module_utils.nosql import model
 
 ARGUMENT_SPEC = dict(
-    stack=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    tags=dict(type="dict", default={}),
+    TIER_SPEC,
     billing_mode=dict(type="str", choices=sorted(model.BILLING_MODES), default="on_demand"),
     read_capacity_min=dict(type="int", default=5),
     read_capacity_max=dict(type="int", default=100),

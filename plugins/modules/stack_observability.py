@@ -158,14 +158,13 @@ observability:
       type: str
 """
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.observability import apply
 from ansible_collections.hatrading.aws.plugins.module_utils.observability import model
 
 ARGUMENT_SPEC = dict(
-    stack=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    tags=dict(type="dict", default={}),
+    TIER_SPEC,
     collector=dict(type="str", choices=list(model.COLLECTORS), default="agent"),
     scrape_port=dict(type="int", default=8081),
     scrape_interval=dict(type="int", choices=list(model.SCRAPE_INTERVALS), default=30),

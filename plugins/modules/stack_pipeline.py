@@ -244,14 +244,13 @@ pipeline:
       sample: ["no deployment group for frontend: Auto Scaling group prod-frontend not found (deploy the compute tier)"]
 """
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import apply
 from ansible_collections.hatrading.aws.plugins.module_utils.pipeline import model
 
 ARGUMENT_SPEC = dict(
-    stack=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    tags=dict(type="dict", default={}),
+    TIER_SPEC,
     registry=dict(type="str", choices=list(model.REGISTRIES), default="ecr"),
     source=dict(type="str", choices=list(model.SOURCES), default="codecommit"),
     codestar_connection_arn=dict(type="str"),

@@ -108,16 +108,15 @@ flow_log:
       sample: arn:aws:iam::123456789012:role/prod-vpc-flow-logs
 """
 
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.runner import run_tier
 from ansible_collections.hatrading.aws.plugins.module_utils.network import flow_log
 
 ARGUMENT_SPEC = dict(
-    stack=dict(type="str", required=True),
+    TIER_SPEC,
     name=dict(type="str", required=True),
     tier=dict(type="str", default="network"),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
     vpc_id=dict(type="str"),
-    tags=dict(type="dict", default={}),
     **flow_log.FLOW_LOG_OPTIONS,
 )
 

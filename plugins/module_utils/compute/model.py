@@ -26,6 +26,7 @@ from ansible_collections.hatrading.aws.plugins.module_utils.core.checks import v
 from ansible_collections.hatrading.aws.plugins.module_utils.core.errors import TierError
 from ansible_collections.hatrading.aws.plugins.module_utils.core.nosql_access import validate_ttl_attribute
 from ansible_collections.hatrading.aws.plugins.module_utils.core.registry import APP_TIERS
+from ansible_collections.hatrading.aws.plugins.module_utils.core.settings import TIER_SPEC
 from ansible_collections.hatrading.aws.plugins.module_utils.core.tags import stack_tags
 
 TIER = "compute"
@@ -39,11 +40,7 @@ REGISTRY_AUTH = ("auto", "ecr", "secret", "none")
 SUBNET_LAYERS = ("app", "public")
 WARM_POOL_STATES = ("Stopped", "Running", "Hibernated")
 # the options every compute module takes, set once for a whole stack_compute run
-COMMON_SPEC = dict(
-    stack=dict(type="str", required=True),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    tags=dict(type="dict", default={}),
-)
+COMMON_SPEC = TIER_SPEC
 
 
 class ComputeError(TierError):

@@ -18,6 +18,12 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+# The options every tier module takes, as the stack doc fragment documents them (run_tier adds read_cache).
+TIER_SPEC = dict(
+    stack=dict(type="str", required=True),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    tags=dict(type="dict", default={}),
+)
 DOC_KEYS = ("description", "short_description", "version_added", "author", "notes", "seealso")
 DERIVED_FROM = re.compile(r"^\{\{\s*(hatrading_[a-z0-9_]+)\b")
 
