@@ -264,30 +264,7 @@ def desired_logs(cfg, found):
         "inline": subscription_policy(stream_arn),
         "tags": stack_tags(stack, TIER, n["subscription_role"], cfg.get("tags")),
     }
-    dedicated = bool(cfg.get("dedicated_master"))
-    want["domain"][n["domain"]] = {
-        "engine_version": cfg.get("engine_version", "OpenSearch_2.13"),
-        "instance_type": cfg.get("instance_type", "r6g.large.search"),
-        "instance_count": cfg.get("instance_count", 2),
-        "zone_awareness": az_count > 1,
-        "az_count": az_count if az_count > 1 else None,
-        "dedicated_master": dedicated,
-        "master_type": cfg.get("master_instance_type", "m6g.large.search") if dedicated else None,
-        "master_count": cfg.get("master_count", 3) if dedicated else None,
-        "volume_size": cfg.get("volume_size", 20),
-        "subnets": subnets,
-        "security_groups": [found["security_group"]],
-        "kms_key": found["kms_key"],
-        "node_to_node": True,
-        "enforce_https": True,
-        "tls_policy": cfg.get("tls_policy", TLS_POLICIES[0]),
-        "fine_grained": True,
-        "internal_users": not master_arn,
-        "master_user_arn": master_arn,
-        "access_policy": access_policy(region, account, n["domain"]),
-        "snapshot_hour": cfg.get("snapshot_hour", 3),
-        "tags": tags[n["domain"]],
-    }
+    want["domain"][n["domain"]] = _desired_domain(cfg, found, access_policy(region, account, n["domain"]), az_count, subnets, tags[n["domain"]])
     want["delivery_stream"][n["delivery_stream"]] = {
         "domain_arn": domain_arn,
         "index": n["index"],
@@ -311,6 +288,35 @@ def desired_logs(cfg, found):
             "pattern": cfg.get("filter_pattern", ""),
         }
     return want
+
+
+def _desired_domain(cfg, found, policy, az_count, subnets, tags):
+    """The OpenSearch domain's description: its nodes over ``az_count`` AZs (``subnets``), its access ``policy`` and encryption."""
+    master_arn = cfg.get("master_user_arn") or None
+    dedicated = bool(cfg.get("dedicated_master"))
+    return {
+        "engine_version": cfg.get("engine_version", "OpenSearch_2.13"),
+        "instance_type": cfg.get("instance_type", "r6g.large.search"),
+        "instance_count": cfg.get("instance_count", 2),
+        "zone_awareness": az_count > 1,
+        "az_count": az_count if az_count > 1 else None,
+        "dedicated_master": dedicated,
+        "master_type": cfg.get("master_instance_type", "m6g.large.search") if dedicated else None,
+        "master_count": cfg.get("master_count", 3) if dedicated else None,
+        "volume_size": cfg.get("volume_size", 20),
+        "subnets": subnets,
+        "security_groups": [found["security_group"]],
+        "kms_key": found["kms_key"],
+        "node_to_node": True,
+        "enforce_https": True,
+        "tls_policy": cfg.get("tls_policy", TLS_POLICIES[0]),
+        "fine_grained": True,
+        "internal_users": not master_arn,
+        "master_user_arn": master_arn,
+        "access_policy": policy,
+        "snapshot_hour": cfg.get("snapshot_hour", 3),
+        "tags": tags,
+    }
 
 
 def shipped_groups(cfg, n):
