@@ -198,7 +198,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    run_tier("monitoring", ARGUMENT_SPEC, model.validate_params, apply.reconcile)
+    run_tier("monitoring", ARGUMENT_SPEC, model.CHECKS.params, apply.reconcile)
 
 
 if __name__ == "__main__":

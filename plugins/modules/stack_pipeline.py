@@ -279,7 +279,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    run_tier("pipeline", ARGUMENT_SPEC, model.validate_params, apply.reconcile)
+    run_tier("pipeline", ARGUMENT_SPEC, model.CHECKS.params, apply.reconcile)
 
 
 if __name__ == "__main__":

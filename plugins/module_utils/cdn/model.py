@@ -155,12 +155,12 @@ def _validate_distribution(settings, v):
 
 
 CHECKS = TierChecks(
-    settings_of,
     "the CDN",
     kept=lambda v: "the bucket is kept unless %s=true" % v("delete_bucket"),
     common=(_validate_bucket,),
     build=(_validate_distribution,),
     teardown=(_validate_emptying,),
+    settings_of=settings_of,
 )
 validate_cdn = CHECKS.settings  # the validate play's check (``prefix``: cdn_)
 

@@ -157,10 +157,10 @@ class TierChecks:
     a teardown (``state: absent``) needs ``confirm_delete`` set to the stack's name (what it deletes: ``deleted``;
     ``kept(v)``: what it keeps unless told) and runs ``teardown``. Each check is ``check(settings, v)`` and
     returns messages; ``v(option)`` is the variable's name as the user wrote it (the role's prefix first).
-    ``settings_of(params)``: the module's options as the tier's settings.
+    ``settings_of(params)``: the module's options as the tier's settings (by default, as they are).
     """
 
-    def __init__(self, settings_of, deleted, kept=None, build=(), teardown=(), common=()):
+    def __init__(self, deleted, kept=None, build=(), teardown=(), common=(), settings_of=dict):
         self.settings_of = settings_of
         self.deleted, self.kept = deleted, kept
         self.build, self.teardown, self.common = build, teardown, common

@@ -159,12 +159,11 @@ def _validate_apps(settings, v):
 
 
 CHECKS = TierChecks(
-    settings_of,
     "the EKS cluster",
     kept=lambda v: "its log group is kept unless %s" % v("delete_log_group"),
     build=(_validate_cluster, _validate_nodes, _validate_access, _validate_apps),
+    settings_of=settings_of,
 )
-validate_params = CHECKS.params
 validate_eks = CHECKS.settings  # the validate play's check (``prefix``: eks_)
 
 

@@ -273,7 +273,7 @@ def _found(clients, cfg, have, check_mode):
 
 
 def reconcile(clients, params, run, outcome):
-    cfg = dict(model.settings_of(params), region=run.region)
+    cfg = dict(params, region=run.region)
     stack = cfg["stack"]
     outcome.step = "domain and delivery"
     raw = read.read_logs(clients, cfg)

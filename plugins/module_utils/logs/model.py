@@ -94,11 +94,6 @@ class LogsError(TierError):
     """A wanted change AWS cannot make (a domain's key, a stream's subnets), or something the tier needs missing."""
 
 
-def settings_of(params):
-    """The module's options as the tier's settings (the role's variables without the ``logs_`` prefix)."""
-    return dict(params)
-
-
 def _int_in(settings, errors, name, v, low, high, default, what):
     value = settings.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
@@ -162,12 +157,10 @@ def _validate_master(settings, v):
 
 
 CHECKS = TierChecks(
-    settings_of,
     "the logs tier",
     kept=lambda v: "the domain is kept unless %s=true" % v("delete_domain"),
     build=(_validate_domain, _validate_master),
 )
-validate_params = CHECKS.params
 validate_logs = CHECKS.settings  # the validate play's check (``prefix``: logs_)
 
 

@@ -163,8 +163,7 @@ def _validate_alarms(settings, v):
     return errors
 
 
-CHECKS = TierChecks(settings, "the alarms, dashboard and topic", build=(_validate_state, _validate_alarms))
-validate_params = CHECKS.params
+CHECKS = TierChecks("the alarms, dashboard and topic", build=(_validate_state, _validate_alarms), settings_of=settings)
 validate_monitoring = CHECKS.settings  # the validate play's check (``prefix``: monitoring_)
 
 

@@ -173,7 +173,7 @@ def _kms_key(clients, cfg, check_mode):
 
 
 def reconcile(clients, params, run, outcome):
-    cfg = dict(model.settings_of(params), region=run.region)
+    cfg = dict(params, region=run.region)
     stack = cfg["stack"]
     outcome.step = "tables"
     raw = read.read_nosql(clients, stack)

@@ -58,11 +58,6 @@ class NosqlError(TierError):
     """A wanted change AWS cannot make (a key schema differs, a protected table to delete)."""
 
 
-def settings_of(params):
-    """The module's options as the tier's settings (the role's variables without the ``nosql_`` prefix)."""
-    return dict(params)
-
-
 def _validate_table(settings, v):
     """The billing, the TTL attribute, the key, the replicas and the wait."""
     errors = []
@@ -117,12 +112,10 @@ def _validate_replicas(regions, region, v):
 
 
 CHECKS = TierChecks(
-    settings_of,
     "the nosql tier",
     kept=lambda v: "the tables are kept unless %s=true" % v("delete_tables"),
     build=(_validate_table,),
 )
-validate_params = CHECKS.params
 validate_nosql = CHECKS.settings  # the validate play's check (``prefix``: nosql_)
 
 

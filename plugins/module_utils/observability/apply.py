@@ -240,7 +240,7 @@ def _cluster(view, cfg, run, outcome):
 
 
 def reconcile(clients, params, run, outcome):
-    cfg = dict(model.settings_of(params), region=run.region)
+    cfg = dict(params, region=run.region)
     stack = cfg["stack"]
     outcome.step = "workspace"
     outcome.result["notes"] = []

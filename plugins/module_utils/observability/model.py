@@ -85,11 +85,6 @@ class ObservabilityError(TierError):
     """A wanted change AWS cannot make (a managed scraper without the eks tier's cluster)."""
 
 
-def settings_of(params):
-    """The module's options as the tier's settings (the role's variables without the ``observability_`` prefix)."""
-    return dict(params)
-
-
 def _validate_collection(settings, v):
     """The collector and its scrapes, the rules, Grafana's sign-in and dashboards, the alert timing, the wait."""
     errors = []
@@ -258,12 +253,10 @@ def alert_timing_problems(settings, prefix=""):
 
 
 CHECKS = TierChecks(
-    settings_of,
     "the observability tier",
     kept=lambda v: "the workspaces are kept unless %s=true" % v("delete_workspaces"),
     build=(_validate_collection,),
 )
-validate_params = CHECKS.params
 validate_observability = CHECKS.settings  # the validate play's check (``prefix``: observability_)
 
 

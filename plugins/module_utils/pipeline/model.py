@@ -181,14 +181,13 @@ def _is_int(value):
 
 
 CHECKS = TierChecks(
-    settings_of,
     "the pipeline",
     kept=lambda v: "repositories, code and bucket are kept unless %s / %s" % (v("delete_repositories"), v("delete_bucket")),
     common=(_validate_images,),
     build=(_validate_source, _validate_build),
     teardown=(_validate_force,),
+    settings_of=settings_of,
 )
-validate_params = CHECKS.params
 validate_pipeline = CHECKS.settings  # the validate play's check (``prefix``: pipeline_)
 
 
