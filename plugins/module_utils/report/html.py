@@ -188,19 +188,27 @@ class Drawing:
                 self.col_x(az) + 8, y + 30, 200, BOX_H + 6, "standby" if standby else "db", title, "%s, %s" % (db["engine"], member["class"]), standby
             )
 
+    def band(self, y, tier, caption):
+        """A tier's band below the VPC: its name at the left, ``caption`` above its boxes."""
+        self.out.append(_text(12, y + 26, tier, "h"))
+        self.out.append(_text(LABEL_W + 20, y - 6, caption, "s"))
+
+    def regional_row(self, y, boxes):
+        """Regional resources (in no AZ of their own) side by side from the left: ``boxes`` of (title, detail)."""
+        x = LABEL_W + 20
+        for title, detail in boxes:
+            self.out += _box(x, y, 260, BOX_H, "edge", title, detail, light=True)
+            x += 290
+
     def nosql(self, y):
         """The regional DynamoDB tables under the VPC, when the optional tier is deployed."""
         tables = (self.report.get("nosql") or {}).get("tables") or []
         if not tables:
             return y
         y += 30
-        self.out.append(_text(12, y + 26, "nosql", "h"))
-        self.out.append(_text(LABEL_W + 20, y - 6, "DynamoDB, regional (3 AZs)", "s"))
-        x = LABEL_W + 20
-        for table in tables:
-            detail = "%s, PITR %s" % (table["billing"].lower().replace("_", " "), "on" if table["point_in_time_recovery"] else "off")
-            self.out += _box(x, y, 260, BOX_H, "edge", "table " + table["name"], detail, light=True)
-            x += 290
+        self.band(y, "nosql", "DynamoDB, regional (3 AZs)")
+        billing = [(table["billing"].lower().replace("_", " "), "on" if table["point_in_time_recovery"] else "off") for table in tables]
+        self.regional_row(y, [("table " + table["name"], "%s, PITR %s" % mode) for table, mode in zip(tables, billing)])
         return y + BOX_H
 
     def eks(self, y):
@@ -209,14 +217,13 @@ class Drawing:
         if not part.get("cluster"):
             return y
         y += 30
-        self.out.append(_text(12, y + 26, "eks", "h"))
         detail = "Kubernetes %s, %s endpoint, %d subnets, secrets %s" % (
             part.get("version") or "-",
             part.get("endpoint") or "-",
             part.get("subnets") or 0,
             "encrypted" if part.get("secrets_encrypted") else "NOT encrypted",
         )
-        self.out.append(_text(LABEL_W + 20, y - 6, "EKS cluster %s (%s): %s" % (part["cluster"], part.get("status") or "-", detail), "s"))
+        self.band(y, "eks", "EKS cluster %s (%s): %s" % (part["cluster"], part.get("status") or "-", detail))
         for index, group in enumerate(part.get("nodegroups") or []):
             # a node group's nodes sit in the app subnets of its AZ; one without a zone label goes to the first free column
             x = self.col_x(group["zone"]) if group.get("zone") in self.azs else self.col_x(self.azs[index % len(self.azs)])
@@ -230,15 +237,11 @@ class Drawing:
         if not part.get("workspace"):
             return y
         y += 30
-        self.out.append(_text(12, y + 26, "observability", "h"))
-        self.out.append(_text(LABEL_W + 20, y - 6, "Amazon Managed Service for Prometheus, regional (3 AZs)", "s"))
-        x = LABEL_W + 20
+        self.band(y, "observability", "Amazon Managed Service for Prometheus, regional (3 AZs)")
         rules = "%d recording, %d alerting rules" % (part["recording_rules"], part["alerting_rules"])
         boxes = (("workspace " + part["workspace"], part["status"] or "-"), ("rules " + (part["rules_namespace"] or "(none)"), rules))
         boxes += (("collector", "agent scrape config" if part["agent_configuration"] else "(none found)"),)
-        for title, detail in boxes:
-            self.out += _box(x, y, 260, BOX_H, "edge", title, detail, light=True)
-            x += 290
+        self.regional_row(y, boxes)
         return y + BOX_H
 
     def logs(self, y):
@@ -247,9 +250,8 @@ class Drawing:
         if not part.get("domain"):
             return y
         y += 30
-        self.out.append(_text(12, y + 26, "logs", "h"))
         caption = "OpenSearch %s (%s), VPC only, zone awareness %s; fed by Firehose from the app and flow log groups"
-        self.out.append(_text(LABEL_W + 20, y - 6, caption % (part["domain"], part["engine"], "on" if part["zone_awareness"] else "off"), "s"))
+        self.band(y, "logs", caption % (part["domain"], part["engine"], "on" if part["zone_awareness"] else "off"))
         for az in part["zones"]:
             self.out += _box(self.col_x(az) + 8, y, 200, BOX_H, "db", "opensearch " + part["domain"], "%s, %s" % (az, part["status"]))
         return y + BOX_H
@@ -262,8 +264,7 @@ class Drawing:
             ("ECR", "%d repositories" % len(part["repositories"])),
             ("CodeDeploy", "%d deployment groups" % len(part["deployment_groups"])),
         ]
-        self.out.append(_text(12, y + 26, "pipeline", "h"))
-        self.out.append(_text(LABEL_W + 20, y - 6, "CodePipeline %s, artifacts in %s" % (part["pipeline"] or "(none)", part["artifact_bucket"] or "-"), "s"))
+        self.band(y, "pipeline", "CodePipeline %s, artifacts in %s" % (part["pipeline"] or "(none)", part["artifact_bucket"] or "-"))
         x = LABEL_W + 20
         for index, (title, detail) in enumerate(steps):
             self.out += _box(x, y, 190, BOX_H, "pipe", title, detail, light=True)
