@@ -21,6 +21,8 @@ from ansible_collections.hatrading.aws.plugins.module_utils.report import text
 
 LABEL_W, COL_W, GAP, BOX_W, BOX_H = 120, 300, 14, 136, 40
 STATE_CLASS = {"healthy": "ok", "unhealthy": "bad", "initial": "wait", "draining": "wait", "unused": "idle", "unregistered": "idle"}
+# The optional tiers drawn in a band of their own under the VPC, in this order, each when its report part has this key.
+OPTIONAL_TIERS = (("nosql", "tables"), ("eks", "cluster"), ("observability", "workspace"), ("logs", "domain"))
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24px;color:#1d2733;background:#f6f8fb}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px} .meta{color:#5a6b7d;margin-bottom:16px}
@@ -89,10 +91,9 @@ class Drawing:
     def svg(self):
         y = self.edge(16)
         y = self.vpc(y + 30)
-        y = self.nosql(y)
-        y = self.eks(y)
-        y = self.observability(y)
-        y = self.logs(y)
+        for tier, deployed in OPTIONAL_TIERS:  # a band under the VPC each, only when deployed
+            if (self.report.get(tier) or {}).get(deployed):
+                y = getattr(self, tier)(self.report[tier], y + 30)
         y = self.pipeline(y + 30)
         self.legend(y + 14)
         height = y + 50
@@ -200,23 +201,16 @@ class Drawing:
             self.out += _box(x, y, 260, BOX_H, "edge", title, detail, light=True)
             x += 290
 
-    def nosql(self, y):
-        """The regional DynamoDB tables under the VPC, when the optional tier is deployed."""
-        tables = (self.report.get("nosql") or {}).get("tables") or []
-        if not tables:
-            return y
-        y += 30
+    def nosql(self, part, y):
+        """The regional DynamoDB tables."""
+        tables = part["tables"]
         self.band(y, "nosql", "DynamoDB, regional (3 AZs)")
         billing = [(table["billing"].lower().replace("_", " "), "on" if table["point_in_time_recovery"] else "off") for table in tables]
         self.regional_row(y, [("table " + table["name"], "%s, PITR %s" % mode) for table, mode in zip(tables, billing)])
         return y + BOX_H
 
-    def eks(self, y):
-        """The EKS cluster (control plane run by AWS) and its node groups under the AZ they run in, when deployed."""
-        part = self.report.get("eks") or {}
-        if not part.get("cluster"):
-            return y
-        y += 30
+    def eks(self, part, y):
+        """The EKS cluster (control plane run by AWS) and its node groups under the AZ they run in."""
         detail = "Kubernetes %s, %s endpoint, %d subnets, secrets %s" % (
             part.get("version") or "-",
             part.get("endpoint") or "-",
@@ -231,12 +225,8 @@ class Drawing:
             self.out += _box(x + 8, y, COL_W - 26, BOX_H, state, "node group " + _short(group["name"], 24), "%s, %s" % (group.get("status"), group["sizes"]))
         return y + BOX_H
 
-    def observability(self, y):
-        """The regional Prometheus workspace and its rules under the VPC, when the optional tier is deployed."""
-        part = self.report.get("observability") or {}
-        if not part.get("workspace"):
-            return y
-        y += 30
+    def observability(self, part, y):
+        """The regional Prometheus workspace, its rules and what feeds it."""
         self.band(y, "observability", "Amazon Managed Service for Prometheus, regional (3 AZs)")
         rules = "%d recording, %d alerting rules" % (part["recording_rules"], part["alerting_rules"])
         boxes = (("workspace " + part["workspace"], part["status"] or "-"), ("rules " + (part["rules_namespace"] or "(none)"), rules))
@@ -244,12 +234,8 @@ class Drawing:
         self.regional_row(y, boxes)
         return y + BOX_H
 
-    def logs(self, y):
-        """The OpenSearch domain's nodes in each AZ column, fed by Firehose, when the optional tier is deployed."""
-        part = self.report.get("logs") or {}
-        if not part.get("domain"):
-            return y
-        y += 30
+    def logs(self, part, y):
+        """The OpenSearch domain's nodes in each AZ column, fed by Firehose."""
         caption = "OpenSearch %s (%s), VPC only, zone awareness %s; fed by Firehose from the app and flow log groups"
         self.band(y, "logs", caption % (part["domain"], part["engine"], "on" if part["zone_awareness"] else "off"))
         for az in part["zones"]:
