@@ -12,6 +12,8 @@ from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import 
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.cloudfront import CloudFront
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.clients import Clients
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.ec2 import EC2
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.grafana import Grafana
+from ansible_collections.hatrading.aws.plugins.module_utils._aws.opensearch import OpenSearch
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.rds import RDS
 from ansible_collections.hatrading.aws.plugins.module_utils._aws.s3 import S3
 
@@ -204,3 +206,54 @@ def test_a_missing_profile_is_named_as_amazon_aws_names_it():
     with pytest.raises(SystemExit):
         clients_module.session_client(module, "ec2")
     assert "no-such-profile-here" in module.failed["msg"] and "could not be found" in module.failed["msg"]
+
+
+def test_a_declared_waiter_ends_on_success_fails_on_failure_and_takes_gone_for_deleted():
+    """base.waiter: the waiters botocore lacks, declared as {name: waiter(...)} and run by Service.wait."""
+    grafana = Grafana(client("grafana"))
+    with Stubber(grafana.client) as stub:
+        stub.add_response("describe_workspace", {"workspace": _grafana_workspace("CREATING")})
+        stub.add_response("describe_workspace", {"workspace": _grafana_workspace("ACTIVE")})
+        grafana.wait("workspace_active", timeout=10, delay=5, workspaceId="g-1")
+        stub.add_response("describe_workspace", {"workspace": _grafana_workspace("CREATION_FAILED")})
+        with pytest.raises(WaiterError):
+            grafana.wait("workspace_active", timeout=10, delay=5, workspaceId="g-1")
+        stub.add_client_error("describe_workspace", service_error_code="ResourceNotFoundException", http_status_code=404)
+        grafana.wait("workspace_deleted", timeout=10, delay=5, workspaceId="g-1")
+    # a failure told by another path than the success (failure_path)
+    search = OpenSearch(client("opensearch"))
+    with Stubber(search.client) as stub:
+        stub.add_response("describe_domain", {"DomainStatus": dict(_DOMAIN, Processing=True, Deleted=False)})  # still processing: no failure
+        stub.add_response("describe_domain", {"DomainStatus": dict(_DOMAIN, Processing=False, Deleted=False)})
+        search.wait("domain_ready", timeout=10, delay=5, DomainName="logs")
+        stub.add_response("describe_domain", {"DomainStatus": dict(_DOMAIN, Processing=True, Deleted=True)})
+        with pytest.raises(WaiterError):
+            search.wait("domain_ready", timeout=10, delay=5, DomainName="logs")
+
+
+_DOMAIN = {"DomainId": "1/logs", "DomainName": "logs", "ARN": "arn:aws:es:us-east-1:123456789012:domain/logs", "ClusterConfig": {}}
+
+
+def _grafana_workspace(status):
+    return {
+        "id": "g-1",
+        "status": status,
+        "authentication": {"providers": ["AWS_SSO"]},
+        "created": 0,
+        "dataSources": [],
+        "endpoint": "g-1.grafana-workspace.us-east-1.amazonaws.com",
+        "grafanaVersion": "10.4",
+        "modified": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    "message, retried",
+    [("Role arn:aws:iam::1:role/x cannot be assumed", True), ("Invalid subnet", False)],
+)
+def test_an_answer_told_apart_by_its_message_is_retried_only_when_it_says_so(message, retried):
+    """base.retry_answer: the code a service's RETRY_CODES names replaces the answer's own only when the message says so."""
+    retry = base.retry_answer(("InvalidParameterException",), lambda text: "role" in text and "assume" in text, "RolePropagation")
+    error = ClientError({"Error": {"Code": "InvalidParameterException", "Message": message}}, "CreateCluster")
+    assert retry.status_code_from_exception(error) == ("RolePropagation" if retried else "InvalidParameterException")
+    assert retry.status_code_from_exception(ClientError({"Error": {"Code": "Throttling"}}, "CreateCluster")) == "Throttling"

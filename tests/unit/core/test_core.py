@@ -139,3 +139,41 @@ def test_growth_vars_are_the_demo_plus_the_optional_tiers_on():
     for name in optional:
         assert not registry.enabled(name, demo) and registry.enabled(name, growth), name
     assert registry.enabled("network", demo) and registry.switch("network") is None
+
+
+def test_tier_checks_have_one_shape_build_or_teardown():
+    """checks.TierChecks: stack name and tags, then common checks; a build runs its checks, a teardown needs confirm_delete."""
+    seen = []
+
+    def own(settings, v):
+        seen.append("build")
+        return ["%s: too small" % v("size")] if settings.get("size", 1) < 1 else []
+
+    def common(settings, v):
+        seen.append("common")
+        return []
+
+    def teardown(settings, v):
+        seen.append("teardown")
+        return []
+
+    tier = checks.TierChecks("the widgets", kept=lambda v: "kept unless %s=true" % v("delete_widgets"), build=(own,), teardown=(teardown,), common=(common,))
+    assert tier.settings({"stack": "prod", "size": 0}, "widget_") == ["widget_size: too small"] and seen == ["common", "build"]
+    del seen[:]
+    errors = tier.settings({"stack": "prod", "state": "absent", "size": 0}, "widget_")
+    assert errors == ["widget_confirm_delete: deleting the widgets of stack prod needs widget_confirm_delete=prod (kept unless widget_delete_widgets=true)"]
+    assert seen == ["common", "teardown"]
+    assert tier.settings({"stack": "prod", "state": "absent", "confirm_delete": "prod"}) == []
+    # the module's check: its options as the settings (unprefixed), the stack's name checked first
+    assert tier.params({"stack": "Bad Name", "size": 1})[0].startswith("stack: ")
+
+
+def test_a_bucket_derived_from_the_stack_is_checked_once_the_stack_is():
+    def derive(stack, region):
+        return "%s.%s" % (stack, region)
+
+    assert checks.validate_stack_bucket({"stack": "prod", "region": "us-east-1"}, lambda o: "cdn_" + o, derive)[0].startswith(
+        "cdn_bucket_name (derived from the stack and region): "
+    )
+    assert checks.validate_stack_bucket({"stack": "Bad Name"}, lambda o: o, derive) == []  # the stack's own check says it
+    assert checks.validate_stack_bucket({"stack": "prod", "bucket_name": "ok-bucket"}, lambda o: o, derive) == []
