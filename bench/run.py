@@ -111,7 +111,7 @@ def measure(tiers, runs):
 def deploy_commands(side, tiers):
     """The whole stack's deploy: ours in one site.yml run, stock as its baseline tiers one after another.
 
-    The side "floor" (bench/floor.yml) runs as many stock AWS module processes as our rerun, one read or two
+    The side "floor" (bench/floor.yml) runs as many stock AWS module processes as the demo stack's rerun (8), one read or two
     each and nothing else: what ansible-core and amazon.aws cost before any tier reads or compares.
     """
     if side == "floor":
@@ -240,7 +240,7 @@ def _run_each(commands, env, url, cwd):
 
 def rerun_table(rerun):
     lines = ["", "no-op rerun of the whole stack (ours and before: site.yml; stock: the baseline tiers in order;"]
-    lines.append("floor: bench/floor.yml, as many stock AWS module processes as ours runs, one read or two each)")
+    lines.append("floor: bench/floor.yml, as many stock AWS module processes as the demo stack's rerun runs (8), a read or two each)")
     lines.append("%-7s %10s %8s %8s %10s %22s %8s" % ("side", "moto s", "calls", "read", "changed", "realistic %g ms/call s" % rerun["latency_ms"], "read"))
     for side, f in rerun["sides"].items():
         moto, real = f["rerun_moto"], f["rerun_realistic"]
@@ -269,7 +269,7 @@ def clock_table(clock):
                 lines.extend(["", "%s, realistic clock: %s" % (side, playbook["timeline"][0])] + playbook["timeline"][1:])
     lines.append("")
     lines.append("no-op rerun of the whole stack (ours: site.yml; stock: the baseline tiers in order;")
-    lines.append("floor: bench/floor.yml, as many stock AWS module processes as ours runs, one read or two each)")
+    lines.append("floor: bench/floor.yml, as many stock AWS module processes as the demo stack's rerun runs (8), a read or two each)")
     lines.append("%-6s %-44s %10s %8s %8s" % ("side", "clock", "seconds", "calls", "read"))
     reruns = [(side, sides[mode]["rerun_clock"], sides[mode].get("rerun")) for side, sides in clock["sides"].items() for mode in ("instant", "realistic")]
     reruns += [("floor", figures["rerun_clock"], figures) for figures in clock.get("floor", {}).values()]

@@ -40,6 +40,20 @@ def test_site_and_teardown_follow_the_registry():
     assert roles_of([play for play in teardown if play.get("roles")][0]) == registry.teardown_order()
 
 
+def test_site_checks_each_tier_once():
+    # the first play checks every tier (types from each role's spec, values, the tiers together): the deploy play's
+    # roles skip their own validate step and ansible-core's spec check, and a role run alone still runs both
+    site = yaml.safe_load((REPO / "playbooks" / "site.yml").read_text())
+    deploy = [play for play in site if play.get("name") == "Deploy the stack"][0]
+    assert deploy["vars"]["__hatrading_checked_by_playbook"] is True
+    imports = [task["ansible.builtin.import_role"] for task in deploy["tasks"] if "ansible.builtin.import_role" in task]
+    assert imports and all(entry.get("rolespec_validate") is False for entry in imports)
+    for tier in registry.NAMES:
+        main = yaml.safe_load((REPO / "roles" / tier / "tasks" / "main.yml").read_text())
+        validate = [task for task in main if task.get("ansible.builtin.import_tasks") == "validate.yml"]
+        assert [task["when"] for task in validate] == ["not (__hatrading_checked_by_playbook | default(false) | bool)"], tier
+
+
 def test_every_tier_role_checks_its_own_variables_first():
     # ansible-core's own argument check dumps the whole spec under a line naming no variable: settings_check runs first
     for tier in registry.NAMES:
