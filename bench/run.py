@@ -15,6 +15,7 @@ the realistic clock with --rerun-latency-ms a call (50 ms: AWS's own latency, wh
     python bench/run.py [--tiers network,compute] [--runs 1] [--clock-scale 15 | --clock-scale 0] [--rerun-latency-ms 50]
         [--skip-tiers] [--sides ours] [--inventory-sizes ""]
     python bench/run.py --rerun-only [--before /path/to/a/checkout/of/main]   # the no-op rerun alone, ours beside stock
+    python bench/run.py --rerun-only --rerun-tiers pipeline [--before ...]   # the whole deploy, then one tier's rerun
 """
 
 import argparse
@@ -188,33 +189,39 @@ def measure_clock(tiers, scale, latency_ms, rerun_latency_ms=50.0, sides=("ours"
     return {"scale": scale, "latency_ms": latency_ms, "rerun_latency_ms": rerun_latency_ms, "longest_create": longest, "sides": results, "floor": floor}
 
 
-def measure_rerun(tiers, scale, rerun_latency_ms, sides, before=None):
+def measure_rerun(tiers, scale, rerun_latency_ms, sides, before=None, rerun_tiers=()):
     """Only the no-op rerun of the whole stack, each side on a freshly reset moto: a deploy on the instant clock,
     its rerun there (moto), then a rerun on the realistic clock with ``rerun_latency_ms`` a call (what was made on
     the instant clock shows no in-between state: the realistic rerun adds only the latency).
 
     ``before``: another checkout (the main branch, say) whose site.yml runs as the side "before", in the same run;
-    the side "floor" last (deploy_commands).
+    the side "floor" last (deploy_commands). ``rerun_tiers``: rerun only these tiers after the whole deploy
+    (ours and before: ``site.yml --tags``; stock: their baselines; no floor), to time one tier's change.
     """
     server, url = moto_server.start_in_thread()
     base = dict(os.environ, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
     base["PATH"] = str(REPO / ".venv" / "bin") + os.pathsep + base.get("PATH", "")
     results = {}
     try:
-        for side in sides + (("before",) if before else ()) + ("floor",):
+        for side in sides + (("before",) if before else ()) + (() if rerun_tiers else ("floor",)):
             repo = Path(before) if side == "before" else REPO
             env = dict(base, ANSIBLE_CONFIG=str(repo / "ansible.cfg"))
             commands = deploy_commands(side if side in ("stock", "floor") else "ours", tiers)
             if side == "before":
                 variables = repo / "playbooks" / "vars" / vars_for(tiers).name
                 commands = [[argv[0], str(repo / "playbooks" / "site.yml"), "-e", "@%s" % variables] for argv in commands]
+            reruns = commands
+            if rerun_tiers and side == "stock":
+                reruns = [command("stock", tier) for tier in rerun_tiers]
+            elif rerun_tiers:
+                reruns = [argv + ["--tags", ",".join(rerun_tiers)] for argv in commands]
             moto_clock.install(moto_clock.Clock())
             urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset", method="POST")).close()
             figures = {"deploy": _run_each(commands, env, url, repo)}
-            figures["rerun_moto"] = _run_each(commands, env, url, repo)
+            figures["rerun_moto"] = _run_each(reruns, env, url, repo)
             clock = moto_clock.Clock("realistic", scale=scale, latency_ms=rerun_latency_ms, seed=13)
             moto_clock.install(clock)
-            figures["rerun_realistic"] = dict(_run_each(commands, env, url, repo), clock=clock.describe())
+            figures["rerun_realistic"] = dict(_run_each(reruns, env, url, repo), clock=clock.describe())
             results[side] = figures
             for phase in ("rerun_moto", "rerun_realistic"):
                 f = figures[phase]
@@ -223,7 +230,7 @@ def measure_rerun(tiers, scale, rerun_latency_ms, sides, before=None):
     finally:
         moto_clock.install(moto_clock.Clock())
         server.shutdown()
-    return {"latency_ms": rerun_latency_ms, "scale": scale, "sides": results}
+    return {"latency_ms": rerun_latency_ms, "scale": scale, "sides": results, "tiers": list(rerun_tiers)}
 
 
 def _run_each(commands, env, url, cwd):
@@ -239,8 +246,11 @@ def _run_each(commands, env, url, cwd):
 
 
 def rerun_table(rerun):
-    lines = ["", "no-op rerun of the whole stack (ours and before: site.yml; stock: the baseline tiers in order;"]
-    lines.append("floor: bench/floor.yml, as many stock AWS module processes as the demo stack's rerun runs (8), a read or two each)")
+    if rerun.get("tiers"):
+        lines = ["", "no-op rerun of %s after the whole deploy (ours and before: site.yml --tags; stock: its baseline)" % ", ".join(rerun["tiers"])]
+    else:
+        lines = ["", "no-op rerun of the whole stack (ours and before: site.yml; stock: the baseline tiers in order;"]
+        lines.append("floor: bench/floor.yml, as many stock AWS module processes as the demo stack's rerun runs (8), a read or two each)")
     lines.append("%-7s %10s %8s %8s %10s %22s %8s" % ("side", "moto s", "calls", "read", "changed", "realistic %g ms/call s" % rerun["latency_ms"], "read"))
     for side, f in rerun["sides"].items():
         moto, real = f["rerun_moto"], f["rerun_realistic"]
@@ -336,11 +346,13 @@ def main(argv=None):
         help="only the no-op rerun of the whole stack, on moto and on the realistic clock with --rerun-latency-ms (each side deployed once first)",
     )
     parser.add_argument("--before", help="with --rerun-only: another checkout (e.g. main) whose site.yml is measured as the side 'before' in the same run")
+    parser.add_argument("--rerun-tiers", default="", help="with --rerun-only: after the whole deploy, rerun only these tiers (comma-separated)")
     args = parser.parse_args(argv)
     tiers = [tier for tier in args.tiers.split(",") if tier]
     if args.rerun_only:
         sides = tuple(side for side in args.sides.split(",") if side)
-        rerun = measure_rerun([t for t in tiers if t not in OPTIONAL], args.clock_scale or 15.0, args.rerun_latency_ms, sides, args.before)
+        rerun_tiers = tuple(tier for tier in args.rerun_tiers.split(",") if tier)
+        rerun = measure_rerun([t for t in tiers if t not in OPTIONAL], args.clock_scale or 15.0, args.rerun_latency_ms, sides, args.before, rerun_tiers)
         print(rerun_table(rerun))
         path = Path(os.environ.get("BENCH_JSON", REPO / "bench" / "results.json"))
         path.write_text(json.dumps({"rerun": rerun}, indent=2))
