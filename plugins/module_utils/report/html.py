@@ -203,10 +203,12 @@ class Drawing:
 
     def nosql(self, part, y):
         """The regional DynamoDB tables."""
-        tables = part["tables"]
         self.band(y, "nosql", "DynamoDB, regional (3 AZs)")
-        billing = [(table["billing"].lower().replace("_", " "), "on" if table["point_in_time_recovery"] else "off") for table in tables]
-        self.regional_row(y, [("table " + table["name"], "%s, PITR %s" % mode) for table, mode in zip(tables, billing)])
+        boxes = [
+            ("table " + table["name"], "%s, PITR %s" % (table["billing"].lower().replace("_", " "), "on" if table["point_in_time_recovery"] else "off"))
+            for table in part["tables"]
+        ]
+        self.regional_row(y, boxes)
         return y + BOX_H
 
     def eks(self, part, y):
